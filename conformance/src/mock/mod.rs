@@ -1,0 +1,1 @@
+//! Reference mock servers (being built).
