@@ -33,7 +33,13 @@ fn steps() -> Vec<Step> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     let test = if nextest {
-        cargo(&["nextest", "run", "--workspace", "--locked", "--no-fail-fast"])
+        cargo(&[
+            "nextest",
+            "run",
+            "--workspace",
+            "--locked",
+            "--no-fail-fast",
+        ])
     } else {
         cargo(&["test", "--workspace", "--locked", "--no-fail-fast"])
     };
@@ -99,7 +105,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .find(|s| !all.iter().any(|step| step.name == s.as_str()))
     {
         let names: Vec<_> = all.iter().map(|s| s.name).collect();
-        anyhow::bail!("unknown step `{unknown}` for --skip; steps are {}", names.join(", "));
+        anyhow::bail!(
+            "unknown step `{unknown}` for --skip; steps are {}",
+            names.join(", ")
+        );
     }
     let root = crate::root();
     let mut timings = Vec::new();

@@ -17,7 +17,10 @@ mod mock;
 mod schemathesis;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Specs → typed clients → conformance checks")]
+#[command(
+    name = "cargo xtask",
+    about = "Specs → typed clients → conformance checks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

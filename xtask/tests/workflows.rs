@@ -32,8 +32,14 @@ fn steps(wf: &Value, job: &str) -> (Vec<String>, Vec<String>) {
 
 fn triggers(wf: &Value) -> Vec<String> {
     match &wf["on"] {
-        Value::Mapping(m) => m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect(),
-        Value::Sequence(s) => s.iter().filter_map(|k| k.as_str().map(str::to_string)).collect(),
+        Value::Mapping(m) => m
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
+        Value::Sequence(s) => s
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
         Value::String(s) => vec![s.clone()],
         _ => vec![],
     }
@@ -43,10 +49,19 @@ fn triggers(wf: &Value) -> Vec<String> {
 fn ci_runs_the_readme_test_command_on_push_and_pull_request_with_caching() {
     let wf = workflow("ci.yml");
     let on = triggers(&wf);
-    assert!(on.contains(&"push".into()) && on.contains(&"pull_request".into()), "{on:?}");
+    assert!(
+        on.contains(&"push".into()) && on.contains(&"pull_request".into()),
+        "{on:?}"
+    );
     let (runs, uses) = steps(&wf, "ci");
-    assert!(runs.iter().any(|r| r.trim() == "cargo xtask ci"), "{runs:?}");
-    assert!(uses.iter().any(|u| u.starts_with("Swatinem/rust-cache@")), "{uses:?}");
+    assert!(
+        runs.iter().any(|r| r.trim() == "cargo xtask ci"),
+        "{runs:?}"
+    );
+    assert!(
+        uses.iter().any(|u| u.starts_with("Swatinem/rust-cache@")),
+        "{uses:?}"
+    );
     assert!(uses.iter().any(|u| u.starts_with("actions/checkout@")));
 }
 
@@ -66,24 +81,46 @@ fn sandbox_run_is_scheduled_skips_without_secrets_and_uploads_junit() {
             "{job}: the key comes from the secret, through the environment"
         );
         let (runs, uses) = steps(&wf, job);
-        let check = runs.iter().find(|r| r.contains("run=false")).expect("skip step");
+        let check = runs
+            .iter()
+            .find(|r| r.contains("run=false"))
+            .expect("skip step");
         assert!(check.contains(&format!("-z \"${secret}\"")), "{check}");
         let suite = runs
             .iter()
             .find(|r| r.contains("cargo xtask conformance"))
             .expect("suite step");
-        assert!(suite.contains(&format!("conformance {vendor} --base-url")), "{suite}");
+        assert!(
+            suite.contains(&format!("conformance {vendor} --base-url")),
+            "{suite}"
+        );
         assert!(suite.contains("--junit reports/"), "{suite}");
-        assert!(!suite.contains(secret), "the key must not be on the command line: {suite}");
-        assert!(uses.iter().any(|u| u.starts_with("actions/upload-artifact@")));
+        assert!(
+            !suite.contains(secret),
+            "the key must not be on the command line: {suite}"
+        );
+        assert!(uses
+            .iter()
+            .any(|u| u.starts_with("actions/upload-artifact@")));
         // Every step after the configuration check is conditional on it.
-        for step in wf["jobs"][job]["steps"].as_sequence().unwrap().iter().skip(1) {
+        for step in wf["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .skip(1)
+        {
             let cond = step["if"].as_str().unwrap_or("");
-            assert!(cond.contains("steps.config.outputs.run == 'true'"), "{step:?}");
+            assert!(
+                cond.contains("steps.config.outputs.run == 'true'"),
+                "{step:?}"
+            );
         }
     }
     let devpayr_env = &wf["jobs"]["devpayr"]["env"];
-    assert_eq!(devpayr_env["PROJECT"].as_str(), Some("${{ vars.DEVPAYR_PROJECT }}"));
+    assert_eq!(
+        devpayr_env["PROJECT"].as_str(),
+        Some("${{ vars.DEVPAYR_PROJECT }}")
+    );
 }
 
 #[test]
@@ -97,7 +134,12 @@ fn regeneration_opens_a_pull_request_when_the_clients_change() {
         .collect();
     assert!(paths.contains(&"specs/**"), "{paths:?}");
     let (runs, uses) = steps(&wf, "regenerate");
-    assert!(runs.iter().any(|r| r.trim() == "cargo xtask codegen"), "{runs:?}");
-    assert!(uses.iter().any(|u| u.starts_with("peter-evans/create-pull-request@")));
+    assert!(
+        runs.iter().any(|r| r.trim() == "cargo xtask codegen"),
+        "{runs:?}"
+    );
+    assert!(uses
+        .iter()
+        .any(|u| u.starts_with("peter-evans/create-pull-request@")));
     assert_eq!(wf["permissions"]["pull-requests"].as_str(), Some("write"));
 }

@@ -1,0 +1,319 @@
+//! `cargo xtask docs-check`: have the vendor pages our specs were written from changed?
+//!
+//! Each page listed in `specs/sources.toml` is fetched (or read from `--from DIR`), normalized
+//! (`normalize.rs`) and fingerprinted. A page whose fingerprint differs from the recorded one is
+//! `changed`; its facts (`facts.rs`) are compared with the spec, and the report lists the facts
+//! that are NEW on the page or GONE from it, each with the place in the spec to revisit, plus the
+//! changed lines of text. `--accept` records the current pages once the spec has caught up.
+//!
+//! Exit codes: 0 every page unchanged; 1 some page changed, or was never recorded (`unknown`:
+//! it needs a person to read it once and accept it); 2 some page unreachable, or a usage error.
+
+mod facts;
+mod fetch;
+mod normalize;
+mod sources;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use facts::{Fact, SpecFacts};
+use fetch::Fetcher;
+use sources::{Kind, Page, Sources};
+
+/// How many changed lines of text the report shows per page.
+const DIFF_LINES: usize = 40;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Read each page from DIR/<file name of its snapshot> instead of fetching it.
+    #[arg(long, value_name = "DIR")]
+    from: Option<PathBuf>,
+    /// Record every changed or unknown page as reconciled: fingerprint, date and snapshot.
+    #[arg(long)]
+    accept: bool,
+    /// The sources file [default: specs/sources.toml].
+    #[arg(long, value_name = "PATH")]
+    sources: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Unchanged,
+    Changed,
+    Unknown,
+    Unreachable(String),
+}
+
+impl Verdict {
+    fn word(&self) -> &'static str {
+        match self {
+            Verdict::Unchanged => "unchanged",
+            Verdict::Changed => "changed",
+            Verdict::Unknown => "unknown",
+            Verdict::Unreachable(_) => "unreachable",
+        }
+    }
+}
+
+struct Outcome {
+    page: Page,
+    verdict: Verdict,
+    /// The normalized text fetched, when the page was reachable.
+    normalized: Option<String>,
+    /// Lines under the verdict line: findings, notes, the text diff.
+    details: Vec<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let sources_path = args
+        .sources
+        .clone()
+        .unwrap_or_else(|| crate::root().join("specs").join("sources.toml"));
+    let mut sources = Sources::load(&sources_path)?;
+    let fetcher = match &args.from {
+        Some(dir) => {
+            anyhow::ensure!(dir.is_dir(), "--from {}: not a directory", dir.display());
+            Fetcher::dir(dir)
+        }
+        None => Fetcher::live()?,
+    };
+
+    let outcomes: Vec<Outcome> = sources
+        .pages
+        .iter()
+        .map(|page| check(page, &sources, &fetcher))
+        .collect();
+
+    for outcome in &outcomes {
+        let page = &outcome.page;
+        let from = fetcher.describe(&page.url, &page.snapshot);
+        match &outcome.verdict {
+            Verdict::Unreachable(reason) => {
+                println!(
+                    "{:<11} {:<8} {from}: {reason}",
+                    "unreachable",
+                    page.spec.name()
+                )
+            }
+            verdict => println!("{:<11} {:<8} {from}", verdict.word(), page.spec.name()),
+        }
+        for line in &outcome.details {
+            println!("    {line}");
+        }
+    }
+
+    let count = |word: &str| outcomes.iter().filter(|o| o.verdict.word() == word).count();
+    let (changed, unknown, unreachable) =
+        (count("changed"), count("unknown"), count("unreachable"));
+    println!();
+    println!(
+        "docs-check: {} unchanged, {changed} changed, {unknown} unknown, {unreachable} unreachable ({})",
+        count("unchanged"),
+        sources_path.display()
+    );
+
+    if args.accept {
+        let date = sources::today();
+        let mut accepted = 0;
+        for outcome in &outcomes {
+            let (Verdict::Changed | Verdict::Unknown, Some(text)) =
+                (&outcome.verdict, &outcome.normalized)
+            else {
+                continue;
+            };
+            let path = sources.snapshot_path(&outcome.page);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let fingerprint = normalize::fingerprint(text);
+            sources.record(&outcome.page, &fingerprint, &date);
+            println!(
+                "accepted    {:<8} {}: {fingerprint}, reconciled {date}, snapshot {}",
+                outcome.page.spec.name(),
+                outcome.page.url,
+                path.display()
+            );
+            accepted += 1;
+        }
+        if accepted > 0 {
+            sources.save()?;
+        }
+        return Ok(ExitCode::from(if unreachable > 0 { 2 } else { 0 }));
+    }
+
+    if changed + unknown > 0 {
+        println!(
+            "Next: revisit the spec named by each finding, `cargo xtask codegen`, review the client \
+             diff, `cargo xtask conformance` against the sandbox, then `cargo xtask docs-check --accept`."
+        );
+    }
+    Ok(ExitCode::from(if unreachable > 0 {
+        2
+    } else if changed + unknown > 0 {
+        1
+    } else {
+        0
+    }))
+}
+
+/// Fetches one page and compares it with what was recorded.
+fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
+    let body = match fetcher.get(&page.url, &page.snapshot) {
+        Ok(body) => body,
+        Err(reason) => {
+            return Outcome {
+                page: page.clone(),
+                verdict: Verdict::Unreachable(reason),
+                normalized: None,
+                details: Vec::new(),
+            }
+        }
+    };
+    let normalized = normalize::normalize(&body.text, body.html);
+    let fingerprint = normalize::fingerprint(&normalized);
+    let verdict = match &page.fingerprint {
+        Some(recorded) if *recorded == fingerprint => Verdict::Unchanged,
+        Some(_) => Verdict::Changed,
+        None => Verdict::Unknown,
+    };
+    let details = match verdict {
+        Verdict::Unchanged => Vec::new(),
+        _ => explain(page, sources, &normalized, &fingerprint),
+    };
+    Outcome {
+        page: page.clone(),
+        verdict,
+        normalized: Some(normalized),
+        details,
+    }
+}
+
+/// What changed on a page: facts against the spec, and the changed lines of text.
+fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) -> Vec<String> {
+    let mut details = Vec::new();
+    match &page.fingerprint {
+        Some(recorded) => details.push(format!(
+            "fingerprint {} (recorded {}, reconciled {})",
+            short(fingerprint),
+            short(recorded),
+            page.reconciled
+        )),
+        None => details.push(format!(
+            "never recorded: fingerprint {}; read the page, then `cargo xtask docs-check --accept`",
+            short(fingerprint)
+        )),
+    }
+
+    let snapshot_path = sources.snapshot_path(page);
+    let baseline = match std::fs::read_to_string(&snapshot_path) {
+        Ok(text) => {
+            let text = normalize::normalize(&text, false);
+            let recorded = page.fingerprint.as_deref();
+            if recorded.is_some_and(|r| r != normalize::fingerprint(&text)) {
+                details.push(format!(
+                    "note: the snapshot {} does not match the recorded fingerprint",
+                    snapshot_path.display()
+                ));
+            }
+            Some(text)
+        }
+        Err(_) => {
+            details.push(format!("note: no snapshot at {}", snapshot_path.display()));
+            None
+        }
+    };
+
+    if page.kind == Kind::Reference {
+        details.extend(findings(page, normalized, baseline.as_deref()));
+    }
+    if let Some(old) = &baseline {
+        details.extend(text_diff(old, normalized, page.kind));
+    }
+    details
+}
+
+/// The NEW and GONE facts of a reference page, one line each.
+fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String> {
+    let spec_path = crate::root().join("specs").join(page.spec.file_name());
+    let spec = match specs::Spec::load(&spec_path) {
+        Ok(spec) => spec,
+        Err(e) => return vec![format!("cannot compare facts: {e}")],
+    };
+    let spec_facts = match SpecFacts::new(&spec, page.operation.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return vec![format!("cannot compare facts: {e:#}")],
+    };
+    let now = facts::page_facts(normalized);
+    let then: Option<BTreeSet<Fact>> = baseline.map(facts::page_facts);
+    let found = facts::compare(&now, then.as_ref(), &spec_facts);
+    let mut lines = Vec::new();
+    if then.is_none() {
+        lines.push(format!(
+            "facts compared with specs/{} alone (no snapshot): readings the page never stated show as GONE",
+            page.spec.file_name()
+        ));
+    }
+    if found.is_empty() {
+        lines.push(format!(
+            "no facts differ from specs/{}: the change is in prose or layout; read the diff, then accept",
+            page.spec.file_name()
+        ));
+    }
+    let width = found
+        .iter()
+        .map(|f| f.fact.to_string().chars().count())
+        .max()
+        .unwrap_or(0);
+    for f in found {
+        let tag = if f.new { "NEW " } else { "GONE" };
+        let fact = f.fact.to_string();
+        lines.push(format!("{tag}  {fact:<width$}  spec: {}", f.hint));
+    }
+    lines
+}
+
+/// The lines that differ between the snapshot and the page, capped.
+fn text_diff(old: &str, new: &str, kind: Kind) -> Vec<String> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let changes: Vec<String> = diff
+        .iter_all_changes()
+        .filter_map(|c| {
+            let sign = match c.tag() {
+                similar::ChangeTag::Equal => return None,
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+            };
+            Some(format!("  {sign} {}", c.value().trim_end_matches('\n')))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let what = match kind {
+        Kind::Reference => "text",
+        Kind::Index => "pages listed",
+    };
+    let mut lines = vec![format!(
+        "{what}: {} line(s) added, {} removed since the snapshot",
+        changes.iter().filter(|l| l.starts_with("  +")).count(),
+        changes.iter().filter(|l| l.starts_with("  -")).count()
+    )];
+    let total = changes.len();
+    lines.extend(changes.into_iter().take(DIFF_LINES));
+    if total > DIFF_LINES {
+        lines.push(format!("  … {} more", total - DIFF_LINES));
+    }
+    lines
+}
+
+/// `sha256:0123456789ab…` for the report; the full value is in the file.
+fn short(fingerprint: &str) -> String {
+    fingerprint.chars().take(19).collect::<String>() + "…"
+}

@@ -1,0 +1,195 @@
+//! `specs/sources.toml`: the vendor pages each spec was written from, and what they said when the
+//! spec was last reconciled with them.
+//!
+//! The file is read and written with `toml_edit`, so that `--accept` changes only the values it
+//! records and keeps every comment and the layout people gave the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use specs::Vendor;
+use toml_edit::{DocumentMut, Item, Value};
+
+/// What a page is, which decides how a change is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An API reference page: its facts are compared with the spec.
+    Reference,
+    /// A list of pages (such as `llms.txt`): a change means pages came or went.
+    Index,
+}
+
+/// One `[[page]]` of the file.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// Position among the `[[page]]` tables, for writing back.
+    pub index: usize,
+    pub spec: Vendor,
+    pub operation: Option<String>,
+    pub kind: Kind,
+    pub url: String,
+    /// As written in the file: relative to the file's directory.
+    pub snapshot: PathBuf,
+    pub reconciled: String,
+    /// `None` when the page was never recorded (`fingerprint = ""`).
+    pub fingerprint: Option<String>,
+}
+
+/// The parsed file, with the document kept for writing back.
+pub struct Sources {
+    pub path: PathBuf,
+    pub pages: Vec<Page>,
+    doc: DocumentMut,
+}
+
+impl Sources {
+    /// Reads and validates the file; every problem is an error naming the file and the page.
+    pub fn load(path: &Path) -> anyhow::Result<Sources> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let doc: DocumentMut = text
+            .parse()
+            .with_context(|| format!("{} is not valid TOML", path.display()))?;
+        let Some(tables) = doc.get("page").and_then(Item::as_array_of_tables) else {
+            bail!("{}: no [[page]] tables", path.display());
+        };
+        let mut pages = Vec::new();
+        for (index, table) in tables.iter().enumerate() {
+            let at = format!("{}: [[page]] #{}", path.display(), index + 1);
+            let string = |key: &str| -> anyhow::Result<Option<String>> {
+                match table.get(key) {
+                    None => Ok(None),
+                    Some(item) => match item.as_str() {
+                        Some(s) => Ok(Some(s.to_string())),
+                        None => bail!("{at}: `{key}` must be a string"),
+                    },
+                }
+            };
+            let required = |key: &str| -> anyhow::Result<String> {
+                string(key)?.ok_or_else(|| anyhow::anyhow!("{at}: `{key}` is missing"))
+            };
+            let spec_name = required("spec")?;
+            let spec = Vendor::from_name(&spec_name).with_context(|| {
+                format!("{at}: unknown spec `{spec_name}` (known: peeker, devpayr)")
+            })?;
+            let url = required("url")?;
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bail!("{at}: `url` must be an http(s) URL, not `{url}`");
+            }
+            let kind = match string("kind")?.as_deref() {
+                None | Some("reference") => Kind::Reference,
+                Some("index") => Kind::Index,
+                Some(other) => {
+                    bail!("{at}: `kind` must be \"reference\" or \"index\", not `{other}`")
+                }
+            };
+            let snapshot = PathBuf::from(required("snapshot")?);
+            if snapshot.file_name().is_none() {
+                bail!("{at}: `snapshot` must name a file");
+            }
+            let reconciled = required("reconciled")?;
+            if !is_date(&reconciled) {
+                bail!("{at}: `reconciled` must be a date YYYY-MM-DD, not `{reconciled}`");
+            }
+            let fingerprint = match required("fingerprint")?.as_str() {
+                "" => None,
+                f if f.len() == 71
+                    && f.starts_with("sha256:")
+                    && f[7..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    Some(f.to_string())
+                }
+                f => bail!(
+                    "{at}: `fingerprint` must be \"sha256:<64 hex digits>\" or \"\", not `{f}`"
+                ),
+            };
+            pages.push(Page {
+                index,
+                spec,
+                operation: string("operation")?,
+                kind,
+                url,
+                snapshot,
+                reconciled,
+                fingerprint,
+            });
+        }
+        Ok(Sources {
+            path: path.to_path_buf(),
+            pages,
+            doc,
+        })
+    }
+
+    /// The directory that snapshot paths are relative to.
+    pub fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Where a page's snapshot lives on disk.
+    pub fn snapshot_path(&self, page: &Page) -> PathBuf {
+        self.dir().join(&page.snapshot)
+    }
+
+    /// Records a page as reconciled: new fingerprint and date, comments kept.
+    pub fn record(&mut self, page: &Page, fingerprint: &str, date: &str) {
+        let Some(table) = self
+            .doc
+            .get_mut("page")
+            .and_then(Item::as_array_of_tables_mut)
+            .and_then(|t| t.get_mut(page.index))
+        else {
+            return;
+        };
+        for (key, value) in [("fingerprint", fingerprint), ("reconciled", date)] {
+            match table.get_mut(key).and_then(Item::as_value_mut) {
+                Some(old) => {
+                    // Keep the comment that may follow the value on its line.
+                    let decor = old.decor().clone();
+                    *old = Value::from(value);
+                    *old.decor_mut() = decor;
+                }
+                None => {
+                    table.insert(key, toml_edit::value(value));
+                }
+            }
+        }
+    }
+
+    /// Writes the file back.
+    pub fn save(&self) -> anyhow::Result<()> {
+        std::fs::write(&self.path, self.doc.to_string())
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian calendar).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
