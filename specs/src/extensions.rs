@@ -209,7 +209,11 @@ fn check_statuses(file: &str, at: &str, lists: &[(&str, &Vec<u16>)]) -> Result<(
 pub(crate) fn read_operations(file: &str, raw: &Value) -> Result<Vec<Operation>, SpecError> {
     let mut out = Vec::new();
     let Some(paths) = raw.get("paths").and_then(|p| p.as_object()) else {
-        return Err(SpecError::new(file, "/paths", "the spec has no `paths` mapping"));
+        return Err(SpecError::new(
+            file,
+            "/paths",
+            "the spec has no `paths` mapping",
+        ));
     };
     for (path, item) in paths {
         for method in METHODS {
@@ -262,12 +266,14 @@ fn read_operation(
     let mut filters = Vec::new();
     for (at, node) in param_nodes {
         let node = resolve(raw, node);
-        let name = node.get("name").and_then(|v| v.as_str()).ok_or_else(|| {
-            SpecError::new(file, &at, "parameter without a `name`")
-        })?;
-        let location = node.get("in").and_then(|v| v.as_str()).ok_or_else(|| {
-            SpecError::new(file, &at, format!("parameter `{name}` has no `in`"))
-        })?;
+        let name = node
+            .get("name")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| SpecError::new(file, &at, "parameter without a `name`"))?;
+        let location = node
+            .get("in")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| SpecError::new(file, &at, format!("parameter `{name}` has no `in`")))?;
         let schema = node
             .get("schema")
             .map(|s| resolve(raw, s).clone())
@@ -275,7 +281,10 @@ fn read_operation(
         let parameter = Parameter {
             name: name.to_string(),
             location: location.to_string(),
-            required: node.get("required").and_then(|v| v.as_bool()).unwrap_or(false),
+            required: node
+                .get("required")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
             schema,
         };
         if let Some(x) = node.get("x-filter") {
@@ -306,7 +315,11 @@ fn read_operation(
         Some(x) => {
             let at = format!("{pointer}/x-pagination");
             let p: Pagination = typed(file, &at, x)?;
-            for (what, ptr) in [("items", &p.items), ("item-key", &p.item_key), ("next", &p.next)] {
+            for (what, ptr) in [
+                ("items", &p.items),
+                ("item-key", &p.item_key),
+                ("next", &p.next),
+            ] {
                 check_pointer(file, &at, what, ptr)?;
             }
             for (what, ptr) in [("count", &p.count), ("size-echo", &p.size_echo)] {
@@ -321,8 +334,14 @@ fn read_operation(
                     "`over-max` and `last-page` each need at least one accepted reading",
                 ));
             }
-            for (what, name) in [("token-param", &p.token_param), ("size-param", &p.size_param)] {
-                if !parameters.iter().any(|q| &q.name == name && q.location == "query") {
+            for (what, name) in [
+                ("token-param", &p.token_param),
+                ("size-param", &p.size_param),
+            ] {
+                if !parameters
+                    .iter()
+                    .any(|q| &q.name == name && q.location == "query")
+                {
                     return Err(SpecError::new(
                         file,
                         &format!("{at}/{what}"),
@@ -399,7 +418,10 @@ fn read_operation(
                 return Err(SpecError::new(
                     file,
                     &format!("{at}/path-param"),
-                    format!("`{}` is not a path parameter of this operation", a.path_param),
+                    format!(
+                        "`{}` is not a path parameter of this operation",
+                        a.path_param
+                    ),
                 ));
             }
             check_statuses(

@@ -224,11 +224,7 @@ impl Spec {
             ));
         }
         let openapi: openapiv3::OpenAPI = serde_json::from_value(raw.clone()).map_err(|e| {
-            SpecError::new(
-                file,
-                "",
-                format!("not a valid OpenAPI 3.0 document: {e}"),
-            )
+            SpecError::new(file, "", format!("not a valid OpenAPI 3.0 document: {e}"))
         })?;
         let operations = extensions::read_operations(file, &raw)?;
         let mut seen = BTreeSet::new();
@@ -263,9 +259,7 @@ impl Spec {
 
     /// The first server URL of the spec.
     pub fn server_url(&self) -> Option<&str> {
-        self.raw
-            .pointer("/servers/0/url")
-            .and_then(|v| v.as_str())
+        self.raw.pointer("/servers/0/url").and_then(|v| v.as_str())
     }
 
     /// JSON Schemas (draft 2020-12) of the spec's components, for validating bodies.

@@ -114,9 +114,9 @@ impl JsonSchemas {
 
     /// A self-contained JSON Schema for a named component schema.
     pub fn component(&self, name: &str) -> Option<Value> {
-        self.defs.contains_key(name).then(|| {
-            self.standalone(&json!({ "$ref": format!("{COMPONENT_PREFIX}{name}") }))
-        })
+        self.defs
+            .contains_key(name)
+            .then(|| self.standalone(&json!({ "$ref": format!("{COMPONENT_PREFIX}{name}") })))
     }
 
     /// The JSON body schema of one documented response of an operation, by status (`"200"`).

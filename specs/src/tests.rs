@@ -15,10 +15,20 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     let status = op.filters.iter().find(|f| f.param == "status").unwrap();
     assert_eq!(
         status.values.as_deref().unwrap(),
-        ["available", "in_progress", "active", "failed", "action_required"]
+        [
+            "available",
+            "in_progress",
+            "active",
+            "failed",
+            "action_required"
+        ]
     );
     assert_eq!(
-        op.filters.iter().find(|f| f.param == "user_email").unwrap().matching,
+        op.filters
+            .iter()
+            .find(|f| f.param == "user_email")
+            .unwrap()
+            .matching,
         Match::Owner
     );
 
@@ -38,7 +48,11 @@ fn with(text: &str, from: &str, to: &str) -> String {
 
 #[test]
 fn bad_extension_is_reported_with_file_and_pointer() {
-    let text = with(Vendor::Peeker.embedded_yaml(), "kind: next-url", "kind: offset");
+    let text = with(
+        Vendor::Peeker.embedded_yaml(),
+        "kind: next-url",
+        "kind: offset",
+    );
     let err = Spec::parse("specs/peeker.yaml", &text).unwrap_err();
     assert_eq!(err.file, "specs/peeker.yaml");
     assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination");
@@ -47,18 +61,33 @@ fn bad_extension_is_reported_with_file_and_pointer() {
 
 #[test]
 fn size_max_must_agree_with_the_parameter_maximum() {
-    let text = with(Vendor::Devpayr.embedded_yaml(), "size-max: 50", "size-max: 60");
+    let text = with(
+        Vendor::Devpayr.embedded_yaml(),
+        "size-max: 50",
+        "size-max: 60",
+    );
     let err = Spec::parse("d.yaml", &text).unwrap_err();
-    assert_eq!(err.pointer, "/paths/~1project~1{project}~1domains/get/x-pagination/size-max");
+    assert_eq!(
+        err.pointer,
+        "/paths/~1project~1{project}~1domains/get/x-pagination/size-max"
+    );
 }
 
 #[test]
 fn missing_operation_id_and_wrong_version_are_errors() {
-    let text = with(Vendor::Peeker.embedded_yaml(), "operationId: list_domains", "");
+    let text = with(
+        Vendor::Peeker.embedded_yaml(),
+        "operationId: list_domains",
+        "",
+    );
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert!(err.problem.contains("operationId"), "{err}");
 
-    let text = with(Vendor::Peeker.embedded_yaml(), "openapi: 3.0.3", "openapi: 3.1.0");
+    let text = with(
+        Vendor::Peeker.embedded_yaml(),
+        "openapi: 3.0.3",
+        "openapi: 3.1.0",
+    );
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert_eq!(err.pointer, "/openapi");
 
@@ -82,5 +111,8 @@ fn json_schema_conversion_handles_nullable_and_refs() {
     );
     let devpayr = Vendor::Devpayr.spec().unwrap().json_schemas();
     let domain = devpayr.component("ProjectDomain").unwrap();
-    assert_eq!(domain["$defs"]["ProjectDomain"]["additionalProperties"], false);
+    assert_eq!(
+        domain["$defs"]["ProjectDomain"]["additionalProperties"],
+        false
+    );
 }

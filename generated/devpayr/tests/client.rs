@@ -1,0 +1,214 @@
+//! The generated DevPayr client against a local server: the exact requests it makes, how it
+//! resends the cursor, what it refuses, and how errors come back.
+
+mod common;
+
+use common::{query_param, serve, Recorded, Reply};
+use devpayr_client::{types, Client, Error};
+use futures::StreamExt as _;
+use serde_json::{json, Value};
+
+const KEY: &str = "dp_k3y_very_secret_value";
+const PREFIX: &str = "/api/v1";
+
+fn domain(id: i64) -> Value {
+    json!({
+        "id": id,
+        "project_id": 42,
+        "domain": format!("d{id}.example"),
+        "has_paid": true,
+        "is_active": true,
+        "is_primary": id == 1,
+        "created_at": "2026-01-10T09:30:00Z",
+        "updated_at": "2026-01-12T14:05:00Z",
+        // The spec says `additionalProperties: false`; the client must still accept a new field.
+        "added_later": true
+    })
+}
+
+fn page(ids: &[i64], next_cursor: Option<&str>) -> Reply {
+    Reply::json(
+        200,
+        json!({
+            "status": true,
+            "message": "Success",
+            "data": {"data": ids.iter().map(|id| domain(*id)).collect::<Vec<_>>(), "next_cursor": next_cursor},
+            "errors": null
+        }),
+    )
+}
+
+fn error(status: u16, message: &str) -> Reply {
+    Reply::json(
+        status,
+        json!({"status": false, "message": message, "data": null, "errors": null}),
+    )
+}
+
+fn client(origin: &str) -> Client {
+    Client::with_api_key(&format!("{origin}{PREFIX}"), KEY).unwrap()
+}
+
+async fn collect(
+    stream: impl futures::Stream<Item = Result<types::ProjectDomain, Error<types::ErrorEnvelope>>>
+        + Unpin,
+) -> (Vec<i64>, Vec<Error<types::ErrorEnvelope>>) {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    let all: Vec<_> = stream.collect().await;
+    for item in all {
+        match item {
+            Ok(d) => ids.push(d.id),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ids, errors)
+}
+
+fn assert_headers(requests: &[Recorded]) {
+    for r in requests {
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.headers["x-api-key"], KEY);
+        assert!(r.headers.get("authorization").is_none());
+        assert!(
+            r.headers.get("api-version").is_none(),
+            "progenitor's api-version header must not be sent: {:?}",
+            r.headers
+        );
+    }
+}
+
+#[tokio::test]
+async fn stream_resends_the_request_with_each_cursor_until_null() {
+    let server = serve(|r| match query_param(&r.uri, "cursor").as_deref() {
+        None => page(&[1, 2], Some("c2")),
+        Some("c2") => page(&[3, 4], Some("c3")),
+        Some("c3") => page(&[5], None),
+        Some(_) => error(422, "bad cursor"),
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(
+        client
+            .list_project_domains()
+            .project(42u64)
+            .per_page(2u64)
+            .stream(),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(
+        server.uris(),
+        [
+            format!("{PREFIX}/project/42/domains?per_page=2"),
+            format!("{PREFIX}/project/42/domains?cursor=c2&per_page=2"),
+            format!("{PREFIX}/project/42/domains?cursor=c3&per_page=2"),
+        ]
+    );
+    assert_headers(&server.requests());
+}
+
+#[tokio::test]
+async fn stream_of_an_empty_project_makes_one_request() {
+    let server = serve(|_| page(&[], None)).await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_project_domains().project(7u64).stream()).await;
+    assert!(ids.is_empty() && errors.is_empty(), "{errors:?}");
+    assert_eq!(server.uris(), [format!("{PREFIX}/project/7/domains")]);
+}
+
+#[tokio::test]
+async fn stream_refuses_a_repeated_cursor() {
+    let server = serve(|r| match query_param(&r.uri, "cursor").as_deref() {
+        None => page(&[1], Some("c2")),
+        _ => page(&[2], Some("c2")),
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_project_domains().project(42u64).stream()).await;
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        matches!(&errors[0], Error::InvalidRequest(m) if m.contains("`c2`") && m.contains("second time")),
+        "{errors:?}"
+    );
+    assert_eq!(server.uris().len(), 2);
+}
+
+#[tokio::test]
+async fn documented_errors_are_typed_with_their_status() {
+    for status in [403u16, 404, 429] {
+        let server = serve(move |_| error(status, &format!("refused with {status}"))).await;
+        let client = client(&server.origin);
+        let result = client.list_project_domains().project(42u64).send().await;
+        match result {
+            Err(Error::ErrorResponse(body)) => {
+                assert_eq!(body.status().as_u16(), status);
+                assert_eq!(body.message, format!("refused with {status}"));
+                assert!(!body.status);
+            }
+            other => panic!("{status}: expected ErrorResponse, got {other:?}"),
+        }
+        let (ids, errors) = collect(client.list_project_domains().project(42u64).stream()).await;
+        assert!(ids.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].status().map(|s| s.as_u16()), Some(status));
+        assert_headers(&server.requests());
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed() {
+    let elsewhere = serve(|_| page(&[99], None)).await;
+    let target = format!("{}{PREFIX}/project/42/domains", elsewhere.origin);
+    let server = serve(move |_| {
+        let mut reply = error(302, "moved");
+        reply.headers.push(("location", target.clone()));
+        reply
+    })
+    .await;
+    let client = client(&server.origin);
+    let result = client.list_project_domains().project(42u64).send().await;
+    match result {
+        Err(Error::CommunicationError(e)) => assert!(e.is_redirect(), "{e:?}"),
+        other => panic!("expected a refused redirect, got {other:?}"),
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the key followed a redirect to another origin"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_key() {
+    let server = serve(|r| {
+        if r.uri.starts_with("/moved") {
+            page(&[1], None)
+        } else {
+            let mut reply = error(302, "moved");
+            reply.headers.push(("location", "/moved".into()));
+            reply
+        }
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_project_domains().project(42u64).stream()).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ids, [1]);
+    assert_eq!(
+        server.uris(),
+        [format!("{PREFIX}/project/42/domains"), "/moved".into()]
+    );
+    assert_headers(&server.requests());
+}
+
+#[tokio::test]
+async fn debug_output_does_not_show_the_key() {
+    let client = Client::with_api_key("https://api.devpayr.dev/api/v1", KEY).unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains(KEY), "{debug}");
+    assert!(!debug.contains("secret"), "{debug}");
+    assert!(debug.contains("Sensitive"), "{debug}");
+}

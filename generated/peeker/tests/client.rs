@@ -1,0 +1,265 @@
+//! The generated Peeker client against a local server: the exact requests it makes, how it
+//! follows `links.next`, what it refuses, and how errors come back.
+
+mod common;
+
+use common::{query_param, serve, Recorded, Reply};
+use futures::StreamExt as _;
+use peeker_client::{types, Client, Error};
+use serde_json::{json, Value};
+
+const TOKEN: &str = "pk_test_s3cr3t_token_value";
+const PREFIX: &str = "/api/partner/v1";
+
+fn domain(id: &str) -> Value {
+    json!({
+        "id": id,
+        "domain": format!("{id}.example"),
+        "category": "connected",
+        "status": "active",
+        "usable_for": ["google"],
+        "created_at": "2026-05-08T12:00:00Z",
+        // A field the spec does not know: the client must ignore it.
+        "added_later": {"by": "the vendor"}
+    })
+}
+
+fn page(request: &Recorded, ids: &[&str], next: Value) -> Reply {
+    let host = request.headers["host"].to_str().unwrap();
+    let mut links = json!({"first": format!("http://{host}{PREFIX}/domains?per_page=2")});
+    if next != Value::Null || ids.is_empty() {
+        links["next"] = next;
+    }
+    Reply::json(
+        200,
+        json!({
+            "data": ids.iter().map(|id| domain(id)).collect::<Vec<_>>(),
+            "links": links,
+            "meta": {"path": format!("http://{host}{PREFIX}/domains"), "per_page": 2, "returned": ids.len()}
+        }),
+    )
+}
+
+/// A link to the next page on the same server, carrying the filters like the vendor does.
+fn next_link(request: &Recorded, token: &str) -> Value {
+    let host = request.headers["host"].to_str().unwrap();
+    json!(format!(
+        "http://{host}{PREFIX}/domains?status=active&per_page=2&page_token={token}"
+    ))
+}
+
+fn client(origin: &str) -> Client {
+    Client::with_bearer_token(&format!("{origin}{PREFIX}"), TOKEN).unwrap()
+}
+
+async fn collect(
+    stream: impl futures::Stream<Item = Result<types::Domain, Error<types::Error>>> + Unpin,
+) -> (Vec<String>, Vec<Error<types::Error>>) {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    let all: Vec<_> = stream.collect().await;
+    for item in all {
+        match item {
+            Ok(d) => ids.push(d.id),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ids, errors)
+}
+
+fn assert_headers(requests: &[Recorded]) {
+    for r in requests {
+        assert_eq!(r.method, "GET");
+        assert_eq!(
+            r.headers["authorization"],
+            format!("Bearer {TOKEN}").as_str()
+        );
+        assert!(
+            r.headers.get("api-version").is_none(),
+            "progenitor's api-version header must not be sent: {:?}",
+            r.headers
+        );
+    }
+}
+
+#[tokio::test]
+async fn stream_follows_next_links_verbatim_until_absent() {
+    let server = serve(|r| match query_param(&r.uri, "page_token").as_deref() {
+        None => page(r, &["d1", "d2"], next_link(r, "t2")),
+        Some("t2") => page(r, &["d3", "d4"], next_link(r, "t3")),
+        // The last page has no `links.next` at all.
+        Some("t3") => page(r, &["d5"], Value::Null),
+        Some(other) => Reply::json(422, json!({"message": format!("bad token {other}")})),
+    })
+    .await;
+    let client = client(&server.origin);
+    let stream = client
+        .list_domains()
+        .status(types::DomainStatus::Active)
+        .per_page(2u64)
+        .stream();
+    let (ids, errors) = collect(stream).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ids, ["d1", "d2", "d3", "d4", "d5"]);
+    assert_eq!(
+        server.uris(),
+        [
+            format!("{PREFIX}/domains?per_page=2&status=active"),
+            format!("{PREFIX}/domains?status=active&per_page=2&page_token=t2"),
+            format!("{PREFIX}/domains?status=active&per_page=2&page_token=t3"),
+        ]
+    );
+    assert_headers(&server.requests());
+}
+
+#[tokio::test]
+async fn stream_ends_on_a_null_next_link() {
+    let server = serve(|r| match query_param(&r.uri, "page_token").as_deref() {
+        None => page(r, &["d1"], next_link(r, "t2")),
+        _ => {
+            let mut reply = page(r, &["d2"], Value::Null);
+            reply.body["links"]["next"] = Value::Null;
+            reply
+        }
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(
+        client
+            .list_domains()
+            .category(types::Category::Connected)
+            .per_page(1u64)
+            .stream(),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ids, ["d1", "d2"]);
+    assert_eq!(
+        server.uris(),
+        [
+            format!("{PREFIX}/domains?category=connected&per_page=1"),
+            format!("{PREFIX}/domains?status=active&per_page=2&page_token=t2"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn stream_refuses_a_next_link_to_another_origin() {
+    let elsewhere = serve(|r| page(r, &["stolen"], Value::Null)).await;
+    let other = elsewhere.origin.clone();
+    let server = serve(move |r| {
+        page(
+            r,
+            &["d1"],
+            json!(format!("{other}{PREFIX}/domains?per_page=2&page_token=t2")),
+        )
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_domains().per_page(2u64).stream()).await;
+    assert_eq!(
+        ids,
+        ["d1"],
+        "the first page's items come before the refusal"
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        Error::InvalidRequest(message) => {
+            assert!(message.contains("origin"), "{message}");
+            assert!(message.contains(&elsewhere.origin), "{message}");
+        }
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other origin got a request"
+    );
+    assert_eq!(server.uris(), [format!("{PREFIX}/domains?per_page=2")]);
+}
+
+#[tokio::test]
+async fn stream_refuses_a_next_link_already_followed() {
+    let server = serve(|r| match query_param(&r.uri, "page_token").as_deref() {
+        None => page(r, &["d1"], next_link(r, "t2")),
+        // The server links back to the page it just served.
+        _ => page(r, &["d2"], next_link(r, "t2")),
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_domains().stream()).await;
+    assert_eq!(ids, ["d1", "d2"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        matches!(&errors[0], Error::InvalidRequest(m) if m.contains("already followed")),
+        "{errors:?}"
+    );
+    assert_eq!(server.uris().len(), 2);
+}
+
+#[tokio::test]
+async fn documented_errors_are_typed_with_their_status() {
+    for status in [401u16, 403, 422, 429] {
+        let server = serve(move |_| {
+            let mut reply =
+                Reply::json(status, json!({"message": format!("refused with {status}")}));
+            if status == 429 {
+                reply.headers.push(("retry-after", "7".into()));
+            }
+            reply
+        })
+        .await;
+        let client = client(&server.origin);
+        let error = client.list_domains().send().await.unwrap_err();
+        match &error {
+            Error::ErrorResponse(body) => {
+                assert_eq!(body.status().as_u16(), status);
+                assert_eq!(body.message, format!("refused with {status}"));
+                if status == 429 {
+                    assert_eq!(body.headers()["retry-after"], "7");
+                }
+            }
+            other => panic!("{status}: expected ErrorResponse, got {other:?}"),
+        }
+        // The stream yields the same error once, then ends.
+        let (ids, errors) = collect(client.list_domains().stream()).await;
+        assert!(ids.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].status().map(|s| s.as_u16()), Some(status));
+        assert_headers(&server.requests());
+    }
+}
+
+#[tokio::test]
+async fn an_error_on_a_later_page_ends_the_stream_after_the_earlier_items() {
+    let server = serve(|r| match query_param(&r.uri, "page_token").as_deref() {
+        None => page(r, &["d1"], next_link(r, "t2")),
+        _ => Reply::json(429, json!({"message": "Too Many Attempts."})),
+    })
+    .await;
+    let client = client(&server.origin);
+    let (ids, errors) = collect(client.list_domains().stream()).await;
+    assert_eq!(ids, ["d1"]);
+    assert_eq!(errors.len(), 1);
+    assert!(matches!(&errors[0], Error::ErrorResponse(b) if b.status() == 429));
+    assert_headers(&server.requests());
+}
+
+#[tokio::test]
+async fn debug_output_does_not_show_the_token() {
+    let client = Client::with_bearer_token("https://api.peeker.ai/api/partner/v1", TOKEN).unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains(TOKEN), "{debug}");
+    assert!(!debug.contains("s3cr3t"), "{debug}");
+    assert!(debug.contains("Sensitive"), "{debug}");
+}
+
+#[tokio::test]
+async fn constructor_rejects_bad_input_without_echoing_the_token() {
+    let error = Client::with_bearer_token("not a url", TOKEN).unwrap_err();
+    assert!(matches!(
+        error,
+        peeker_client::ClientBuildError::InvalidBaseUrl(_)
+    ));
+    let error = Client::with_bearer_token("https://api.peeker.ai", "bad\ntoken").unwrap_err();
+    assert!(!error.to_string().contains("bad"), "{error}");
+}
