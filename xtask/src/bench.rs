@@ -1,10 +1,180 @@
-//! (being built)
+//! `cargo xtask bench`: the project's speed figures, measured the same way every time.
+//!
+//! | figure | method |
+//! |---|---|
+//! | codegen | both clients generated in-process from `specs/`, mean over `--codegen-runs` |
+//! | mock throughput | `conformance::mock::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
+//! | conformance | wall time and requests of `xtask conformance` (both reference mocks, default cases), as a user runs it |
+//!
+//! Throughput means nothing in a debug build, so a debug `xtask` re-runs itself with `--release`
+//! (pass `--no-release` to measure the debug build anyway). The conformance figure uses the dev
+//! profile on purpose: that is what `cargo xtask conformance` runs.
 
-use std::process::ExitCode;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use conformance::mock::{bench_mock, BenchOptions};
+use specs::{Spec, Vendor};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Seconds of load per mock.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrent keep-alive connections of the load generator.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Code generation runs to average.
+    #[arg(long, default_value_t = 10)]
+    codegen_runs: u32,
+    /// Measure this build even if it is a debug build.
+    #[arg(long)]
+    no_release: bool,
+    /// Skip the conformance run (it builds and runs the dev-profile xtask).
+    #[arg(long)]
+    no_conformance: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+struct Row {
+    name: String,
+    figure: String,
+    method: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if cfg!(debug_assertions) && !args.no_release {
+        eprintln!("bench: re-running in a release build (pass --no-release to skip)");
+        let mut forwarded: Vec<String> = std::env::args().skip(1).collect();
+        forwarded.push("--no-release".into());
+        let status = Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "--package", "xtask", "--"])
+            .args(&forwarded)
+            .current_dir(crate::root())
+            .status()
+            .context("cannot start the release build of xtask")?;
+        return Ok(ExitCode::from(status.code().unwrap_or(2).clamp(0, 255) as u8));
+    }
+    let mut rows = Vec::new();
+    rows.push(codegen_row(args.codegen_runs)?);
+    for vendor in Vendor::ALL {
+        let mut options = BenchOptions::new(vendor);
+        options.duration = Duration::from_secs(args.seconds);
+        options.connections = args.connections;
+        let r = bench_mock(options)?;
+        if r.requests == 0 {
+            bail!("the {vendor} mock answered no request successfully ({} errors)", r.errors);
+        }
+        rows.push(Row {
+            name: format!("mock {vendor} throughput"),
+            figure: format!(
+                "{:.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} errors)",
+                r.requests_per_sec,
+                r.p50.as_secs_f64() * 1e3,
+                r.p99.as_secs_f64() * 1e3,
+                r.errors
+            ),
+            method: format!(
+                "{} keep-alive connections for {:.1} s, first page of the reference query, {} requests",
+                args.connections,
+                r.elapsed.as_secs_f64(),
+                r.requests
+            ),
+        });
+    }
+    if !args.no_conformance {
+        rows.push(conformance_row()?);
+    }
+    print_table(&rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn codegen_row(runs: u32) -> anyhow::Result<Row> {
+    let runs = runs.max(1);
+    let root = crate::root();
+    let specs: Vec<(Vendor, Spec)> = Vendor::ALL
+        .into_iter()
+        .map(|v| Ok((v, Spec::load(&root.join("specs").join(v.file_name()))?)))
+        .collect::<anyhow::Result<_>>()?;
+    let started = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..runs {
+        bytes = 0;
+        for (vendor, spec) in &specs {
+            let krate = codegen::generate(spec, *vendor)?;
+            bytes += krate.files.iter().map(|f| f.contents.len()).sum::<usize>();
+        }
+    }
+    let mean = started.elapsed() / runs;
+    Ok(Row {
+        name: "codegen, both clients".into(),
+        figure: format!("{:.1} ms", mean.as_secs_f64() * 1e3),
+        method: format!(
+            "in-process generate() of both specs, mean of {runs} runs, {} KiB of output",
+            bytes / 1024
+        ),
+    })
+}
+
+fn conformance_row() -> anyhow::Result<Row> {
+    let root = crate::root();
+    // Build first so the figure is the run, not the compile.
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--package", "xtask"])
+        .current_dir(&root)
+        .status()
+        .context("cannot build the dev-profile xtask")?;
+    if !status.success() {
+        bail!("building the dev-profile xtask failed");
+    }
+    let exe = root.join("target/debug/xtask");
+    let json = root.join("target/bench-conformance.json");
+    let started = Instant::now();
+    let out = Command::new(&exe)
+        .args(["conformance", "--json"])
+        .arg(&json)
+        .current_dir(&root)
+        .output()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let elapsed = started.elapsed();
+    if !out.status.success() {
+        bail!(
+            "`xtask conformance` exited with {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let requests = requests_in(&json)?;
+    Ok(Row {
+        name: "conformance, both mocks".into(),
+        figure: format!("{:.1} s, {requests} requests", elapsed.as_secs_f64()),
+        method: "`xtask conformance` (dev profile, default cases, mocks in-process), wall time"
+            .into(),
+    })
+}
+
+/// Sums `requests_used` over the reports in a `--json` file.
+fn requests_in(path: &Path) -> anyhow::Result<u64> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let reports = value
+        .as_array()
+        .with_context(|| format!("{} is not a list of reports", path.display()))?;
+    Ok(reports
+        .iter()
+        .filter_map(|r| r.get("requests_used").and_then(|n| n.as_u64()))
+        .sum())
+}
+
+fn print_table(rows: &[Row]) {
+    let w0 = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r.figure.len()).max().unwrap_or(0);
+    println!("| {:w0$} | {:w1$} | method", "benchmark", "figure");
+    println!("|{}|{}|--------", "-".repeat(w0 + 2), "-".repeat(w1 + 2));
+    for r in rows {
+        println!("| {:w0$} | {:w1$} | {}", r.name, r.figure, r.method);
+    }
 }
