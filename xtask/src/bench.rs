@@ -54,7 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .current_dir(crate::root())
             .status()
             .context("cannot start the release build of xtask")?;
-        return Ok(ExitCode::from(status.code().unwrap_or(2).clamp(0, 255) as u8));
+        return Ok(ExitCode::from(
+            status.code().unwrap_or(2).clamp(0, 255) as u8
+        ));
     }
     let mut rows = Vec::new();
     rows.push(codegen_row(args.codegen_runs)?);
@@ -64,7 +66,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         options.connections = args.connections;
         let r = bench_mock(options)?;
         if r.requests == 0 {
-            bail!("the {vendor} mock answered no request successfully ({} errors)", r.errors);
+            bail!(
+                "the {vendor} mock answered no request successfully ({} errors)",
+                r.errors
+            );
         }
         rows.push(Row {
             name: format!("mock {vendor} throughput"),
