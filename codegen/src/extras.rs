@@ -14,7 +14,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use specs::{NextKind, Operation, Spec};
+use specs::{resolve, NextKind, Operation, Spec};
 
 use crate::CodegenError;
 
@@ -591,22 +591,6 @@ fn generic_args(ty: &syn::Type, name: &str) -> Option<Vec<syn::Type>> {
 struct ItemType {
     name: String,
     path: syn::Path,
-}
-
-/// Follows local `$ref`s (validated to resolve).
-fn resolve<'a>(raw: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| raw.pointer(p))
-        {
-            Some(target) => value = target,
-            None => return value,
-        }
-    }
-    value
 }
 
 /// The schema of the operation's JSON success body.

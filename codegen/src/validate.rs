@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use specs::{escape_pointer_segment, Spec};
+use specs::{escape_pointer_segment, resolve, Spec};
 
 use crate::CodegenError;
 
@@ -74,22 +74,6 @@ pub(crate) fn validate(spec: &Spec) -> Result<(), CodegenError> {
         }
     }
     Ok(())
-}
-
-/// Follows local `$ref`s (already checked to resolve) a bounded number of times.
-fn resolve<'a>(raw: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| raw.pointer(p))
-        {
-            Some(target) => value = target,
-            None => return value,
-        }
-    }
-    value
 }
 
 /// Like [`resolve`], also returning the pointer of the node reached, so that errors point at

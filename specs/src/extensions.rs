@@ -158,11 +158,13 @@ fn typed<T: for<'de> Deserialize<'de>>(
     serde_json::from_value(value.clone()).map_err(|e| SpecError::new(file, pointer, e.to_string()))
 }
 
-/// Follows a local `$ref` (`#/components/...`) once, or returns the value itself.
-pub(crate) fn resolve<'a>(raw: &'a Value, value: &'a Value) -> &'a Value {
+/// Follows local `$ref`s (`#/...`) from `value` inside the document `raw`, and returns the node
+/// reached: `value` itself when it is not a local reference, or the last node whose reference
+/// does not resolve.
+pub fn resolve<'a>(raw: &'a Value, value: &'a Value) -> &'a Value {
     let mut current = value;
-    // Refs to refs are legal; a short bound keeps a cyclic spec from looping.
-    for _ in 0..8 {
+    // Refs to refs are legal; a bound keeps a cyclic spec from looping.
+    for _ in 0..16 {
         match current.get("$ref").and_then(|r| r.as_str()) {
             Some(r) if r.starts_with("#/") => match raw.pointer(&r[1..]) {
                 Some(target) => current = target,

@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use extensions::{
-    Access, Cache, ErrorStatuses, Filter, LastPage, Match, NextKind, OverMax, Pagination,
+    resolve, Access, Cache, ErrorStatuses, Filter, LastPage, Match, NextKind, OverMax, Pagination,
 };
 pub use openapiv3;
 pub use schema::JsonSchemas;
