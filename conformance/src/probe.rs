@@ -4,12 +4,16 @@
 //!   the credential never travels to wherever `Location` points.
 //! - Same-origin guard: a URL whose scheme, host or port differs from the base URL's is not
 //!   requested at all; the refusal is an incident (a named violation in the report).
-//! - 429: `Retry-After` is honoured up to a cap, with exponential backoff when it is absent;
-//!   every 429 is counted and kept for the 429-shape check, and a request still limited after
-//!   a few retries is given up (an incident).
+//! - 429: `Retry-After` is honoured up to a cap, with exponential backoff when it is absent
+//!   (see [`retry_wait`]); every 429 is counted and kept for the 429-shape check, and a request
+//!   still limited after a few retries is given up (an incident).
 //! - Request budget, per-request timeout (headers and whole body), total deadline, body size
-//!   cap (the body is read in chunks and reading stops at the cap), concurrency limit.
-//! - Every exchange is recorded with a `curl` line that prints the credential as `***`.
+//!   cap (the body is read in chunks and reading stops at the cap), concurrency limit. A
+//!   request cut short by the run's deadline is not the server's fault: it ends the run
+//!   ([`ProbeError::Deadline`]) without a timeout incident.
+//! - Every exchange is recorded with a `curl` line that prints the credential as `***`, and a
+//!   server that echoes the credential (in a body or a `Location`) has it replaced by `***`
+//!   as the response is read, so no excerpt of a body can carry it into a report.
 //!
 //! The checks are synchronous (proptest drives them), so the probe offers a blocking
 //! [`Probe::get`] that runs the request on the tokio runtime the probe was made on. Checks run
@@ -404,7 +408,7 @@ impl Probe {
 
     async fn get_retrying(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
         let info = self.describe(url, auth);
-        if url.origin() != self.base.origin() {
+        if !same_origin(&self.base, url) {
             let message = format!(
                 "{url} is not on the origin of the base URL ({}); the request was not sent",
                 self.base.origin().ascii_serialization()
@@ -442,6 +446,11 @@ impl Probe {
                 tokio::time::timeout(limit, self.send_once(id, url, key, &info)).await
             };
             let response = match sent {
+                // Cut short by the run's deadline, not by the per-request timeout: the server
+                // is not to blame, the run is over.
+                Err(_) if limit < self.options.request_timeout => {
+                    return Err(ProbeError::Deadline(self.options.deadline));
+                }
                 Err(_) => {
                     self.incident(
                         IncidentKind::Timeout,
@@ -474,15 +483,16 @@ impl Probe {
                     );
                     return Err(ProbeError::RateLimited(attempt));
                 }
-                let wait = match response
-                    .retry_after
-                    .as_deref()
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                {
-                    Some(secs) => Duration::from_secs(secs),
-                    None => Duration::from_millis(100u64 << attempt.min(10)),
-                };
-                tokio::time::sleep(wait.min(self.options.retry_after_cap)).await;
+                let wait = retry_wait(
+                    response.retry_after.as_deref(),
+                    attempt,
+                    self.options.retry_after_cap,
+                );
+                let left = self.options.deadline.saturating_sub(self.started.elapsed());
+                if wait >= left {
+                    return Err(ProbeError::Deadline(self.options.deadline));
+                }
+                tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
             }
@@ -542,7 +552,10 @@ impl Probe {
         let status = response.status().as_u16();
         let content_type = header("content-type");
         let retry_after = header("retry-after");
-        let location = header("location");
+        let location = header("location").map(|l| match key {
+            Some(k) => redact_text(&l, k.expose()),
+            None => l,
+        });
         let cap = self.options.body_cap;
         if response.content_length().is_some_and(|l| l > cap as u64) {
             return Err(ProbeError::BodyTooLarge(cap));
@@ -553,6 +566,11 @@ impl Probe {
                 return Err(ProbeError::BodyTooLarge(cap));
             }
             body.extend_from_slice(&chunk);
+        }
+        // A server that echoes the credential must not get it into any report: replace it
+        // before the body is parsed or excerpted (an excerpt could cut it in two).
+        if let Some(k) = key {
+            body = redact_bytes(body, k.expose().as_bytes());
         }
         let json = serde_json::from_slice::<Value>(&body).map_err(|e| {
             let text = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
@@ -569,6 +587,58 @@ impl Probe {
             elapsed: started.elapsed(),
         })
     }
+}
+
+/// Whether `url` may be requested with the credential of `base`: same scheme, host and port.
+///
+/// `localhost` and `127.0.0.1` are different hosts, `http` and `https` different schemes; an
+/// explicit default port (`http://h:80`) is the same origin as none. URLs without a tuple
+/// origin (`file:`, `data:`) are never the same origin as anything.
+pub fn same_origin(base: &Url, url: &Url) -> bool {
+    let (a, b) = (base.origin(), url.origin());
+    a.is_tuple() && a == b
+}
+
+/// First wait after a 429 without a usable `Retry-After`; doubled on each further retry.
+pub const BACKOFF_START: Duration = Duration::from_millis(100);
+
+/// How long to wait before retrying a request answered 429.
+///
+/// `Retry-After` in seconds (`0`, `7`) is honoured; when it is absent or unusable (an HTTP
+/// date, garbage), the wait is [`BACKOFF_START`] doubled per earlier retry (`attempt` counts
+/// them from 0): 100 ms, 200 ms, 400 ms, … Either way never longer than `cap`.
+pub fn retry_wait(retry_after: Option<&str>, attempt: u32, cap: Duration) -> Duration {
+    let wait = match retry_after.and_then(|s| s.trim().parse::<u64>().ok()) {
+        Some(secs) => Duration::from_secs(secs),
+        None => BACKOFF_START.saturating_mul(1u32 << attempt.min(20)),
+    };
+    wait.min(cap)
+}
+
+fn redact_text(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, "***")
+    }
+}
+
+fn redact_bytes(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
+    if secret.is_empty() || !body.windows(secret.len()).any(|w| w == secret) {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i..].starts_with(secret) {
+            out.extend_from_slice(b"***");
+            i += secret.len();
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn transport(e: reqwest::Error) -> ProbeError {
@@ -607,6 +677,105 @@ mod tests {
             AuthScheme::from_spec(&d),
             Some(AuthScheme::Header("X-API-KEY".into()))
         );
+    }
+
+    #[test]
+    fn only_the_exact_origin_of_the_base_url_is_the_same_origin() {
+        let base = Url::parse("http://127.0.0.1:8080/api/partner/v1").unwrap();
+        let same = [
+            "http://127.0.0.1:8080/api/partner/v1/domains?page_token=x",
+            "http://127.0.0.1:8080/elsewhere",
+            "HTTP://127.0.0.1:8080/x",
+            "http://user:pw@127.0.0.1:8080/x",
+        ];
+        let other = [
+            "http://127.0.0.1:8081/api/partner/v1/domains", // port
+            "http://127.0.0.1/api/partner/v1/domains",      // port (default 80)
+            "http://localhost:8080/api/partner/v1/domains", // host: same machine, other name
+            "http://127.0.0.2:8080/api/partner/v1/domains", // host
+            "http://[::1]:8080/api/partner/v1/domains",     // host
+            "http://[::ffff:127.0.0.1]:8080/x",             // host, however equivalent
+            "https://127.0.0.1:8080/api/partner/v1/domains", // scheme
+            "ws://127.0.0.1:8080/x",                        // scheme
+            "file:///etc/passwd",                           // no origin at all
+            "data:text/plain,x",
+        ];
+        for u in same {
+            assert!(same_origin(&base, &Url::parse(u).unwrap()), "{u}");
+        }
+        for u in other {
+            assert!(!same_origin(&base, &Url::parse(u).unwrap()), "{u}");
+        }
+        // A protocol-relative next link resolves to another host.
+        let joined = base
+            .join("//localhost:8080/api/partner/v1/domains")
+            .unwrap();
+        assert!(!same_origin(&base, &joined));
+        // Explicit default ports are the same origin as none.
+        let https = Url::parse("https://api.peeker.ai/api/partner/v1").unwrap();
+        assert!(same_origin(
+            &https,
+            &Url::parse("https://api.peeker.ai:443/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("http://api.peeker.ai/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("https://api.peeker.ai.evil.example/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("https://sandbox.api.peeker.ai/x").unwrap()
+        ));
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let cap = Duration::from_secs(5);
+        assert_eq!(retry_wait(Some("0"), 0, cap), Duration::ZERO);
+        assert_eq!(retry_wait(Some("2"), 3, cap), Duration::from_secs(2));
+        assert_eq!(retry_wait(Some(" 3 "), 0, cap), Duration::from_secs(3));
+        assert_eq!(retry_wait(Some("3600"), 0, cap), cap);
+        assert_eq!(retry_wait(Some("18446744073709551615"), 0, cap), cap);
+    }
+
+    #[test]
+    fn without_retry_after_the_backoff_doubles_up_to_the_cap() {
+        let cap = Duration::from_secs(5);
+        let schedule: Vec<u128> = (0..8)
+            .map(|a| retry_wait(None, a, cap).as_millis())
+            .collect();
+        assert_eq!(schedule, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        // An unusable Retry-After (an HTTP date, a negative or fractional number) backs off too.
+        for bad in ["Wed, 21 Oct 2015 07:28:00 GMT", "-1", "1.5", ""] {
+            assert_eq!(
+                retry_wait(Some(bad), 2, cap),
+                Duration::from_millis(400),
+                "{bad:?}"
+            );
+        }
+        // Huge attempt numbers neither overflow nor exceed the cap.
+        assert_eq!(retry_wait(None, u32::MAX, cap), cap);
+        assert_eq!(
+            retry_wait(None, 3, Duration::from_millis(50)),
+            Duration::from_millis(50)
+        );
+    }
+
+    #[test]
+    fn an_echoed_credential_is_replaced() {
+        let body = br#"{"message":"bad key pk_test_abc in pk_test_abc"}"#.to_vec();
+        assert_eq!(
+            redact_bytes(body, b"pk_test_abc"),
+            br#"{"message":"bad key *** in ***"}"#.to_vec()
+        );
+        assert_eq!(
+            redact_bytes(b"nothing".to_vec(), b"pk_test_abc"),
+            b"nothing"
+        );
+        assert_eq!(redact_text("http://x/?k=abc", "abc"), "http://x/?k=***");
     }
 
     #[test]

@@ -204,7 +204,13 @@ impl Report {
                     "  INCOMPLETE: request budget exhausted ({s}); raise --max-requests"
                 );
             }
-            Some(Stop::Deadline(s) | Stop::Unusable(s)) => {
+            Some(Stop::Deadline(s)) => {
+                let _ = writeln!(
+                    out,
+                    "  INCOMPLETE: {s}; the checks not finished are skipped (raise --deadline)"
+                );
+            }
+            Some(Stop::Unusable(s)) => {
                 let _ = writeln!(out, "  INCOMPLETE: {s}");
             }
             None => {}

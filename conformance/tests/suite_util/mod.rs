@@ -1,6 +1,8 @@
 //! Helpers shared by the `suite_*` tests: a mock and a target pointing at it.
 #![allow(dead_code)]
 
+pub mod wire;
+
 use std::time::Duration;
 
 use conformance::mock::{self, Fault, MockConfig, RunningMock, Vendor};
