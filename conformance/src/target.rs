@@ -74,6 +74,26 @@ impl Target {
         }
     }
 
+    /// A target for a reference mock, with every credential and option it offers (DevPayr: the
+    /// project-scoped key and its project).
+    pub fn for_mock(mock: &crate::mock::RunningMock) -> Result<Target, url::ParseError> {
+        let c = &mock.credentials;
+        let mut t = Target::new(mock.vendor(), Url::parse(&mock.base_url)?);
+        match mock.vendor() {
+            Vendor::Peeker => {
+                t.credential = c.peeker_token.clone().map(Secret::new);
+                t.owner_values = c.peeker_user_emails.clone();
+            }
+            Vendor::Devpayr => {
+                t.credential = c.scoped_key.clone().map(Secret::new);
+                t.project = c.scoped_project;
+                t.forbidden_project = c.forbidden_project;
+                t.missing_project = c.missing_project;
+            }
+        }
+        Ok(t)
+    }
+
     /// Refuses a target that must not be probed, before any request is sent.
     ///
     /// Vendor-specific on purpose: no spec extension says which keys are live. Peeker keys

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use conformance::mock::{self, MockConfig, RunningMock, Vendor};
+use conformance::mock::{self, MockConfig, Vendor};
 use conformance::{Options, Report, Secret, Stop, Target};
 
 /// What `--help` says about the guards, after the options; the numbers are the defaults of
@@ -296,25 +296,6 @@ fn target(server: Server) -> anyhow::Result<Target> {
     })
 }
 
-/// A target for a reference mock, with every credential and option it offers.
-fn mock_target(m: &RunningMock) -> anyhow::Result<Target> {
-    let c = &m.credentials;
-    let mut t = Target::new(m.vendor(), parse_url(&m.base_url)?);
-    match m.vendor() {
-        Vendor::Peeker => {
-            t.credential = c.peeker_token.clone().map(Secret::new);
-            t.owner_values = c.peeker_user_emails.clone();
-        }
-        Vendor::Devpayr => {
-            t.credential = c.scoped_key.clone().map(Secret::new);
-            t.project = c.scoped_project;
-            t.forbidden_project = c.forbidden_project;
-            t.missing_project = c.missing_project;
-        }
-    }
-    Ok(t)
-}
-
 /// Starts both reference mocks in-process and checks them side by side.
 ///
 /// The mocks rate-limit every 20th request (with `Retry-After: 0`, so no time is lost), so that
@@ -328,8 +309,8 @@ async fn embedded(options: Options) -> anyhow::Result<Vec<Report>> {
     let peeker = mock::start(config(Vendor::Peeker)).await?;
     let devpayr = mock::start(config(Vendor::Devpayr)).await?;
     let (a, b) = tokio::join!(
-        conformance::run(mock_target(&peeker)?, options.clone()),
-        conformance::run(mock_target(&devpayr)?, options),
+        conformance::run(Target::for_mock(&peeker)?, options.clone()),
+        conformance::run(Target::for_mock(&devpayr)?, options),
     );
     peeker.shutdown().await;
     devpayr.shutdown().await;

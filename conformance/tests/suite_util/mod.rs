@@ -6,7 +6,7 @@ pub mod wire;
 use std::time::Duration;
 
 use conformance::mock::{self, Fault, MockConfig, RunningMock, Vendor};
-use conformance::{Options, Report, Secret, Target};
+use conformance::{Options, Report, Target};
 
 /// Few cases and a fixed seed: the tests prove that properties are caught, not that random
 /// search is thorough. Time limits are generous: they bound hostile faults, never normal work.
@@ -24,21 +24,7 @@ pub fn options() -> Options {
 
 /// A target for a running mock, with every credential and option the mock offers.
 pub fn target(m: &RunningMock) -> Target {
-    let c = &m.credentials;
-    let mut t = Target::new(m.vendor(), m.base_url.parse().expect("base URL"));
-    match m.vendor() {
-        Vendor::Peeker => {
-            t.credential = c.peeker_token.clone().map(Secret::new);
-            t.owner_values = c.peeker_user_emails.clone();
-        }
-        Vendor::Devpayr => {
-            t.credential = c.scoped_key.clone().map(Secret::new);
-            t.project = c.scoped_project;
-            t.forbidden_project = c.forbidden_project;
-            t.missing_project = c.missing_project;
-        }
-    }
-    t
+    Target::for_mock(m).expect("the mock's base URL parses")
 }
 
 /// Starts a mock with `config`, checks it with `options`, shuts it down.
