@@ -80,6 +80,10 @@ enum Server {
         /// Allow a live key (pk_live_…): the checks send hundreds of requests, some malformed.
         #[arg(long)]
         allow_live: bool,
+        /// The email of a customer with domains (repeatable). The response never shows emails,
+        /// so without one the `user_email` filter is checked only with an unknown address.
+        #[arg(long = "user-email", value_name = "EMAIL")]
+        user_emails: Vec<String>,
     },
     /// Check a DevPayr server (e.g. `cargo xtask mock devpayr`).
     #[command(after_help = guards())]
@@ -271,11 +275,13 @@ fn target(server: Server) -> anyhow::Result<Target> {
             base_url,
             token,
             allow_live,
+            user_emails,
         } => {
             let token = token.context("no Peeker key: pass --token or set PEEKER_TOKEN")?;
             let mut t = Target::new(Vendor::Peeker, parse_url(&base_url)?);
             t.credential = Some(Secret::new(token));
             t.allow_live = allow_live;
+            t.owner_values = user_emails;
             t
         }
         Server::Devpayr {
