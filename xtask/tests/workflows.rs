@@ -117,7 +117,10 @@ fn sandbox_run_is_scheduled_skips_without_secrets_and_uploads_junit() {
         }
     }
     let peeker_env = &wf["jobs"]["peeker"]["env"];
-    assert_eq!(peeker_env["USER_EMAIL"].as_str(), Some("${{ vars.PEEKER_USER_EMAIL }}"));
+    assert_eq!(
+        peeker_env["USER_EMAIL"].as_str(),
+        Some("${{ vars.PEEKER_USER_EMAIL }}")
+    );
     let devpayr_env = &wf["jobs"]["devpayr"]["env"];
     assert_eq!(
         devpayr_env["PROJECT"].as_str(),
