@@ -55,6 +55,8 @@ pub(crate) struct Paged {
 pub(crate) struct Facts {
     pub(crate) auth: Option<Auth>,
     pub(crate) paged: Vec<Paged>,
+    /// The string enums of `types` that have an `Unknown(String)` variant, in file order.
+    pub(crate) open_enums: Vec<String>,
 }
 
 pub(crate) fn add(spec: &Spec, file: &mut syn::File) -> Result<Facts, CodegenError> {
@@ -108,7 +110,11 @@ pub(crate) fn add(spec: &Spec, file: &mut syn::File) -> Result<Facts, CodegenErr
         })?;
         file.items.extend(extra.items);
     }
-    Ok(Facts { auth, paged })
+    Ok(Facts {
+        auth,
+        paged,
+        open_enums: Vec::new(),
+    })
 }
 
 fn parse_item(spec: &Spec, tokens: TokenStream) -> Result<syn::Item, CodegenError> {

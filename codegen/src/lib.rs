@@ -11,12 +11,15 @@
 //! 2. `prepare`: a tolerant copy of the spec for the client (the spec files stay strict).
 //! 3. progenitor, behind `catch_unwind` as a last line of defence.
 //! 4. `extras`: auth constructors and `stream()` on paginated builders, driven by `x-pagination`.
-//! 5. `readme`: the crate README.
+//! 5. `tolerant`: string enums get an `Unknown(String)` variant, so that a value the vendor
+//!    adds later deserializes instead of failing the whole response.
+//! 6. `readme`: the crate README.
 #![deny(missing_docs)]
 
 mod extras;
 mod prepare;
 mod readme;
+mod tolerant;
 mod validate;
 
 use std::fmt;
@@ -177,7 +180,8 @@ pub fn generate_files(
             format!("progenitor produced code that does not parse: {e}"),
         )
     })?;
-    let facts = extras::add(spec, &mut file)?;
+    let mut facts = extras::add(spec, &mut file)?;
+    facts.open_enums = tolerant::open_string_enums(&mut file);
     let rust = format!("{}\n\n{}", header(spec_path), prettyplease::unparse(&file));
     let readme = readme::render(spec, crate_name, spec_path, &facts);
     Ok(vec![

@@ -133,5 +133,24 @@ pub(crate) fn render(spec: &Spec, krate: &str, spec_path: &str, facts: &Facts) -
          typed body; anything else is `Error::UnexpectedResponse`. Unknown fields in a response\n\
          are ignored, so the vendor can add fields without breaking the client."
     );
+
+    if !facts.open_enums.is_empty() {
+        let names = facts
+            .open_enums
+            .iter()
+            .map(|name| format!("`types::{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "\n## Enums\n\n\
+             Every string enum of `types` is open: a value that the spec does not list deserializes to\n\
+             its last variant, `Unknown(String)`, holding the string as sent, and serializes back to that\n\
+             same string, so a value the vendor adds later does not fail the whole response. `Display`\n\
+             writes the string too, and a `match` needs an `Unknown(_)` arm. `FromStr` and `TryFrom` stay\n\
+             strict: they accept only the listed values.\n\
+             The open enums: {names}."
+        );
+    }
     out
 }

@@ -24,3 +24,13 @@ fn streams_yield_the_item_types() {
     let stream = gadgets.list_team_gadgets().team("a").size(5u64).stream();
     assert_stream::<gadgets::types::Gadget, gadgets::types::Oops>(stream);
 }
+
+#[test]
+fn string_enums_of_the_snapshots_are_open() {
+    use widgets::types::ListWidgetsColor as Color;
+    let read: Vec<Color> = serde_json::from_str(r#"["red", "green"]"#).unwrap();
+    assert_eq!(read, [Color::Red, Color::Unknown("green".into())]);
+    assert_eq!(serde_json::to_string(&read).unwrap(), r#"["red","green"]"#);
+    assert_eq!(read[1].to_string(), "green");
+    assert!("green".parse::<Color>().is_err());
+}

@@ -66,3 +66,52 @@ fn the_kind_of_pagination_decides_the_stream() {
     // Only the paginated operation gets a stream.
     assert_eq!(cursor.matches("pub fn stream(").count(), 1);
 }
+
+#[test]
+fn string_enums_get_an_unknown_variant() {
+    let spec = specs::Spec::load(Path::new("tests/fixtures/widgets-next-url.yaml")).unwrap();
+    let files = codegen::generate_files(&spec, "x-client", "x.yaml").unwrap();
+    let rust = &files
+        .iter()
+        .find(|f| f.path == Path::new("src/generated.rs"))
+        .unwrap()
+        .contents;
+    let at = rust.find("pub enum ListWidgetsColor {").expect("the enum");
+    let start = rust[..at].rfind("#[derive(").unwrap();
+    let derive = &rust[start..at];
+    assert!(!derive.contains("Copy"), "{derive}");
+    assert!(derive.contains("::serde::Deserialize") && derive.contains("Clone"));
+    let end = at + rust[at..].find("impl ::std::str::FromStr").unwrap();
+    assert_eq!(
+        &rust[at..end],
+        r#"pub enum ListWidgetsColor {
+        #[serde(rename = "red")]
+        Red,
+        #[serde(rename = "blue")]
+        Blue,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for ListWidgetsColor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Red => f.write_str("red"),
+                Self::Blue => f.write_str("blue"),
+                Self::Unknown(value) => f.write_str(value),
+            }
+        }
+    }
+    "#
+    );
+    // FromStr stays strict.
+    assert!(rust.contains(r#"_ => Err("invalid value".into()),"#));
+    let readme = &files
+        .iter()
+        .find(|f| f.path == Path::new("README.md"))
+        .unwrap()
+        .contents;
+    assert!(readme.contains("## Enums"), "{readme}");
+    assert!(readme.contains("`Unknown(String)`"), "{readme}");
+    assert!(readme.contains("`types::ListWidgetsColor`"), "{readme}");
+}

@@ -8,11 +8,15 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ListWidgetsColor`
+    ///
+    /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
+    /// string as sent (and serializes back to it), so a value the vendor adds later does not fail
+    /// the whole response. `FromStr` and `TryFrom` stay strict: they accept only the listed
+    /// values.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -25,12 +29,16 @@ pub mod types {
         Red,
         #[serde(rename = "blue")]
         Blue,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ListWidgetsColor {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
+            match self {
                 Self::Red => f.write_str("red"),
                 Self::Blue => f.write_str("blue"),
+                Self::Unknown(value) => f.write_str(value),
             }
         }
     }

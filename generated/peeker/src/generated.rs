@@ -8,11 +8,15 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///inventory = ready but not on an order. connected = on an order.
+    ///
+    /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
+    /// string as sent (and serializes back to it), so a value the vendor adds later does not fail
+    /// the whole response. `FromStr` and `TryFrom` stay strict: they accept only the listed
+    /// values.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -25,12 +29,16 @@ pub mod types {
         Inventory,
         #[serde(rename = "connected")]
         Connected,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Category {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
+            match self {
                 Self::Inventory => f.write_str("inventory"),
                 Self::Connected => f.write_str("connected"),
+                Self::Unknown(value) => f.write_str(value),
             }
         }
     }
@@ -107,11 +115,15 @@ pub mod types {
         }
     }
     ///Status of a domain.
+    ///
+    /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
+    /// string as sent (and serializes back to it), so a value the vendor adds later does not fail
+    /// the whole response. `FromStr` and `TryFrom` stay strict: they accept only the listed
+    /// values.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -130,15 +142,19 @@ pub mod types {
         Failed,
         #[serde(rename = "action_required")]
         ActionRequired,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for DomainStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
+            match self {
                 Self::Available => f.write_str("available"),
                 Self::InProgress => f.write_str("in_progress"),
                 Self::Active => f.write_str("active"),
                 Self::Failed => f.write_str("failed"),
                 Self::ActionRequired => f.write_str("action_required"),
+                Self::Unknown(value) => f.write_str(value),
             }
         }
     }
@@ -194,11 +210,15 @@ pub mod types {
         }
     }
     ///A mail provider a domain can serve.
+    ///
+    /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
+    /// string as sent (and serializes back to it), so a value the vendor adds later does not fail
+    /// the whole response. `FromStr` and `TryFrom` stay strict: they accept only the listed
+    /// values.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -211,12 +231,16 @@ pub mod types {
         Google,
         #[serde(rename = "microsoft")]
         Microsoft,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for MailProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
+            match self {
                 Self::Google => f.write_str("google"),
                 Self::Microsoft => f.write_str("microsoft"),
+                Self::Unknown(value) => f.write_str(value),
             }
         }
     }

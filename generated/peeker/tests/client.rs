@@ -263,3 +263,111 @@ async fn constructor_rejects_bad_input_without_echoing_the_token() {
     let error = Client::with_bearer_token("https://api.peeker.ai", "bad\ntoken").unwrap_err();
     assert!(!error.to_string().contains("bad"), "{error}");
 }
+
+/// A page of two domains: the first with values the spec does not list (the vendor added
+/// them later), the second with documented ones.
+fn page_with_new_enum_values(request: &Recorded) -> Reply {
+    let mut reply = page(request, &["new", "old"], Value::Null);
+    let data = &mut reply.body["data"];
+    data[0]["status"] = json!("suspended");
+    data[0]["usable_for"] = json!(["google", "yahoo"]);
+    data[1]["category"] = json!("inventory");
+    data[1]["status"] = json!("action_required");
+    data[1]["usable_for"] = json!(["microsoft"]);
+    reply
+}
+
+fn assert_new_enum_values(domains: &[types::Domain]) {
+    let ids: Vec<&str> = domains.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["new", "old"]);
+    let (new, old) = (&domains[0], &domains[1]);
+    assert_eq!(new.status, types::DomainStatus::Unknown("suspended".into()));
+    assert_eq!(
+        new.usable_for,
+        [
+            types::MailProvider::Google,
+            types::MailProvider::Unknown("yahoo".into())
+        ]
+    );
+    assert_eq!(new.category, types::Category::Connected);
+    assert_eq!(old.status, types::DomainStatus::ActionRequired);
+    assert_eq!(old.usable_for, [types::MailProvider::Microsoft]);
+    assert_eq!(old.category, types::Category::Inventory);
+}
+
+#[tokio::test]
+async fn enum_values_the_spec_does_not_list_deserialize_as_unknown() {
+    let server = serve(page_with_new_enum_values).await;
+    let client = client(&server.origin);
+
+    let page = client
+        .list_domains()
+        .status(types::DomainStatus::Unknown("suspended".into()))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_new_enum_values(&page.data);
+
+    // stream() serializes each page and reads the items back: `Unknown` survives the trip.
+    let all: Vec<_> = client.list_domains().stream().collect().await;
+    let domains: Vec<types::Domain> = all.into_iter().map(Result::unwrap).collect();
+    assert_new_enum_values(&domains);
+
+    // An `Unknown` filter goes out as its string.
+    assert_eq!(
+        server.uris(),
+        [
+            format!("{PREFIX}/domains?status=suspended"),
+            format!("{PREFIX}/domains"),
+        ]
+    );
+}
+
+#[test]
+fn known_enum_values_map_to_their_variants() {
+    let cases = [
+        ("available", types::DomainStatus::Available),
+        ("in_progress", types::DomainStatus::InProgress),
+        ("active", types::DomainStatus::Active),
+        ("failed", types::DomainStatus::Failed),
+        ("action_required", types::DomainStatus::ActionRequired),
+    ];
+    for (name, variant) in cases {
+        let read: types::DomainStatus = serde_json::from_value(json!(name)).unwrap();
+        assert_eq!(read, variant);
+        assert_eq!(serde_json::to_value(&variant).unwrap(), json!(name));
+        assert_eq!(variant.to_string(), name);
+    }
+    let read: Vec<types::MailProvider> =
+        serde_json::from_value(json!(["google", "microsoft"])).unwrap();
+    assert_eq!(
+        read,
+        [types::MailProvider::Google, types::MailProvider::Microsoft]
+    );
+    let read: types::Category = serde_json::from_value(json!("inventory")).unwrap();
+    assert_eq!(read, types::Category::Inventory);
+}
+
+#[test]
+fn unknown_enum_values_serialize_and_display_as_their_string() {
+    let unknown = types::DomainStatus::Unknown("x".into());
+    assert_eq!(serde_json::to_value(&unknown).unwrap(), json!("x"));
+    assert_eq!(serde_json::to_string(&unknown).unwrap(), r#""x""#);
+    assert_eq!(unknown.to_string(), "x");
+    let provider = types::MailProvider::Unknown("x".into());
+    assert_eq!(serde_json::to_value(&provider).unwrap(), json!("x"));
+    assert_eq!(provider.to_string(), "x");
+
+    // Deserialization is tolerant; parsing what a user passes in stays strict.
+    let read: types::MailProvider = serde_json::from_value(json!("x")).unwrap();
+    assert_eq!(read, provider);
+    assert!("x".parse::<types::DomainStatus>().is_err());
+    assert!(types::MailProvider::try_from("x").is_err());
+    assert_eq!(
+        "active".parse::<types::DomainStatus>().unwrap(),
+        types::DomainStatus::Active
+    );
+    // A non-string is still refused.
+    assert!(serde_json::from_value::<types::DomainStatus>(json!(3)).is_err());
+}
