@@ -30,44 +30,9 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle};
 use quote::quote;
 use specs::{Spec, SpecError, Vendor};
 
-/// Why a spec could not be turned into a client.
-///
-/// Every error names the spec file and a JSON pointer (RFC 6901) into it, so that a person can
-/// find the offending node; `/` means the whole document.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: at {pointer}: {problem}")]
-pub struct CodegenError {
-    /// The spec file, as the caller named it.
-    pub file: String,
-    /// JSON pointer to the offending node.
-    pub pointer: String,
-    /// What is wrong, in words.
-    pub problem: String,
-}
-
-impl CodegenError {
-    pub(crate) fn new(file: &str, pointer: &str, problem: impl Into<String>) -> Self {
-        CodegenError {
-            file: file.to_string(),
-            pointer: if pointer.is_empty() {
-                "/".to_string()
-            } else {
-                pointer.to_string()
-            },
-            problem: problem.into(),
-        }
-    }
-}
-
-impl From<SpecError> for CodegenError {
-    fn from(e: SpecError) -> Self {
-        CodegenError {
-            file: e.file,
-            pointer: e.pointer,
-            problem: e.problem,
-        }
-    }
-}
+/// Why a spec could not be turned into a client: the same located error as a spec that does not
+/// parse (file, JSON pointer, problem), so callers handle one kind of spec problem.
+pub type CodegenError = SpecError;
 
 /// One machine-written file of a client crate.
 #[derive(Debug, Clone, PartialEq, Eq)]

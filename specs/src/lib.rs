@@ -89,7 +89,8 @@ pub struct SpecError {
 }
 
 impl SpecError {
-    pub(crate) fn new(file: &str, pointer: &str, problem: impl Into<String>) -> Self {
+    /// An error at `pointer` (empty for the whole document) of `file`.
+    pub fn new(file: &str, pointer: &str, problem: impl Into<String>) -> Self {
         SpecError {
             file: file.to_string(),
             pointer: if pointer.is_empty() {
