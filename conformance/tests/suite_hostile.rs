@@ -860,19 +860,8 @@ async fn a_server_echoing_the_key_does_not_get_it_into_any_report() {
     let report = run(wire_target(&wire), options(ANSWERS)).await;
     println!("{}", report.render());
     assert_eq!(report.exit_code(), 1, "{}", report.render());
-    let dir = std::env::temp_dir().join(format!("suite-hostile-echo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (junit, json) = (dir.join("r.xml"), dir.join("r.json"));
-    conformance::report::write_junit(std::slice::from_ref(&report), &junit).unwrap();
-    conformance::report::write_json(std::slice::from_ref(&report), &json).unwrap();
-    let texts = [
-        report.render(),
-        format!("{report:?}"),
-        std::fs::read_to_string(&junit).unwrap(),
-        std::fs::read_to_string(&json).unwrap(),
-    ];
-    let _ = std::fs::remove_dir_all(&dir);
-    for text in &texts {
+    let texts = suite_util::ReportTexts::of(&report, "suite-hostile-echo");
+    for text in texts.all() {
         assert!(!text.contains(KEY_MIDDLE), "the key leaked:\n{text}");
     }
     // The echoes were seen (and masked), so the test did exercise them.
@@ -880,16 +869,16 @@ async fn a_server_echoing_the_key_does_not_get_it_into_any_report() {
     assert!(
         check("pagination/pages-served").contains("Bearer ***"),
         "{}",
-        texts[0]
+        texts.render
     );
     assert!(
         check("transport/no-redirect").contains("key=Bearer ***"),
         "{}",
-        texts[0]
+        texts.render
     );
     assert!(
         check("filters/items-match").contains("dom_Bearer ***"),
         "{}",
-        texts[0]
+        texts.render
     );
 }

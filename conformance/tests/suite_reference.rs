@@ -210,25 +210,14 @@ async fn reports_never_hold_the_secret() {
     let (report, t) = check(faulty(Vendor::Devpayr, Fault::WrongErrorStatus), options()).await;
     assert_eq!(report.exit_code(), 1);
     let secret = t.credential.as_ref().unwrap().expose().to_string();
-    let dir = std::env::temp_dir().join(format!("suite-reports-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (junit, json) = (dir.join("r.xml"), dir.join("r.json"));
-    conformance::report::write_junit(std::slice::from_ref(&report), &junit).unwrap();
-    conformance::report::write_json(std::slice::from_ref(&report), &json).unwrap();
-    let texts = [
-        report.render(),
-        format!("{report:?}"),
-        format!("{t:?}"),
-        std::fs::read_to_string(&junit).unwrap(),
-        std::fs::read_to_string(&json).unwrap(),
-    ];
-    let _ = std::fs::remove_dir_all(&dir);
-    for text in &texts {
+    let texts = suite_util::ReportTexts::of(&report, "suite-reports");
+    let target_debug = format!("{t:?}");
+    for text in texts.all().into_iter().chain([target_debug.as_str()]) {
         assert!(!text.contains(&secret), "the secret leaked:\n{text}");
     }
-    assert!(texts[0].contains("X-API-KEY: ***"), "{}", texts[0]);
-    assert!(texts[3].contains("errors/invalid-key"));
-    let parsed: serde_json::Value = serde_json::from_str(&texts[4]).unwrap();
+    assert!(texts.render.contains("X-API-KEY: ***"), "{}", texts.render);
+    assert!(texts.junit.contains("errors/invalid-key"));
+    let parsed: serde_json::Value = serde_json::from_str(&texts.json).unwrap();
     assert_eq!(parsed[0]["vendor"], "devpayr");
 }
 

@@ -52,3 +52,40 @@ pub fn faulty(vendor: Vendor, fault: Fault) -> MockConfig {
         ..MockConfig::new(vendor)
     }
 }
+
+/// Every form in which a report reaches a person or a CI system.
+pub struct ReportTexts {
+    /// The terminal summary.
+    pub render: String,
+    /// `Debug` of the report.
+    pub debug: String,
+    /// The JUnit file, as written by `--junit`.
+    pub junit: String,
+    /// The JSON file, as written by `--json`.
+    pub json: String,
+}
+
+impl ReportTexts {
+    /// Writes the report's JUnit and JSON files (under a temporary directory named after
+    /// `name`) and reads them back with the terminal and Debug forms.
+    pub fn of(report: &Report, name: &str) -> ReportTexts {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (junit, json) = (dir.join("r.xml"), dir.join("r.json"));
+        conformance::report::write_junit(std::slice::from_ref(report), &junit).unwrap();
+        conformance::report::write_json(std::slice::from_ref(report), &json).unwrap();
+        let texts = ReportTexts {
+            render: report.render(),
+            debug: format!("{report:?}"),
+            junit: std::fs::read_to_string(&junit).unwrap(),
+            json: std::fs::read_to_string(&json).unwrap(),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        texts
+    }
+
+    /// All four forms.
+    pub fn all(&self) -> [&str; 4] {
+        [&self.render, &self.debug, &self.junit, &self.json]
+    }
+}
