@@ -299,17 +299,7 @@ fn check_request_body(
                     "the request body media type has no `schema`",
                 ));
             }
-            if media
-                .get("encoding")
-                .and_then(Value::as_object)
-                .is_some_and(|e| !e.is_empty())
-            {
-                return Err(CodegenError::new(
-                    file,
-                    &child(&child(&at, mt), "encoding"),
-                    "`encoding` on a request body is not supported by progenitor",
-                ));
-            }
+            no_encoding(file, media, &child(&at, mt), "a request body")?;
         }
     }
     Ok(())
@@ -446,17 +436,7 @@ fn body_kind(
         });
     };
     let at = child(&child(&response_ptr, "content"), mt);
-    if media
-        .get("encoding")
-        .and_then(Value::as_object)
-        .is_some_and(|e| !e.is_empty())
-    {
-        return Err(CodegenError::new(
-            file,
-            &child(&at, "encoding"),
-            "`encoding` on a JSON response is not supported by progenitor",
-        ));
-    }
+    no_encoding(file, media, &at, "a JSON response")?;
     let Some(schema) = media.get("schema") else {
         return Err(CodegenError::new(
             file,
@@ -488,6 +468,22 @@ fn body_kind(
             None => format!("inline schema {schema}"),
         },
     ))
+}
+
+/// Refuses a media type object (at `at`) that declares `encoding`, which progenitor ignores.
+fn no_encoding(file: &str, media: &Value, at: &str, on: &str) -> Result<(), CodegenError> {
+    if media
+        .get("encoding")
+        .and_then(Value::as_object)
+        .is_some_and(|e| !e.is_empty())
+    {
+        return Err(CodegenError::new(
+            file,
+            &child(at, "encoding"),
+            format!("`encoding` on {on} is not supported by progenitor"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
