@@ -1,88 +1,80 @@
-//! The vendor specs: embedded YAML, the parsed OpenAPI model, and our `x-` extensions as types.
+//! The API specs: embedded YAML, the parsed OpenAPI model, and one typed reading of it.
 //!
-//! Codegen, the reference mocks and the conformance checks all read endpoint facts from here,
-//! so that nothing about an endpoint is written twice by hand. The extension vocabulary is
-//! documented in `specs/README.md`; [`Spec::parse`] rejects a spec that misuses it with an
-//! error naming the file, the JSON pointer and the problem.
+//! Every spec in `specs/*.yaml` is embedded by the build script and named by its file stem
+//! ([`names`], [`embedded`]); no Rust lists them. Codegen, the reference mock and the
+//! conformance checks read endpoint facts only from here: `$ref`s, security schemes, statuses,
+//! parameter locations, methods and our `x-` extensions are resolved and typed once, in this
+//! crate, so that nothing about an endpoint is read twice with two sets of rules.
+//!
+//! The extension vocabulary is documented in `specs/README.md`. [`Spec::parse`] rejects a spec
+//! that misuses it with an error naming the file, the JSON pointer and the problem.
+//!
+//! Every rule of a spec has a provenance: the vendor page, or a *reading* the spec chose where
+//! the page is silent. Readings are marked in the spec with `x-reading` ([`Reading`]), and a
+//! violation of a reading is a warning, never a failure.
 #![deny(missing_docs)]
 
 mod extensions;
+mod model;
+mod readings;
 mod schema;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::Path;
 
 pub use extensions::{
-    resolve, Access, Cache, ErrorStatuses, Filter, LastPage, Match, NextKind, OverMax, Pagination,
+    Access, Bound, Cache, ErrorRules, Fact, Filter, LastPage, Match, Pagination, Scope, Style,
+    StyleKind,
+};
+pub use model::{
+    HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,
+    StatusKey,
 };
 pub use openapiv3;
-pub use schema::JsonSchemas;
+pub use readings::Reading;
+pub use schema::{JsonSchemas, ResponseSchema};
 
-/// The vendors this project knows. Each has one spec file in `specs/`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Vendor {
-    /// Peeker partner API, `GET /domains`.
-    Peeker,
-    /// DevPayr API, `GET /project/{project}/domains`.
-    Devpayr,
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// The names of the embedded specs (file stems of `specs/*.yaml`), sorted.
+pub fn names() -> Vec<&'static str> {
+    EMBEDDED.iter().map(|(name, _, _)| *name).collect()
 }
 
-impl Vendor {
-    /// Every vendor, in a stable order.
-    pub const ALL: [Vendor; 2] = [Vendor::Peeker, Vendor::Devpayr];
-
-    /// Short lowercase name used on the command line and in file names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::Peeker => "peeker",
-            Vendor::Devpayr => "devpayr",
-        }
-    }
-
-    /// File name of the spec inside `specs/`.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Vendor::Peeker => "peeker.yaml",
-            Vendor::Devpayr => "devpayr.yaml",
-        }
-    }
-
-    /// The spec text compiled into this crate.
-    pub fn embedded_yaml(self) -> &'static str {
-        match self {
-            Vendor::Peeker => include_str!("../peeker.yaml"),
-            Vendor::Devpayr => include_str!("../devpayr.yaml"),
-        }
-    }
-
-    /// The embedded spec, parsed and validated.
-    ///
-    /// The embedded files are checked by this crate's tests, so a failure here is a build of a
-    /// broken checkout; it is still reported as an error, never a panic.
-    pub fn spec(self) -> Result<Spec, SpecError> {
-        Spec::parse(&format!("specs/{}", self.file_name()), self.embedded_yaml())
-    }
-
-    /// Parses a vendor name as given on the command line.
-    pub fn from_name(name: &str) -> Option<Vendor> {
-        Vendor::ALL.into_iter().find(|v| v.name() == name)
-    }
+/// The embedded text of spec `name`, if there is one.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    EMBEDDED
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, text)| *text)
 }
 
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// The embedded spec `name`, parsed and validated; `None` when no such spec is embedded.
+///
+/// The embedded files are checked by this crate's tests, so an error here is a broken
+/// checkout; it is still an error, never a panic.
+pub fn load(name: &str) -> Option<Result<Spec, SpecError>> {
+    EMBEDDED
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, file, text)| Spec::parse(&format!("specs/{file}"), text))
+}
+
+/// Every embedded spec, parsed, in name order.
+pub fn all() -> Result<Vec<Spec>, SpecError> {
+    EMBEDDED
+        .iter()
+        .map(|(_, file, text)| Spec::parse(&format!("specs/{file}"), text))
+        .collect()
 }
 
 /// A problem in a spec file, located by file and JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: at {pointer}: {problem}")]
 pub struct SpecError {
-    /// The file as the user named it (or `specs/<vendor>.yaml` for embedded specs).
+    /// The file as the user named it (or `specs/<name>.yaml` for embedded specs).
     pub file: String,
-    /// JSON pointer (RFC 6901) to the offending node; empty for the whole document.
+    /// JSON pointer (RFC 6901) to the offending node; `/` for the whole document.
     pub pointer: String,
     /// What is wrong, in words.
     pub problem: String,
@@ -106,6 +98,8 @@ impl SpecError {
 /// A parsed and validated spec.
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// The API's name: the file stem (`peeker` for `specs/peeker.yaml`).
+    pub name: String,
     /// The file the spec came from, for error messages.
     pub file: String,
     /// The raw document as JSON, for pointer look-ups and schema conversion.
@@ -114,83 +108,12 @@ pub struct Spec {
     pub openapi: openapiv3::OpenAPI,
     /// Every operation, with our extensions read.
     pub operations: Vec<Operation>,
-}
-
-/// One operation of a spec, with the facts our extensions declare.
-#[derive(Debug, Clone)]
-pub struct Operation {
-    /// `operationId`.
-    pub operation_id: String,
-    /// HTTP method in upper case.
-    pub method: String,
-    /// Path template, e.g. `/project/{project}/domains`.
-    pub path: String,
-    /// JSON pointer to the operation object, e.g. `/paths/~1domains/get`.
-    pub pointer: String,
-    /// `x-pagination`, when the operation is paginated.
-    pub pagination: Option<Pagination>,
-    /// Every parameter that declares `x-filter`, in spec order.
-    pub filters: Vec<Filter>,
-    /// `x-errors`: the statuses the checks accept for each kind of refusal.
-    pub errors: ErrorStatuses,
-    /// `x-access`: project-scoped access rules.
-    pub access: Option<Access>,
-    /// `x-cache`: documented response caching.
-    pub cache: Option<Cache>,
-    /// Query and path parameters, in spec order.
-    pub parameters: Vec<Parameter>,
-    /// Documented response statuses (`"200"`, `"401"`, ...), in spec order.
-    pub statuses: Vec<String>,
-}
-
-/// A query or path parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parameter {
-    /// Parameter name.
-    pub name: String,
-    /// `query` or `path`.
-    pub location: String,
-    /// Whether the parameter is required.
-    pub required: bool,
-    /// The parameter's schema, resolved, as JSON.
-    pub schema: serde_json::Value,
-}
-
-impl Parameter {
-    /// The `enum` values of a string parameter, if it has any.
-    pub fn enum_values(&self) -> Option<Vec<String>> {
-        let values = self.schema.get("enum")?.as_array()?;
-        Some(
-            values
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        )
-    }
-
-    /// `type` of the schema (`string`, `integer`, ...).
-    pub fn schema_type(&self) -> Option<&str> {
-        self.schema.get("type").and_then(|t| t.as_str())
-    }
-
-    /// `minimum` of an integer parameter.
-    pub fn minimum(&self) -> Option<i64> {
-        self.schema.get("minimum").and_then(|v| v.as_i64())
-    }
-
-    /// `maximum` of an integer parameter.
-    pub fn maximum(&self) -> Option<i64> {
-        self.schema.get("maximum").and_then(|v| v.as_i64())
-    }
-
-    /// `default` of the parameter.
-    pub fn default(&self) -> Option<&serde_json::Value> {
-        self.schema.get("default")
-    }
+    /// Every `x-reading` mark of the document, in document order.
+    pub readings: Vec<Reading>,
 }
 
 impl Spec {
-    /// Loads and validates a spec from a file on disk.
+    /// Loads and validates a spec from a file on disk; its name is the file stem.
     pub fn load(path: &Path) -> Result<Spec, SpecError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
@@ -198,8 +121,24 @@ impl Spec {
         Spec::parse(&file, &text)
     }
 
-    /// Parses and validates spec text; `file` names it in errors.
+    /// Parses and validates spec text; `file` names it in errors, and its stem names the API.
     pub fn parse(file: &str, text: &str) -> Result<Spec, SpecError> {
+        let name = Path::new(file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(file)
+            .to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(SpecError::new(
+                file,
+                "",
+                format!("`{name}` cannot name an API: use lower-case letters, digits, `-` and `_` in the file name"),
+            ));
+        }
         let raw: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
             let at = e
                 .location()
@@ -227,7 +166,8 @@ impl Spec {
         let openapi: openapiv3::OpenAPI = serde_json::from_value(raw.clone()).map_err(|e| {
             SpecError::new(file, "", format!("not a valid OpenAPI 3.0 document: {e}"))
         })?;
-        let operations = extensions::read_operations(file, &raw)?;
+        let readings = readings::collect(file, &raw)?;
+        let operations = model::read_operations(file, &raw, &readings)?;
         let mut seen = BTreeSet::new();
         for op in &operations {
             if !seen.insert(op.operation_id.clone()) {
@@ -239,10 +179,12 @@ impl Spec {
             }
         }
         Ok(Spec {
+            name,
             file: file.to_string(),
             raw,
             openapi,
             operations,
+            readings,
         })
     }
 
@@ -253,7 +195,7 @@ impl Spec {
             .find(|o| o.operation_id == operation_id)
     }
 
-    /// The first paginated operation (each of our specs has exactly one).
+    /// The first paginated operation: the one the conformance suite and the mock serve.
     pub fn paginated_operation(&self) -> Option<&Operation> {
         self.operations.iter().find(|o| o.pagination.is_some())
     }
@@ -263,15 +205,85 @@ impl Spec {
         self.raw.pointer("/servers/0/url").and_then(|v| v.as_str())
     }
 
+    /// The path of the first server URL (`/api/partner/v1`), without a trailing slash.
+    pub fn server_path(&self) -> String {
+        let url = self.server_url().unwrap_or("");
+        // `https://host/path` or a relative `/path`: the path starts after the authority.
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| {
+            rest.find('/').map_or("", |i| &rest[i..])
+        });
+        let path = after_scheme.split(['?', '#']).next().unwrap_or("");
+        path.trim_end_matches('/').to_string()
+    }
+
+    /// The security scheme of the API: that of the paginated operation (the one the suite and
+    /// the mock serve), else of the first operation that has one.
+    pub fn security(&self) -> Option<&Security> {
+        self.paginated_operation()
+            .and_then(|o| o.security.as_ref())
+            .or_else(|| self.operations.iter().find_map(|o| o.security.as_ref()))
+    }
+
+    /// The reading marked at `pointer` for `key` (`None`: a mark covering the whole node).
+    pub fn reading(&self, pointer: &str, key: Option<&str>) -> Option<&Reading> {
+        self.readings
+            .iter()
+            .find(|r| r.pointer == pointer && r.key.as_deref() == key)
+    }
+
     /// JSON Schemas (draft 2020-12) of the spec's components, for validating bodies.
     pub fn json_schemas(&self) -> JsonSchemas {
         JsonSchemas::new(&self.raw)
+    }
+
+    /// The environment variable that carries this API's credential, e.g. `PEEKER_TOKEN` for a
+    /// bearer token of `peeker`, `DEVPAYR_API_KEY` for an API key of `devpayr`.
+    pub fn credential_env(&self) -> Option<String> {
+        let security = self.security()?;
+        let api = self.name.replace('-', "_").to_ascii_uppercase();
+        Some(format!("{api}_{}", security.credential_noun().to_ascii_uppercase().replace('-', "_")))
     }
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Follows local `$ref`s (`#/...`) from `value` inside the document `raw`; returns the node
+/// reached and its pointer (`pointer` itself when `value` is not a reference). A reference that
+/// does not resolve stops the walk at the last node reached.
+pub fn resolve<'a>(raw: &'a serde_json::Value, value: &'a serde_json::Value) -> &'a serde_json::Value {
+    resolve_at(raw, value, "").0
+}
+
+/// Like [`resolve`], also returning the pointer of the node reached (`pointer` is that of
+/// `value`), so that errors and readings point at the definition rather than the reference.
+pub fn resolve_at<'a>(
+    raw: &'a serde_json::Value,
+    value: &'a serde_json::Value,
+    pointer: &str,
+) -> (&'a serde_json::Value, String) {
+    let mut current = value;
+    let mut at = pointer.to_string();
+    // Refs to refs are legal; a bound keeps a cyclic spec from looping.
+    for _ in 0..16 {
+        match current
+            .get("$ref")
+            .and_then(|r| r.as_str())
+            .and_then(|r| r.strip_prefix('#'))
+        {
+            Some(target) => match raw.pointer(target) {
+                Some(node) => {
+                    current = node;
+                    at = target.to_string();
+                }
+                None => break,
+            },
+            None => break,
+        }
+    }
+    (current, at)
 }
 
 #[cfg(test)]

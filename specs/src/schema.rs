@@ -1,4 +1,5 @@
-//! OpenAPI 3.0 schemas as JSON Schema (draft 2020-12), so bodies can be validated.
+//! OpenAPI 3.0 schemas as JSON Schema (draft 2020-12), so bodies can be validated, and the way
+//! back: from a failing keyword to the reading that covers it.
 //!
 //! OpenAPI 3.0 schemas are *almost* JSON Schema: `nullable` has no JSON Schema keyword, and
 //! `$ref`s point into `#/components/schemas`. Everything else (`example`, `x-*`) is an
@@ -6,13 +7,23 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::extensions::resolve;
+use crate::readings::{covering, Reading};
+use crate::{escape_pointer_segment, resolve_at, Operation};
 
 /// The spec's component schemas converted to JSON Schema, ready to hand to a validator.
 #[derive(Debug, Clone)]
 pub struct JsonSchemas {
     raw: Value,
     defs: Map<String, Value>,
+}
+
+/// The JSON Schema of one response body, and where it sits in the spec.
+#[derive(Debug, Clone)]
+pub struct ResponseSchema {
+    /// A self-contained JSON Schema for the body.
+    pub schema: Value,
+    /// Pointer, in the spec, of the schema node the JSON Schema was made from.
+    pub root: String,
 }
 
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
@@ -119,27 +130,62 @@ impl JsonSchemas {
             .then(|| self.standalone(&json!({ "$ref": format!("{COMPONENT_PREFIX}{name}") })))
     }
 
-    /// The JSON body schema of one documented response of an operation, by status (`"200"`).
-    ///
-    /// `operation_pointer` is [`crate::Operation::pointer`]. `None` when the status is not
-    /// documented or has no `application/json` body.
-    pub fn response(&self, operation_pointer: &str, status: &str) -> Option<Value> {
-        let response = self
-            .raw
-            .pointer(&format!("{operation_pointer}/responses/{status}"))?;
-        let response = resolve(&self.raw, response);
-        let schema = response.pointer("/content/application~1json/schema")?;
-        Some(self.standalone(schema))
+    /// The JSON body schema of the response `op` documents for `status` (the most specific of
+    /// code, range and `default`), if it has an `application/json` body.
+    pub fn response(&self, op: &Operation, status: u16) -> Option<ResponseSchema> {
+        let root = op.response(status)?.json_schema.clone()?;
+        let node = self.raw.pointer(&root)?;
+        Some(ResponseSchema {
+            schema: self.standalone(node),
+            root,
+        })
     }
 
-    /// Names of the response headers documented for a status, e.g. `Retry-After` on 429.
-    pub fn response_headers(&self, operation_pointer: &str, status: &str) -> Vec<String> {
-        self.raw
-            .pointer(&format!("{operation_pointer}/responses/{status}"))
-            .map(|r| resolve(&self.raw, r))
-            .and_then(|r| r.get("headers"))
-            .and_then(|h| h.as_object())
-            .map(|h| h.keys().cloned().collect())
-            .unwrap_or_default()
+    /// The reading that covers a failing keyword, if one does.
+    ///
+    /// `evaluation_path` is the validator's dynamic path to the keyword from the root of a
+    /// [`ResponseSchema`] (`/$ref/properties/data/items/$ref/required`), `$ref`s included.
+    /// The walk follows it through the spec from `root`, and a mark on any node it passes
+    /// (whole-node, or for the key it steps into) covers the keyword.
+    pub fn reading_for<'r>(
+        &self,
+        readings: &'r [Reading],
+        root: &str,
+        evaluation_path: &str,
+    ) -> Option<&'r Reading> {
+        let segments: Vec<String> = evaluation_path
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let mut pointer = root.to_string();
+        let mut i = 0;
+        while i < segments.len() {
+            let segment = segments[i].as_str();
+            if let Some(r) = covering(readings, &pointer, Some(segment)) {
+                return Some(r);
+            }
+            let node = self.raw.pointer(&pointer)?;
+            if segment == "$ref" {
+                let (_, target) = resolve_at(&self.raw, node, &pointer);
+                if target == pointer {
+                    return None;
+                }
+                pointer = target;
+            } else if node.get(segment).is_some() {
+                pointer = format!("{pointer}/{}", escape_pointer_segment(segment));
+            } else if segment == "anyOf" && node.get("nullable").and_then(Value::as_bool) == Some(true) {
+                // The `anyOf` that `nullable` on a `$ref` became: branch 0 is the node itself,
+                // branch 1 the `null` alternative, which the spec does not spell out.
+                if segments.get(i + 1).map(String::as_str) != Some("0") {
+                    return None;
+                }
+                i += 1;
+            } else {
+                return None;
+            }
+            i += 1;
+        }
+        covering(readings, &pointer, None)
     }
 }

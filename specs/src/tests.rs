@@ -1,12 +1,33 @@
 use super::*;
 
+fn spec(name: &str) -> Spec {
+    load(name)
+        .unwrap_or_else(|| panic!("no embedded spec `{name}`"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn specs_are_discovered_by_file_name() {
+    let names = names();
+    assert!(names.contains(&"peeker") && names.contains(&"devpayr"), "{names:?}");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(all().unwrap().len(), names.len());
+    assert!(load("no-such-api").is_none());
+    for name in names {
+        assert_eq!(spec(name).name, name);
+    }
+}
+
 #[test]
 fn embedded_specs_parse_and_declare_their_extensions() {
-    let peeker = Vendor::Peeker.spec().expect("peeker spec");
+    let peeker = spec("peeker");
     let op = peeker.operation("list_domains").expect("list_domains");
+    assert_eq!(op.method, Method::Get);
     let p = op.pagination.as_ref().expect("x-pagination");
-    assert_eq!(p.kind, NextKind::NextUrl);
-    assert_eq!((p.size_default, p.size_max), (25, 100));
+    assert_eq!(p.style.kind(), StyleKind::NextUrl);
+    assert_eq!((p.size_min, p.size_default, p.size_max), (1, 25, 100));
     let params: Vec<_> = op.filters.iter().map(|f| f.param.as_str()).collect();
     assert_eq!(
         params,
@@ -15,30 +36,43 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     let status = op.filters.iter().find(|f| f.param == "status").unwrap();
     assert_eq!(
         status.values.as_deref().unwrap(),
-        [
-            "available",
-            "in_progress",
-            "active",
-            "failed",
-            "action_required"
-        ]
+        ["available", "in_progress", "active", "failed", "action_required"]
     );
-    assert_eq!(
-        op.filters
-            .iter()
-            .find(|f| f.param == "user_email")
-            .unwrap()
-            .matching,
-        Match::Owner
-    );
+    let email = op.filters.iter().find(|f| f.param == "user_email").unwrap();
+    assert_eq!(email.matching, Match::Owner);
+    assert!(email.reading.is_some(), "the owner filter's semantics are a reading");
+    let security = op.security.as_ref().expect("a security scheme");
+    assert_eq!(security.kind, SecurityKind::Bearer);
+    assert!(security.is_live("pk_live_abc") && !security.is_live("pk_test_abc"));
+    assert_eq!(peeker.credential_env().as_deref(), Some("PEEKER_TOKEN"));
+    assert_eq!(peeker.server_path(), "/api/partner/v1");
+    // Every Peeker error status is a reading: the page documents none.
+    for rule in [&op.errors.missing_key, &op.errors.invalid_key, &op.errors.invalid_param] {
+        assert!(rule.reading.is_some(), "{rule:?}");
+    }
+    assert!(op.errors.rate_limited.reading.is_none(), "429 is RFC 6585's");
+    assert_eq!(op.errors.message.as_deref(), Some("/message"));
+    assert_eq!(op.response(429).unwrap().header("retry-after").unwrap().name, "Retry-After");
+    assert_eq!(op.response(200).unwrap().key, StatusKey::Code(200));
+    assert!(op.response(500).is_none());
 
-    let devpayr = Vendor::Devpayr.spec().expect("devpayr spec");
+    let devpayr = spec("devpayr");
     let op = devpayr.operation("list_project_domains").expect("op");
     let p = op.pagination.as_ref().unwrap();
-    assert_eq!(p.kind, NextKind::Cursor);
+    assert_eq!(p.style.kind(), StyleKind::Cursor);
     assert_eq!((p.size_default, p.size_max), (50, 50));
-    assert_eq!(op.errors.invalid_key, [403]);
-    assert_eq!(op.access.as_ref().unwrap().path_param, "project");
+    assert_eq!(*op.errors.invalid_key, [403]);
+    assert!(op.errors.invalid_key.reading.is_none(), "documented: 403");
+    let access = op.access.as_ref().unwrap();
+    assert_eq!(access.path_param, "project");
+    assert_eq!(access.scopes, [Scope::Value, Scope::Owner]);
+    assert!(*access.existence_first && access.existence_first.reading.is_some());
+    assert_eq!(
+        op.parameter("project", Location::Path).unwrap().schema_type(),
+        Some("integer")
+    );
+    assert_eq!(devpayr.credential_env().as_deref(), Some("DEVPAYR_API_KEY"));
+    assert!(op.security.as_ref().unwrap().live_prefix.is_none());
 }
 
 fn with(text: &str, from: &str, to: &str) -> String {
@@ -46,26 +80,26 @@ fn with(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
+fn peeker_yaml() -> &'static str {
+    embedded("peeker").unwrap()
+}
+
 #[test]
 fn bad_extension_is_reported_with_file_and_pointer() {
-    let text = with(
-        Vendor::Peeker.embedded_yaml(),
-        "kind: next-url",
-        "kind: offset",
-    );
+    let text = with(peeker_yaml(), "style: next-url", "style: offsets");
     let err = Spec::parse("specs/peeker.yaml", &text).unwrap_err();
     assert_eq!(err.file, "specs/peeker.yaml");
-    assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination");
-    assert!(err.problem.contains("offset"), "{err}");
+    assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination/style");
+    assert!(err.problem.contains("offsets"), "{err}");
+
+    let text = with(peeker_yaml(), "size-param: per_page", "size-param: per_page\n        sise: 3");
+    let err = Spec::parse("p.yaml", &text).unwrap_err();
+    assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination/sise");
 }
 
 #[test]
 fn size_max_must_agree_with_the_parameter_maximum() {
-    let text = with(
-        Vendor::Devpayr.embedded_yaml(),
-        "size-max: 50",
-        "size-max: 60",
-    );
+    let text = with(embedded("devpayr").unwrap(), "size-max: 50", "size-max: 60");
     let err = Spec::parse("d.yaml", &text).unwrap_err();
     assert_eq!(
         err.pointer,
@@ -74,45 +108,162 @@ fn size_max_must_agree_with_the_parameter_maximum() {
 }
 
 #[test]
-fn missing_operation_id_and_wrong_version_are_errors() {
-    let text = with(
-        Vendor::Peeker.embedded_yaml(),
-        "operationId: list_domains",
-        "",
-    );
+fn missing_operation_id_wrong_version_and_bad_names_are_errors() {
+    let text = with(peeker_yaml(), "operationId: list_domains", "");
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert!(err.problem.contains("operationId"), "{err}");
 
-    let text = with(
-        Vendor::Peeker.embedded_yaml(),
-        "openapi: 3.0.3",
-        "openapi: 3.1.0",
-    );
+    let text = with(peeker_yaml(), "openapi: 3.0.3", "openapi: 3.1.0");
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert_eq!(err.pointer, "/openapi");
 
     let err = Spec::parse("p.yaml", "openapi: [unclosed").unwrap_err();
     assert!(err.problem.contains("YAML"), "{err}");
+
+    let err = Spec::parse("specs/Peeker API.yaml", peeker_yaml()).unwrap_err();
+    assert!(err.problem.contains("cannot name an API"), "{err}");
+}
+
+#[test]
+fn readings_are_collected_and_must_be_well_formed() {
+    let peeker = spec("peeker");
+    let error = peeker.reading("/components/schemas/Error", None).expect("a whole-node mark");
+    assert!(error.text.contains("documents no error body"), "{}", error.text);
+    assert!(peeker.reading("/components/schemas/Domain", Some("required")).is_some());
+    // No mark inside an example is read.
+    assert!(peeker.readings.iter().all(|r| !r.pointer.contains("/examples")));
+
+    let text = with(peeker_yaml(), "      x-reading:\n        required: >-", "      x-reading:\n        requird: >-");
+    let err = Spec::parse("p.yaml", &text).unwrap_err();
+    assert_eq!(err.pointer, "/components/schemas/Domain/x-reading/requird");
+
+    let text = with(peeker_yaml(), "x-live-prefix: pk_live_", "x-live-prefix: pk_live_\n      x-reading: 3");
+    let err = Spec::parse("p.yaml", &text).unwrap_err();
+    assert_eq!(err.pointer, "/components/securitySchemes/partnerKey/x-reading");
+}
+
+#[test]
+fn a_failing_keyword_finds_the_reading_that_covers_it() {
+    let peeker = spec("peeker");
+    let op = peeker.paginated_operation().unwrap();
+    let schemas = peeker.json_schemas();
+    let page = schemas.response(op, 200).unwrap();
+    let reading = |path: &str| {
+        schemas
+            .reading_for(&peeker.readings, &page.root, path)
+            .map(|r| r.location())
+    };
+    // A missing required field of an item: the `required` mark of Domain.
+    assert_eq!(
+        reading("/$ref/properties/data/items/$ref/required").as_deref(),
+        Some("/components/schemas/Domain/required")
+    );
+    // A wrong type of a documented field: no reading covers it.
+    assert_eq!(reading("/$ref/properties/data/items/$ref/properties/id/type"), None);
+    assert_eq!(reading("/$ref/properties/data/items/$ref/properties/status/$ref/enum"), None);
+
+    let error = schemas.response(op, 401).unwrap();
+    assert_eq!(
+        schemas
+            .reading_for(&peeker.readings, &error.root, "/$ref/required")
+            .map(|r| r.location())
+            .as_deref(),
+        Some("/components/schemas/Error")
+    );
+
+    let devpayr = spec("devpayr");
+    let op = devpayr.paginated_operation().unwrap();
+    let schemas = devpayr.json_schemas();
+    let page = schemas.response(op, 200).unwrap();
+    let find = |path: &str| {
+        schemas
+            .reading_for(&devpayr.readings, &page.root, path)
+            .map(|r| r.location())
+    };
+    assert_eq!(
+        find("/$ref/properties/status/type").as_deref(),
+        Some("/components/schemas/ProjectDomainsResponse/properties/status")
+    );
+    assert_eq!(
+        find("/$ref/properties/data/$ref/properties/data/items/$ref/additionalProperties"),
+        None,
+        "the strictness of the domain objects is documented"
+    );
 }
 
 #[test]
 fn json_schema_conversion_handles_nullable_and_refs() {
-    let spec = Vendor::Peeker.spec().unwrap();
-    let schemas = spec.json_schemas();
-    let page = schemas.response("/paths/~1domains/get", "200").unwrap();
-    assert_eq!(page["$ref"], "#/$defs/DomainPage");
+    let peeker = spec("peeker");
+    let op = peeker.paginated_operation().unwrap();
+    let schemas = peeker.json_schemas();
+    let page = schemas.response(op, 200).unwrap();
+    assert_eq!(page.schema["$ref"], "#/$defs/DomainPage");
+    assert_eq!(page.root, "/paths/~1domains/get/responses/200/content/application~1json/schema");
     assert_eq!(
-        page["$defs"]["Domain"]["properties"]["user_id"]["type"],
+        page.schema["$defs"]["Domain"]["properties"]["user_id"]["type"],
         serde_json::json!(["string", "null"])
     );
-    assert_eq!(
-        schemas.response_headers("/paths/~1domains/get", "429"),
-        ["Retry-After"]
-    );
-    let devpayr = Vendor::Devpayr.spec().unwrap().json_schemas();
+    let devpayr = spec("devpayr").json_schemas();
     let domain = devpayr.component("ProjectDomain").unwrap();
     assert_eq!(
         domain["$defs"]["ProjectDomain"]["additionalProperties"],
         false
     );
 }
+
+#[test]
+fn security_follows_the_openapi_rules() {
+    // An operation-level `security: []` turns the credential off.
+    let text = with(
+        peeker_yaml(),
+        "operationId: list_domains",
+        "operationId: list_domains\n      security: []",
+    );
+    let s = Spec::parse("p.yaml", &text).unwrap();
+    assert!(s.operations[0].security.is_none());
+    // A scheme that is defined but required nowhere does not apply.
+    let text = with(peeker_yaml(), "security:\n  - partnerKey: []\n", "");
+    let s = Spec::parse("p.yaml", &text).unwrap();
+    assert!(s.operations[0].security.is_none());
+    // An unsupported scheme type is an error at the scheme.
+    let text = with(peeker_yaml(), "scheme: bearer", "scheme: basic");
+    let err = Spec::parse("p.yaml", &text).unwrap_err();
+    assert_eq!(err.pointer, "/components/securitySchemes/partnerKey");
+}
+
+/// `specs/README.md` lists every reading next to its mark, and nothing else.
+#[test]
+fn the_readme_lists_every_reading_next_to_its_mark() {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## Readings")
+        .nth(1)
+        .expect("specs/README.md has a `## Readings` section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let mut listed = BTreeSet::new();
+    let mut current: Option<String> = None;
+    for line in section.lines() {
+        if let Some(file) = line.strip_prefix("### `").and_then(|l| l.strip_suffix('`')) {
+            current = Some(file.to_string());
+        }
+        // Each reading is one list item that starts with its mark in backticks.
+        if let Some(rest) = line.strip_prefix("- `#") {
+            let mark = rest.split('`').next().unwrap_or_default();
+            let file = current.clone().expect("a `### `file`` heading before the list");
+            listed.insert(format!("{file}#{mark}"));
+        }
+    }
+    let mut marked = BTreeSet::new();
+    for spec in all().unwrap() {
+        for r in &spec.readings {
+            marked.insert(format!("{}.yaml#{}", spec.name, r.location()));
+        }
+    }
+    let missing: Vec<_> = marked.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&marked).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "marked in a spec but not listed in specs/README.md: {missing:?}\nlisted but not marked: {stale:?}"
+    );
+}
+
