@@ -24,7 +24,7 @@ use std::path::Path;
 
 pub use extensions::{
     Access, Bound, Cache, ErrorRules, Fact, Filter, LastPage, Match, Pagination, Scope, Style,
-    StyleKind,
+    StyleKind, AUTH_STATUSES,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,
@@ -229,6 +229,57 @@ impl Spec {
         self.readings
             .iter()
             .find(|r| r.pointer == pointer && r.key.as_deref() == key)
+    }
+
+    /// The reading that covers a step from the node at `pointer` into its key `key` (`None`:
+    /// the node itself): a whole-node mark of the node, or its mark for `key`. This is the rule
+    /// every check and the reference mock use to tell a reading from a documented fact.
+    pub fn covering(&self, pointer: &str, key: Option<&str>) -> Option<&Reading> {
+        readings::covering(&self.readings, pointer, key)
+    }
+
+    /// The first example of a response's `application/json` body: its `example`, else the
+    /// `value` of its first entry under `examples` (`$ref`s to `#/components/examples`
+    /// followed). Examples are the docs' own bodies, which the reference mock uses as templates.
+    pub fn response_example(&self, response: &ResponseSpec) -> Option<&serde_json::Value> {
+        let content = self.raw.pointer(&response.pointer)?.get("content")?.as_object()?;
+        let media = content
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("application/json"))
+            .map(|(_, v)| v)?;
+        if let Some(example) = media.get("example") {
+            return Some(example);
+        }
+        let first = media.get("examples")?.as_object()?.values().next()?;
+        resolve(&self.raw, first).get("value")
+    }
+
+    /// The schema of the body member at `member` (a JSON pointer into the body, `""` for the
+    /// body itself) under the schema node at `schema_pointer`, `$ref`s followed at every step:
+    /// object members through `properties`, array elements (a numeric segment or `-`) through
+    /// `items`. Returns the node and its pointer in the spec, where readings are marked.
+    pub fn member_schema(
+        &self,
+        schema_pointer: &str,
+        member: &str,
+    ) -> Option<(&serde_json::Value, String)> {
+        let node = self.raw.pointer(schema_pointer)?;
+        let (mut node, mut at) = resolve_at(&self.raw, node, schema_pointer);
+        if member.is_empty() {
+            return Some((node, at));
+        }
+        for segment in member.strip_prefix('/')?.split('/') {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let (child, child_at) = match node.pointer(&format!("/properties/{}", escape_pointer_segment(&segment))) {
+                Some(child) => (child, format!("{at}/properties/{}", escape_pointer_segment(&segment))),
+                None if segment == "-" || segment.parse::<usize>().is_ok() => {
+                    (node.get("items")?, format!("{at}/items"))
+                }
+                None => return None,
+            };
+            (node, at) = resolve_at(&self.raw, child, &child_at);
+        }
+        Some((node, at))
     }
 
     /// JSON Schemas (draft 2020-12) of the spec's components, for validating bodies.

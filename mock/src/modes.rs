@@ -1,0 +1,252 @@
+//! Reading modes: another plausible reading of what a vendor page leaves open, served
+//! faithfully otherwise.
+//!
+//! Each mode relies on a reading mark of the spec (`x-reading`, looked up through `specs`,
+//! never by field name); [`ReadingMode::applies_to`] says whether the mark is there. A suite run
+//! against a mode shows which checks rest on that reading: they warn, everything else passes.
+
+use specs::{Bound, LastPage, Spec, Style};
+
+use crate::api::Api;
+
+/// One alternative reading the mock can serve (`--reading NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReadingMode {
+    /// Missing and invalid credentials get the other HTTP auth status (401 ↔ 403).
+    AuthOtherStatus,
+    /// An enum value outside the enum selects nothing; a malformed size means the default.
+    LenientParams,
+    /// Sizes outside the range are served clamped.
+    ClampOutOfRange,
+    /// An unknown token, cursor or item key serves the first page.
+    TokenRestart,
+    /// `Retry-After` is an HTTP date.
+    RetryAfterDate,
+    /// Every error body is `{"error": {"status": <code>, "detail": "<message>"}}`.
+    ErrorShape,
+    /// Item fields whose presence is a reading are omitted on one item in eight.
+    SparseItems,
+    /// Envelope members whose presence is a reading are omitted.
+    SparseEnvelope,
+    /// Envelope objects that may carry more members get extra paginator members.
+    ExtraEnvelopeFields,
+    /// Item fields whose whole definition is a reading are null on one item in eight.
+    NullFields,
+    /// Boolean envelope flags whose type is a reading are the strings "success" / "error".
+    StringFlags,
+    /// Access is checked before existence.
+    ScopeFirst,
+    /// An owner filter value that names no owner is refused.
+    UnknownOwnerRefused,
+    /// Unknown query parameters are refused.
+    UnknownParamsRefused,
+    /// Next links carry only the token parameter; the token keeps the query.
+    NextTokenOnly,
+    /// The last page's next is null instead of absent.
+    LastPageNull,
+}
+
+impl ReadingMode {
+    /// Every mode, in a stable order.
+    pub const ALL: &'static [ReadingMode] = &[
+        ReadingMode::AuthOtherStatus,
+        ReadingMode::LenientParams,
+        ReadingMode::ClampOutOfRange,
+        ReadingMode::TokenRestart,
+        ReadingMode::RetryAfterDate,
+        ReadingMode::ErrorShape,
+        ReadingMode::SparseItems,
+        ReadingMode::SparseEnvelope,
+        ReadingMode::ExtraEnvelopeFields,
+        ReadingMode::NullFields,
+        ReadingMode::StringFlags,
+        ReadingMode::ScopeFirst,
+        ReadingMode::UnknownOwnerRefused,
+        ReadingMode::UnknownParamsRefused,
+        ReadingMode::NextTokenOnly,
+        ReadingMode::LastPageNull,
+    ];
+
+    /// The kebab-case name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadingMode::AuthOtherStatus => "auth-other-status",
+            ReadingMode::LenientParams => "lenient-params",
+            ReadingMode::ClampOutOfRange => "clamp-out-of-range",
+            ReadingMode::TokenRestart => "token-restart",
+            ReadingMode::RetryAfterDate => "retry-after-date",
+            ReadingMode::ErrorShape => "error-shape",
+            ReadingMode::SparseItems => "sparse-items",
+            ReadingMode::SparseEnvelope => "sparse-envelope",
+            ReadingMode::ExtraEnvelopeFields => "extra-envelope-fields",
+            ReadingMode::NullFields => "null-fields",
+            ReadingMode::StringFlags => "string-flags",
+            ReadingMode::ScopeFirst => "scope-first",
+            ReadingMode::UnknownOwnerRefused => "unknown-owner-refused",
+            ReadingMode::UnknownParamsRefused => "unknown-params-refused",
+            ReadingMode::NextTokenOnly => "next-token-only",
+            ReadingMode::LastPageNull => "last-page-null",
+        }
+    }
+
+    /// One sentence on what the mode serves.
+    pub fn description(self) -> &'static str {
+        match self {
+            ReadingMode::AuthOtherStatus => {
+                "missing and invalid credentials get the other auth status (401 <-> 403)"
+            }
+            ReadingMode::LenientParams => {
+                "an unknown enum value selects nothing; a malformed size means the default"
+            }
+            ReadingMode::ClampOutOfRange => "sizes outside the range are served clamped",
+            ReadingMode::TokenRestart => "an unknown token, cursor or item key serves page one",
+            ReadingMode::RetryAfterDate => "Retry-After is an HTTP date, not seconds",
+            ReadingMode::ErrorShape => {
+                "error bodies are {\"error\": {\"status\": <code>, \"detail\": <message>}}"
+            }
+            ReadingMode::SparseItems => {
+                "an item field whose presence is a reading is omitted on one item in eight"
+            }
+            ReadingMode::SparseEnvelope => {
+                "envelope members whose presence is a reading are omitted"
+            }
+            ReadingMode::ExtraEnvelopeFields => {
+                "open envelope objects carry extra paginator members (path, per_page, prev_cursor)"
+            }
+            ReadingMode::NullFields => {
+                "item fields whose definition is a reading are null on one item in eight"
+            }
+            ReadingMode::StringFlags => {
+                "boolean envelope flags are the strings \"success\" / \"error\""
+            }
+            ReadingMode::ScopeFirst => "access is checked before existence",
+            ReadingMode::UnknownOwnerRefused => "an owner filter naming no owner is refused",
+            ReadingMode::UnknownParamsRefused => "unknown query parameters are refused",
+            ReadingMode::NextTokenOnly => "next links carry only the token, which keeps the query",
+            ReadingMode::LastPageNull => "the last page's next is null instead of absent",
+        }
+    }
+
+    /// Parses a kebab-case name.
+    pub fn from_name(s: &str) -> Option<ReadingMode> {
+        ReadingMode::ALL.iter().copied().find(|m| m.name() == s)
+    }
+
+    /// Whether the reading this mode departs from is marked in the spec; `Err` says why not.
+    pub fn applies_to(self, spec: &Spec) -> Result<(), String> {
+        let api = Api::new(spec)?;
+        self.applies_to_api(&api)
+    }
+
+    pub(crate) fn applies_to_api(self, api: &Api) -> Result<(), String> {
+        let op = &api.op;
+        let p = &api.pagination;
+        let need = |ok: bool, why: &str| if ok { Ok(()) } else { Err(why.to_string()) };
+        match self {
+            ReadingMode::AuthOtherStatus => {
+                need(op.security.is_some(), "the operation needs no credential")?;
+                need(
+                    op.errors.missing_key.reading.is_some() || op.errors.invalid_key.reading.is_some(),
+                    "the statuses of x-errors missing-key and invalid-key are documented, not readings",
+                )
+            }
+            ReadingMode::LenientParams => need(
+                op.errors.invalid_param.reading.is_some(),
+                "x-errors invalid-param is documented, not a reading",
+            ),
+            ReadingMode::ClampOutOfRange => need(
+                (p.over_max.reading.is_some() && p.over_max.first() != Some(&Bound::Clamp))
+                    || (p.under_min.reading.is_some()
+                        && p.under_min.first() != Some(&Bound::Clamp)),
+                "neither over-max nor under-min is a reading that rejects",
+            ),
+            ReadingMode::TokenRestart => need(
+                op.errors.invalid_token.reading.is_some(),
+                "x-errors invalid-token is documented, not a reading",
+            ),
+            ReadingMode::RetryAfterDate => need(
+                api.retry_after_reading().is_some(),
+                "the 429 response's Retry-After header carries no reading",
+            ),
+            ReadingMode::ErrorShape => need(
+                api.error_schema_reading().is_some(),
+                "the error response schema is documented, not a reading",
+            ),
+            ReadingMode::SparseItems => need(
+                api.sparse_item_field().is_some(),
+                "no item field whose presence (`required`) is a reading, other than the item key \
+                 and filter fields",
+            ),
+            ReadingMode::SparseEnvelope => need(
+                !api.sparse_envelope_members().is_empty(),
+                "no envelope member whose presence is a reading, off the path to the items and \
+                 the next link",
+            ),
+            ReadingMode::ExtraEnvelopeFields => need(
+                !api.open_envelope_objects().is_empty(),
+                "no envelope object with a reading on `additionalProperties`",
+            ),
+            ReadingMode::NullFields => need(
+                !api.null_field_members().is_empty(),
+                "no non-nullable item field carries a whole-node reading",
+            ),
+            ReadingMode::StringFlags => need(
+                !api.flag_members().is_empty(),
+                "no boolean envelope member carries a whole-node reading",
+            ),
+            ReadingMode::ScopeFirst => {
+                let access = op.access.as_ref().ok_or("no x-access")?;
+                need(
+                    *access.existence_first && access.existence_first.reading.is_some(),
+                    "x-access existence-first is not a reading that checks existence first",
+                )
+            }
+            ReadingMode::UnknownOwnerRefused => need(
+                api.owner_filter().is_some_and(|f| f.reading.is_some()),
+                "no owner filter parameter carries a reading",
+            ),
+            ReadingMode::UnknownParamsRefused => need(
+                api.spec.covering(&op.pointer, Some("parameters")).is_some(),
+                "the operation carries no reading on `parameters`",
+            ),
+            ReadingMode::NextTokenOnly => {
+                need(
+                    matches!(p.style, Style::NextUrl { .. } | Style::LinkHeader { .. }),
+                    "only next-url and link-header styles serve next links",
+                )?;
+                need(
+                    api.spec.covering(&p.pointer, Some("next")).is_some(),
+                    "x-pagination next carries no reading",
+                )
+            }
+            ReadingMode::LastPageNull => match &p.style {
+                Style::NextUrl { last_page, .. } | Style::Cursor { last_page, .. } => need(
+                    last_page.contains(&LastPage::Null)
+                        && last_page.first() == Some(&LastPage::Absent),
+                    "last-page does not accept null beside the absent next the reference serves",
+                ),
+                _ => Err(format!("the {} style has no next member", p.style.kind())),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ReadingMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for m in ReadingMode::ALL {
+            assert_eq!(ReadingMode::from_name(m.name()), Some(*m));
+            assert!(seen.insert(m.name()), "{} twice", m.name());
+        }
+    }
+}

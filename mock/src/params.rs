@@ -1,0 +1,319 @@
+//! Reading the request's parameters: path values, query filters, the page size, and the
+//! `unknown-params-refused` mode's check. Invalid values are collected as field-level problems
+//! (Laravel's messages), so one refusal names them all.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value as Json;
+use specs::{Bound, Filter, Location, Match, Parameter};
+
+use crate::errors::{problem, ApiError, Problems};
+use crate::faults::Fault;
+use crate::modes::ReadingMode;
+use crate::query::{Query, Value};
+use crate::routing::PathParam;
+use crate::server::App;
+
+/// Characters left as they are in a canonical query: RFC 3986's unreserved ones.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What the query selects: the active filters with their values, and the page size.
+#[derive(Debug)]
+pub(crate) struct Selection<'a> {
+    pub(crate) active: Vec<(&'a Filter, String)>,
+    /// The effective page size (what the echo says).
+    pub(crate) size: u64,
+    /// Whether the size parameter was sent.
+    pub(crate) size_sent: bool,
+    /// An invalid value that the lenient mode turned into "selects nothing".
+    pub(crate) nothing: bool,
+}
+
+impl Selection<'_> {
+    /// The canonical query: filters in spec order, then the size. Links repeat it and tokens
+    /// are bound to it.
+    pub(crate) fn canonical(&self, size_param: &str) -> String {
+        let mut out = String::new();
+        for (filter, value) in &self.active {
+            out.push_str(&encode(&filter.param));
+            out.push('=');
+            out.push_str(&encode(value));
+            out.push('&');
+        }
+        out.push_str(&encode(size_param));
+        out.push('=');
+        out.push_str(&self.size.to_string());
+        out
+    }
+}
+
+/// Percent-encodes a query name or value.
+pub(crate) fn encode(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
+/// Whether a parameter is free text, where an empty value counts as not sent.
+fn is_free_text(p: Option<&Parameter>) -> bool {
+    p.is_none_or(|p| p.schema_type().is_none_or(|t| t == "string") && p.enum_values().is_none())
+}
+
+/// Whether `text` is a valid value of a typed parameter; the message when not.
+fn type_problem(p: &Parameter, text: &str) -> Option<String> {
+    let name = &p.name;
+    match p.schema_type() {
+        Some("integer") => text
+            .parse::<i64>()
+            .is_err()
+            .then(|| format!("The {name} field must be an integer.")),
+        Some("number") => text
+            .parse::<f64>()
+            .is_err()
+            .then(|| format!("The {name} field must be a number.")),
+        Some("boolean") => (!matches!(text, "true" | "false" | "1" | "0"))
+            .then(|| format!("The {name} field must be true or false.")),
+        _ => None,
+    }
+}
+
+/// Whether an item field's value equals a parameter's text (numbers and booleans compared as
+/// their values).
+pub(crate) fn value_matches(field: &Json, text: &str) -> bool {
+    match field {
+        Json::String(s) => s == text,
+        Json::Number(n) => match (n.as_i64(), text.parse::<i64>()) {
+            (Some(a), Ok(b)) => a == b,
+            _ => text
+                .parse::<f64>()
+                .ok()
+                .zip(n.as_f64())
+                .is_some_and(|(a, b)| a == b),
+        },
+        Json::Bool(b) => matches!((b, text), (true, "true" | "1") | (false, "false" | "0")),
+        _ => false,
+    }
+}
+
+impl App {
+    /// The path parameters, validated against their schemas; the canonical text of each
+    /// (an integer in decimal, whatever zeros it was sent with).
+    pub(crate) fn path_values(
+        &self,
+        params: &[PathParam],
+    ) -> Result<Vec<(String, String)>, ApiError> {
+        let mut problems = Problems::new();
+        let mut out = Vec::new();
+        for (name, sent) in params {
+            let Some(p) = self.api.op.parameter(name, Location::Path) else {
+                continue;
+            };
+            let Ok(text) = sent else {
+                problem(
+                    &mut problems,
+                    name,
+                    format!("The {name} must be a valid UTF-8 string."),
+                );
+                continue;
+            };
+            if p.schema_type() != Some("integer") {
+                out.push((name.clone(), text.clone()));
+                continue;
+            }
+            match text.parse::<i128>() {
+                Err(_) => problem(
+                    &mut problems,
+                    name,
+                    format!("The {name} must be an integer."),
+                ),
+                Ok(n) if p.minimum().is_some_and(|m| n < i128::from(m)) => problem(
+                    &mut problems,
+                    name,
+                    format!("The {name} must be at least {}.", p.minimum().unwrap_or(0)),
+                ),
+                Ok(n)
+                    if p.maximum().is_some_and(|m| n > i128::from(m))
+                        || i64::try_from(n).is_err() =>
+                {
+                    problem(
+                        &mut problems,
+                        name,
+                        format!("The {name} must be an integer."),
+                    )
+                }
+                Ok(n) => out.push((name.clone(), n.to_string())),
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(self.invalid_params(problems))
+        }
+    }
+
+    /// The refusal of invalid parameters.
+    pub(crate) fn invalid_params(&self, problems: Problems) -> ApiError {
+        ApiError::invalid(self.api.op.errors.invalid_param[0], problems)
+    }
+
+    /// The filters and page size of the query; problems are collected.
+    pub(crate) fn selection(&self, q: &Query, problems: &mut Problems) -> Selection<'_> {
+        let lenient = self.mode == Some(ReadingMode::LenientParams);
+        let mut active = Vec::new();
+        let mut nothing = false;
+        for filter in self.api.query_filters() {
+            let name = &filter.param;
+            let param = self.api.query_param(name);
+            match q.get(name) {
+                Value::Absent => {}
+                Value::Text("") if is_free_text(param) => {}
+                Value::NotUtf8 if lenient => nothing = true,
+                Value::NotUtf8 => problem(
+                    problems,
+                    name,
+                    format!("The {name} field must be a string."),
+                ),
+                Value::Text(v) => {
+                    let outside = filter
+                        .values
+                        .as_ref()
+                        .is_some_and(|values| !values.iter().any(|x| x == v));
+                    let typed = param.and_then(|p| type_problem(p, v));
+                    if outside && !lenient {
+                        problem(problems, name, format!("The selected {name} is invalid."));
+                    } else if let (Some(message), false) = (typed, lenient) {
+                        problem(problems, name, message);
+                    } else if filter.matching == Match::Owner
+                        && self.mode == Some(ReadingMode::UnknownOwnerRefused)
+                        && self.owner_index(filter, v).is_none()
+                    {
+                        problem(problems, name, format!("The selected {name} is invalid."));
+                    } else {
+                        active.push((filter, v.to_string()));
+                    }
+                }
+            }
+        }
+        let (size, size_sent) = self.page_size(q, problems);
+        Selection {
+            active,
+            size,
+            size_sent,
+            nothing,
+        }
+    }
+
+    /// The owner an owner filter's value names (case-insensitively), by index.
+    pub(crate) fn owner_index(&self, filter: &Filter, value: &str) -> Option<usize> {
+        let set = self.data.owner_set(&filter.field)?;
+        set.identities
+            .get(&filter.param)?
+            .iter()
+            .position(|identity| identity.eq_ignore_ascii_case(value))
+    }
+
+    /// The effective page size and whether it was sent, or a problem.
+    fn page_size(&self, q: &Query, problems: &mut Problems) -> (u64, bool) {
+        let p = &self.api.pagination;
+        let name = &p.size_param;
+        if self.fault == Some(Fault::PerPageIgnored) {
+            return (p.size_default, false);
+        }
+        let lenient = self.mode == Some(ReadingMode::LenientParams);
+        let clamp_mode = self.mode == Some(ReadingMode::ClampOutOfRange);
+        let bound = |accepted: &[Bound]| {
+            if clamp_mode {
+                Bound::Clamp
+            } else {
+                accepted.first().copied().unwrap_or(Bound::Reject)
+            }
+        };
+        let not_integer = format!("The {name} field must be an integer.");
+        let text = match q.get(name) {
+            Value::Absent => return (p.size_default, false),
+            Value::NotUtf8 if lenient => return (p.size_default, true),
+            Value::NotUtf8 => {
+                problem(problems, name, not_integer);
+                return (p.size_default, true);
+            }
+            Value::Text(v) => v,
+        };
+        let n = match text.parse::<i128>() {
+            Ok(n) => n,
+            Err(_) if lenient => return (p.size_default, true),
+            Err(_) => {
+                problem(problems, name, not_integer);
+                return (p.size_default, true);
+            }
+        };
+        let min = i128::from(p.size_min);
+        let max = i128::from(p.size_max);
+        if n < min {
+            match bound(&p.under_min) {
+                Bound::Clamp => return (p.size_min, true),
+                Bound::Reject => problem(
+                    problems,
+                    name,
+                    format!("The {name} field must be at least {min}."),
+                ),
+            }
+        } else if n == min && self.fault == Some(Fault::MinimumRefused) {
+            problem(
+                problems,
+                name,
+                format!("The {name} field must be at least {}.", min + 1),
+            );
+        } else if n > max && self.fault != Some(Fault::PerPageUnbounded) {
+            match bound(&p.over_max) {
+                Bound::Clamp => return (p.size_max, true),
+                Bound::Reject => problem(
+                    problems,
+                    name,
+                    format!("The {name} field must not be greater than {max}."),
+                ),
+            }
+        } else {
+            return (u64::try_from(n).unwrap_or(u64::MAX), true);
+        }
+        (p.size_default, true)
+    }
+
+    /// `unknown-params-refused`: query parameters the operation does not declare.
+    pub(crate) fn unknown_params(&self, q: &Query, problems: &mut Problems) {
+        if self.mode != Some(ReadingMode::UnknownParamsRefused) {
+            return;
+        }
+        let credential = match self.api.op.security.as_ref().map(|s| &s.kind) {
+            Some(specs::SecurityKind::Query(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        for name in q.names() {
+            if self.api.query_param(name).is_none() && Some(name) != credential {
+                problem(
+                    problems,
+                    name,
+                    format!("The {name} parameter is not allowed."),
+                );
+            }
+        }
+    }
+
+    /// Whether an item passes one active filter.
+    pub(crate) fn passes(&self, item: &Json, filter: &Filter, value: &str) -> bool {
+        let field = item.pointer(&filter.field);
+        match filter.matching {
+            Match::Equals => field.is_some_and(|f| value_matches(f, value)),
+            Match::Contains => field
+                .and_then(Json::as_array)
+                .is_some_and(|a| a.iter().any(|x| value_matches(x, value))),
+            Match::Owner => {
+                let Some(owner) = self.owner_index(filter, value) else {
+                    return false;
+                };
+                let ids = self.data.owner_set(&filter.field).map(|s| &s.ids);
+                field.is_some_and(|f| ids.and_then(|ids| ids.get(owner)) == Some(f))
+            }
+        }
+    }
+}

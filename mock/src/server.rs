@@ -1,0 +1,483 @@
+//! The server: state, the one fallback handler, rate limiting, the order of the checks, and
+//! the response-level faults.
+//!
+//! There is one axum fallback handler and no typed extractors: every request, however
+//! malformed, reaches code that answers in the spec's JSON error shape. (A request line that
+//! hyper itself cannot parse is answered by hyper with a bodiless 400 before any of this runs.)
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use specs::{Location, Style};
+use tokio::sync::watch;
+
+use crate::api::Api;
+use crate::auth::Access;
+use crate::data::Data;
+use crate::errors::{ApiError, Problems};
+use crate::faults::Fault;
+use crate::modes::ReadingMode;
+use crate::params::{encode, value_matches, Selection};
+use crate::query::{Query, Value};
+use crate::render::Facts;
+use crate::routing::{route, PathParam};
+use crate::token::Signer;
+
+/// Everything a request handler reads. Immutable after start-up except the counters and the
+/// queries that `next-token-only` tokens carry.
+pub(crate) struct App {
+    pub(crate) api: Api,
+    pub(crate) data: Data,
+    pub(crate) fault: Option<Fault>,
+    pub(crate) mode: Option<ReadingMode>,
+    pub(crate) rate_limit_every: Option<u32>,
+    pub(crate) retry_after_secs: u64,
+    pub(crate) latency: Duration,
+    pub(crate) seed: u64,
+    /// `http://127.0.0.1:PORT`, from the bound address (never from the Host header, which a
+    /// client controls).
+    pub(crate) origin: String,
+    /// Origin of the decoy server used by the cross-origin faults.
+    pub(crate) decoy_origin: String,
+    pub(crate) signer: Signer,
+    /// Canonical queries that `next-token-only` tokens stand for, by number.
+    pub(crate) carried: Mutex<Vec<String>>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) decoy_requests: AtomicU64,
+    pub(crate) decoy_leaks: AtomicU64,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// A successful page, before the response-level faults: `prefix`, the items joined by commas,
+/// then `suffix`, and the headers of the style.
+pub(crate) struct Page<'a> {
+    pub(crate) prefix: String,
+    pub(crate) items: Vec<&'a str>,
+    pub(crate) suffix: String,
+    pub(crate) link: Option<String>,
+}
+
+impl App {
+    pub(crate) fn render(&self, e: ApiError) -> Response {
+        e.render(&self.api, self.fault, self.mode)
+    }
+
+    fn handle(
+        &self,
+        method: &Method,
+        path: &str,
+        raw_query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Response {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let storm = self.fault == Some(Fault::RateLimitStorm);
+        if storm
+            || self
+                .rate_limit_every
+                .is_some_and(|every| n.is_multiple_of(u64::from(every)))
+        {
+            let mut e = ApiError::new(self.api.op.errors.rate_limited[0], "Too Many Attempts.");
+            e.retry_after = Some(self.retry_after_secs);
+            return self.render(e);
+        }
+        let Some(params) = route(&self.api, path) else {
+            return self.render(ApiError::new(404, "Not Found."));
+        };
+        if method != Method::GET && method != Method::HEAD {
+            let mut e = ApiError::new(
+                405,
+                format!("The {method} method is not supported for this route. Supported methods: GET, HEAD."),
+            );
+            e.allow = Some("GET, HEAD");
+            return self.render(e);
+        }
+        if self.fault == Some(Fault::RedirectOtherOrigin) {
+            let location = match raw_query {
+                Some(q) => format!("{}{path}?{q}", self.decoy_origin),
+                None => format!("{}{path}", self.decoy_origin),
+            };
+            return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+        }
+        match self.serve(path, &params, raw_query, headers) {
+            Ok(response) => response,
+            Err(e) => self.render(e),
+        }
+    }
+
+    /// The checks in the spec's order, then the page.
+    fn serve(
+        &self,
+        path: &str,
+        params: &[PathParam],
+        raw_query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<Response, ApiError> {
+        let q = Query::parse(raw_query);
+        let continuation = self.is_continuation(&q);
+        let key = self.authenticate(headers, &q, continuation)?;
+        let path_values = self.path_values(params)?;
+        let access_param = self.api.op.access.as_ref().map(|a| a.path_param.as_str());
+        let access_value = path_values
+            .iter()
+            .find(|(n, _)| Some(n.as_str()) == access_param)
+            .map(|(_, v)| v.as_str());
+        let access = self.access(key, access_value)?;
+
+        let effective = self.effective_query(&q);
+        let mut problems = Problems::new();
+        let selection = self.selection(effective.as_ref().unwrap_or(&q), &mut problems);
+        let position = self.position(&q, &mut problems);
+        self.unknown_params(&q, &mut problems);
+        if !problems.is_empty() {
+            return Err(self.invalid_params(problems));
+        }
+        let canonical = selection.canonical(&self.api.pagination.size_param);
+        let path_text: Vec<&str> = path_values.iter().map(|(_, v)| v.as_str()).collect();
+        let path_text = path_text.join("/");
+        let binding = |id: &str| format!("{canonical}\n{id}\n{path_text}");
+        let bindings: Vec<String> = match key {
+            Some(k) => vec![binding(&k.id.to_string())],
+            None if self.api.op.security.is_none() => vec![binding("-")],
+            // Served unchecked (`continuation-unauthenticated`): any credential's token works.
+            None => self
+                .data
+                .keys
+                .iter()
+                .map(|k| binding(&k.id.to_string()))
+                .collect(),
+        };
+
+        let dropped = continuation && self.fault == Some(Fault::ContinuationDropsQuery);
+        let matched = self.matching(&selection, &path_values, &access, dropped);
+        let ordered = self.order(matched, selection.size);
+        let window = self.window(
+            &ordered,
+            position,
+            selection.size,
+            selection.size_sent,
+            &bindings,
+        )?;
+        Ok(self.page(path, &canonical, &selection, &window, &bindings[0]))
+    }
+
+    /// Under `next-token-only`, a request that carries a token and no query of its own is
+    /// served the query its token carries.
+    fn effective_query(&self, q: &Query) -> Option<Query> {
+        if self.mode != Some(ReadingMode::NextTokenOnly) {
+            return None;
+        }
+        let token_param = self.api.pagination.style.position_param()?;
+        let Value::Text(token) = q.get(token_param) else {
+            return None;
+        };
+        let own_query = self
+            .api
+            .query_filters()
+            .map(|f| f.param.as_str())
+            .chain([self.api.pagination.size_param.as_str()])
+            .any(|name| q.get(name) != Value::Absent);
+        if own_query {
+            return None;
+        }
+        let id = usize::try_from(self.signer.carried(token)?).ok()?;
+        let carried = self.carried.lock().ok()?.get(id).cloned()?;
+        Some(Query::parse(Some(&carried)))
+    }
+
+    /// The items the request selects, in key order.
+    fn matching(
+        &self,
+        selection: &Selection<'_>,
+        path_values: &[(String, String)],
+        access: &Access,
+        drop_query: bool,
+    ) -> Vec<usize> {
+        if matches!(access, Access::Empty) || selection.nothing {
+            return Vec::new();
+        }
+        let applied: Vec<&(&specs::Filter, String)> = selection
+            .active
+            .iter()
+            .filter(|_| !drop_query)
+            .filter(|(f, _)| match self.fault {
+                Some(Fault::FilterIgnored) => Some(*f) != self.api.ignorable_filter(),
+                Some(Fault::OwnerFilterIgnored) => f.matching != specs::Match::Owner,
+                _ => true,
+            })
+            .collect();
+        let path_filters: Vec<(&specs::Filter, &str)> = self
+            .api
+            .op
+            .filters
+            .iter()
+            .filter(|f| f.location == Location::Path)
+            .filter(|f| {
+                self.api
+                    .op
+                    .access
+                    .as_ref()
+                    .is_none_or(|a| a.path_param != f.param)
+            })
+            .filter_map(|f| {
+                let value = path_values.iter().find(|(n, _)| *n == f.param)?;
+                Some((f, value.1.as_str()))
+            })
+            .collect();
+        let or = self.fault == Some(Fault::FilterOr);
+        self.data
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| match access {
+                Access::Value(v) => item.access == Some(*v),
+                _ => true,
+            })
+            .filter(|(_, item)| {
+                path_filters.iter().all(|(f, v)| {
+                    item.value
+                        .pointer(&f.field)
+                        .is_some_and(|x| value_matches(x, v))
+                })
+            })
+            .filter(|(_, item)| {
+                let mut each = applied.iter().map(|(f, v)| self.passes(&item.value, f, v));
+                if or && !applied.is_empty() {
+                    each.any(|m| m)
+                } else {
+                    each.all(|m| m)
+                }
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The page as a response: envelope, items, the style's link or token, the faults.
+    fn page(
+        &self,
+        path: &str,
+        canonical: &str,
+        selection: &Selection<'_>,
+        window: &crate::pagination::Window,
+        binding: &str,
+    ) -> Response {
+        let endpoint_url = format!("{}{path}", self.origin);
+        let first_url = format!("{endpoint_url}?{canonical}");
+        let token = window.next.map(|n| self.token(binding, canonical, n));
+        let next_link = token.as_ref().map(|t| self.next_link(path, canonical, t));
+        let body_next = match &self.api.pagination.style {
+            Style::NextUrl { .. } => next_link.clone(),
+            Style::Cursor { .. } => token.clone(),
+            _ => None,
+        };
+        let link = match &self.api.pagination.style {
+            Style::LinkHeader { .. } => Some(match &next_link {
+                Some(next) => format!("<{next}>; rel=\"next\", <{first_url}>; rel=\"first\""),
+                None => format!("<{first_url}>; rel=\"first\""),
+            }),
+            _ => None,
+        };
+        let facts = Facts {
+            count: window.items.len(),
+            size: selection.size,
+            next: body_next,
+            has_more: window.has_more,
+            total: window.total,
+            first_url: &first_url,
+            endpoint_url: &endpoint_url,
+        };
+        let (prefix, suffix) = self.envelope(&facts);
+        let items = window
+            .items
+            .iter()
+            .map(|&i| self.data.items[i].json.as_str())
+            .collect();
+        self.success(Page {
+            prefix,
+            items,
+            suffix,
+            link,
+        })
+    }
+
+    /// A token for the page starting at `next`.
+    fn token(&self, binding: &str, canonical: &str, next: usize) -> String {
+        let offset = u32::try_from(next).unwrap_or(u32::MAX);
+        if self.mode != Some(ReadingMode::NextTokenOnly) {
+            return self.signer.issue(binding, offset);
+        }
+        let id = match self.carried.lock() {
+            Ok(mut carried) => match carried.iter().position(|c| c == canonical) {
+                Some(id) => id,
+                None => {
+                    carried.push(canonical.to_string());
+                    carried.len() - 1
+                }
+            },
+            // A poisoned lock means a panic elsewhere; the token then carries nothing usable
+            // and is refused when it comes back, which is still a JSON answer.
+            Err(_) => usize::MAX,
+        };
+        self.signer
+            .issue_carrying(binding, offset, u32::try_from(id).unwrap_or(u32::MAX))
+    }
+
+    /// The next link: the endpoint, the canonical query (not under `next-token-only`) and the
+    /// token; on the decoy's origin under `cross-origin-next`.
+    fn next_link(&self, path: &str, canonical: &str, token: &str) -> String {
+        let origin = if self.fault == Some(Fault::CrossOriginNext) {
+            &self.decoy_origin
+        } else {
+            &self.origin
+        };
+        let param = encode(
+            self.api
+                .pagination
+                .style
+                .position_param()
+                .unwrap_or_default(),
+        );
+        if self.mode == Some(ReadingMode::NextTokenOnly) {
+            format!("{origin}{path}?{param}={}", encode(token))
+        } else {
+            format!("{origin}{path}?{canonical}&{param}={}", encode(token))
+        }
+    }
+
+    /// A successful page as a response, with the response-level faults applied.
+    fn success(&self, page: Page<'_>) -> Response {
+        let mut response = match self.fault {
+            Some(Fault::HugeBody) => self.huge_body(&page),
+            Some(Fault::SlowBody) => self.slow_body(&page),
+            _ => self.plain_body(&page),
+        };
+        if let Some(link) = page
+            .link
+            .as_deref()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
+            response.headers_mut().insert(header::LINK, link);
+        }
+        response
+    }
+
+    fn plain_body(&self, page: &Page<'_>) -> Response {
+        let mut body = String::with_capacity(
+            page.prefix.len()
+                + page.suffix.len()
+                + page.items.iter().map(|i| i.len() + 1).sum::<usize>(),
+        );
+        body.push_str(&page.prefix);
+        for (k, item) in page.items.iter().enumerate() {
+            if k > 0 {
+                body.push(',');
+            }
+            body.push_str(item);
+        }
+        body.push_str(&page.suffix);
+        let content_type = match self.fault {
+            Some(Fault::WrongContentType) => "text/plain; charset=utf-8",
+            _ => "application/json",
+        };
+        if self.fault == Some(Fault::MalformedJson) {
+            // Cut mid-document, as a proxy that drops the tail of a buffered body would.
+            body.truncate(body.len() * 2 / 3);
+        }
+        (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+    }
+
+    fn huge_body(&self, page: &Page<'_>) -> Response {
+        const TARGET: usize = 100 * 1024 * 1024;
+        let filler = self.data.items.first().map_or("{}", |i| i.json.as_str());
+        let item = page.items.first().copied().unwrap_or(filler);
+        let mut chunk = String::with_capacity(64 * 1024 + item.len() + 1);
+        while chunk.len() < 64 * 1024 {
+            chunk.push_str(item);
+            chunk.push(',');
+        }
+        let chunk = Bytes::from(chunk);
+        let count = TARGET / chunk.len();
+        let head = Bytes::from(page.prefix.clone());
+        let tail = Bytes::from(format!("{item}{}", page.suffix));
+        let parts = std::iter::once(head)
+            .chain(std::iter::repeat_n(chunk, count))
+            .chain(std::iter::once(tail))
+            .map(Ok::<_, Infallible>);
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            Body::from_stream(futures::stream::iter(parts)),
+        )
+            .into_response()
+    }
+
+    fn slow_body(&self, page: &Page<'_>) -> Response {
+        let body = format!("{}{}{}", page.prefix, page.items.join(","), page.suffix);
+        let first = Bytes::from(body[..body.len() / 2].to_string());
+        let mut shutdown = self.shutdown.clone();
+        let stall = async move {
+            // Stalls until the mock shuts down (or ten minutes, so nothing hangs forever), then
+            // breaks the body off so the client sees an incomplete response.
+            let _ = tokio::time::timeout(
+                Duration::from_secs(600),
+                shutdown.wait_for(|stopped| *stopped),
+            )
+            .await;
+            Err::<Bytes, std::io::Error>(std::io::Error::other("slow-body fault: body abandoned"))
+        };
+        let stream = futures::StreamExt::chain(
+            futures::stream::once(async move { Ok(first) }),
+            futures::stream::once(stall),
+        );
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            Body::from_stream(stream),
+        )
+            .into_response()
+    }
+
+    /// Whether a decoy request carries the spec's credential (header or query parameter).
+    fn leaks(&self, headers: &HeaderMap, raw_query: Option<&str>) -> bool {
+        let Some(security) = &self.api.op.security else {
+            return false;
+        };
+        match &security.kind {
+            specs::SecurityKind::Query(name) => Query::parse(raw_query).get(name) != Value::Absent,
+            _ => security
+                .header_name()
+                .is_some_and(|h| headers.contains_key(h)),
+        }
+    }
+}
+
+/// The mock's only handler.
+pub(crate) async fn handler(State(app): State<Arc<App>>, request: Request) -> Response {
+    let (parts, _body) = request.into_parts();
+    let response = app.handle(
+        &parts.method,
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+    );
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
+    response
+}
+
+/// The decoy server's only handler: it counts requests, and those that carried the spec's
+/// credential (a client that leaks its key to another origin), and answers 404 in the spec's
+/// error shape.
+pub(crate) async fn decoy_handler(State(app): State<Arc<App>>, request: Request) -> Response {
+    app.decoy_requests.fetch_add(1, Ordering::Relaxed);
+    if app.leaks(request.headers(), request.uri().query()) {
+        app.decoy_leaks.fetch_add(1, Ordering::Relaxed);
+    }
+    ApiError::new(404, "Not Found.").render(&app.api, None, app.mode)
+}

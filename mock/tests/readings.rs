@@ -1,0 +1,444 @@
+//! One test per reading mode: the alternative reading is served, and what the mode does not
+//! touch is unchanged. Also the table of which faults and modes apply to which spec.
+
+mod util;
+
+use mock::{Fault, MockConfig, ReadingMode, Scope};
+use serde_json::Value;
+use util::*;
+
+/// Forces a test for every mode: adding a mode without a test here fails to compile.
+#[test]
+fn every_mode_has_a_test() {
+    for m in ReadingMode::ALL {
+        let test = match m {
+            ReadingMode::AuthOtherStatus => "auth_other_status",
+            ReadingMode::LenientParams => "lenient_params",
+            ReadingMode::ClampOutOfRange => "clamp_out_of_range",
+            ReadingMode::TokenRestart => "token_restart",
+            ReadingMode::RetryAfterDate => "retry_after_date",
+            ReadingMode::ErrorShape => "error_shape",
+            ReadingMode::SparseItems => "sparse_items",
+            ReadingMode::SparseEnvelope => "sparse_envelope",
+            ReadingMode::ExtraEnvelopeFields => "extra_envelope_fields",
+            ReadingMode::NullFields => "null_fields",
+            ReadingMode::StringFlags => "string_flags",
+            ReadingMode::ScopeFirst => "scope_first",
+            ReadingMode::UnknownOwnerRefused => "unknown_owner_refused",
+            ReadingMode::UnknownParamsRefused => "unknown_params_refused",
+            ReadingMode::NextTokenOnly => "next_token_only",
+            ReadingMode::LastPageNull => "last_page_null",
+        };
+        assert_eq!(test, m.name().replace('-', "_"));
+    }
+}
+
+const ALL: &[&str] = &[
+    "peeker",
+    "devpayr",
+    "accounts-item-cursor",
+    "books-page",
+    "gadgets-cursor",
+    "orders-offset",
+    "tickets-link-header",
+    "widgets-next-url",
+];
+
+/// The specs a fault applies to, as documented in the brief of each fault.
+fn fault_specs(f: Fault) -> Vec<&'static str> {
+    let except = |out: &[&str]| ALL.iter().copied().filter(|s| !out.contains(s)).collect();
+    match f {
+        Fault::EndlessNext => vec![
+            "peeker",
+            "devpayr",
+            "gadgets-cursor",
+            "tickets-link-header",
+            "widgets-next-url",
+        ],
+        Fault::FilterIgnored | Fault::ContinuationDropsQuery => {
+            except(&["devpayr", "gadgets-cursor"])
+        }
+        Fault::FilterOr => vec![
+            "peeker",
+            "accounts-item-cursor",
+            "books-page",
+            "orders-offset",
+            "tickets-link-header",
+        ],
+        Fault::OwnerFilterIgnored => vec!["peeker", "accounts-item-cursor"],
+        Fault::CrossProjectRead
+        | Fault::MissingResourceServed
+        | Fault::MissingResourceWrongStatus => {
+            vec!["devpayr", "tickets-link-header"]
+        }
+        Fault::BadToken500 | Fault::ShortPages => except(&["books-page", "orders-offset"]),
+        Fault::OutOfEnum => except(&["devpayr", "gadgets-cursor", "widgets-next-url"]),
+        Fault::MissingField => vec![
+            "devpayr",
+            "accounts-item-cursor",
+            "books-page",
+            "orders-offset",
+            "tickets-link-header",
+        ],
+        Fault::ExtraField => vec!["devpayr", "orders-offset", "widgets-next-url"],
+        Fault::MetaMismatch => vec!["peeker", "orders-offset"],
+        Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
+        Fault::HasMoreStuck => vec!["accounts-item-cursor"],
+        Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
+        Fault::PageGap
+        | Fault::PageDuplicate
+        | Fault::UnstableOrder
+        | Fault::CursorIgnoredByCache
+        | Fault::PerPageUnbounded
+        | Fault::PerPageIgnored
+        | Fault::MissingKeyAccepted
+        | Fault::WrongErrorStatus
+        | Fault::WrongType
+        | Fault::ErrorNotJson
+        | Fault::RedirectOtherOrigin
+        | Fault::SlowBody
+        | Fault::HugeBody
+        | Fault::MalformedJson
+        | Fault::WrongContentType
+        | Fault::RateLimitStorm
+        | Fault::DefaultSizeIgnored
+        | Fault::ContinuationUnauthenticated
+        | Fault::MinimumRefused => ALL.to_vec(),
+    }
+}
+
+/// The specs a mode applies to: the real specs carry the reading marks, the fixtures none.
+fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
+    match m {
+        ReadingMode::AuthOtherStatus
+        | ReadingMode::SparseItems
+        | ReadingMode::SparseEnvelope
+        | ReadingMode::UnknownOwnerRefused
+        | ReadingMode::UnknownParamsRefused
+        | ReadingMode::NextTokenOnly
+        | ReadingMode::LastPageNull => vec!["peeker"],
+        ReadingMode::ExtraEnvelopeFields
+        | ReadingMode::NullFields
+        | ReadingMode::StringFlags
+        | ReadingMode::ScopeFirst => {
+            vec!["devpayr"]
+        }
+        ReadingMode::LenientParams
+        | ReadingMode::ClampOutOfRange
+        | ReadingMode::TokenRestart
+        | ReadingMode::RetryAfterDate
+        | ReadingMode::ErrorShape => vec!["peeker", "devpayr"],
+    }
+}
+
+#[test]
+fn faults_and_modes_apply_to_each_spec_as_documented() {
+    let specs = all_specs();
+    assert_eq!(
+        specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ALL
+    );
+    for spec in &specs {
+        for f in Fault::ALL {
+            let got = f.applies_to(spec);
+            let want = fault_specs(*f).contains(&spec.name.as_str());
+            assert_eq!(got.is_ok(), want, "fault {f} on {}: {got:?}", spec.name);
+            if let Err(why) = got {
+                assert!(!why.is_empty());
+            }
+        }
+        for m in ReadingMode::ALL {
+            let got = m.applies_to(spec);
+            let want = mode_specs(*m).contains(&spec.name.as_str());
+            assert_eq!(got.is_ok(), want, "mode {m} on {}: {got:?}", spec.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fault_or_mode_that_does_not_apply_is_refused_with_a_reason() {
+    let err = mock::start(MockConfig {
+        fault: Some(Fault::HasMoreStuck),
+        ..MockConfig::new(spec("peeker"))
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("has-more-stuck"), "{err}");
+    let err = mock::start(MockConfig {
+        reading: Some(ReadingMode::ScopeFirst),
+        ..MockConfig::new(spec("peeker"))
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("x-access"), "{err}");
+    let err = mock::start(MockConfig {
+        rate_limit_every: Some(0),
+        ..MockConfig::new(spec("peeker"))
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("0"), "{err}");
+}
+
+async fn peeker(mode: ReadingMode) -> (mock::RunningMock, mock::RunningMock) {
+    (
+        start_mode(spec("peeker"), mode).await,
+        start(spec("peeker")).await,
+    )
+}
+
+async fn devpayr(mode: ReadingMode) -> (mock::RunningMock, mock::RunningMock) {
+    (
+        start_mode(spec("devpayr"), mode).await,
+        start(spec("devpayr")).await,
+    )
+}
+
+#[tokio::test]
+async fn auth_other_status() {
+    let (m, r) = peeker(ReadingMode::AuthOtherStatus).await;
+    for mock in [&m, &r] {
+        let want = if mock.reading().is_some() { 403 } else { 401 };
+        assert_eq!(get(&endpoint(mock, &[]), None).await.status, want);
+        assert_eq!(
+            get_as(mock, &endpoint(mock, &[]), Some("pk_test_nope"))
+                .await
+                .status,
+            want
+        );
+        assert_eq!(query(mock, "").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn lenient_params() {
+    let (m, r) = peeker(ReadingMode::LenientParams).await;
+    let reply = query(&m, "status=deleted").await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.json()["data"].as_array().unwrap().is_empty(),
+        "selects nothing"
+    );
+    assert_eq!(
+        query(&m, "per_page=abc").await.json()["meta"]["per_page"],
+        25
+    );
+    assert_eq!(query(&r, "status=deleted").await.status, 422);
+    assert_eq!(
+        query(&m, "per_page=0").await.status,
+        422,
+        "the range is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn clamp_out_of_range() {
+    let (m, r) = peeker(ReadingMode::ClampOutOfRange).await;
+    let page = query(&m, "per_page=500").await.json();
+    assert_eq!(
+        (
+            page["data"].as_array().unwrap().len(),
+            page["meta"]["per_page"].clone()
+        ),
+        (100, 100.into())
+    );
+    let page = query(&m, "per_page=0").await.json();
+    assert_eq!(page["meta"]["per_page"], 1);
+    assert_eq!(query(&r, "per_page=500").await.status, 422);
+    assert_eq!(
+        query(&m, "per_page=abc").await.status,
+        422,
+        "a malformed size is still refused"
+    );
+}
+
+#[tokio::test]
+async fn token_restart() {
+    let (m, r) = peeker(ReadingMode::TokenRestart).await;
+    let restarted = query(&m, "page_token=forged").await.json();
+    assert_eq!(restarted["data"], query(&m, "").await.json()["data"]);
+    assert_eq!(query(&r, "page_token=forged").await.status, 422);
+    assert_eq!(
+        walk_keys(&m, "per_page=30").await.len(),
+        130,
+        "real tokens still work"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_date() {
+    let m = mock::start(MockConfig {
+        rate_limit_every: Some(1),
+        reading: Some(ReadingMode::RetryAfterDate),
+        ..MockConfig::new(spec("peeker"))
+    })
+    .await
+    .unwrap();
+    let reply = query(&m, "").await;
+    assert_eq!(reply.status, 429);
+    let date = reply.header("retry-after").unwrap();
+    assert!(
+        date.ends_with(" GMT") && chrono::DateTime::parse_from_rfc2822(date).is_ok(),
+        "{date}"
+    );
+    assert_conforms(m.spec(), 429, &reply.json());
+}
+
+#[tokio::test]
+async fn error_shape() {
+    let (m, r) = peeker(ReadingMode::ErrorShape).await;
+    let body = get(&endpoint(&m, &[]), None).await.json();
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"status": 401, "detail": "Unauthenticated."}})
+    );
+    assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
+    assert_conforms(m.spec(), 200, &query(&m, "").await.json());
+}
+
+#[tokio::test]
+async fn sparse_items() {
+    let (m, r) = peeker(ReadingMode::SparseItems).await;
+    let all = items(&m, &walk(&m, "per_page=100").await);
+    let without = all.iter().filter(|i| i.get("created_at").is_none()).count();
+    assert!((130 / 8..=130 / 8 + 1).contains(&without), "{without}");
+    assert!(all
+        .iter()
+        .all(|i| i.get("id").is_some() && i.get("status").is_some()));
+    assert_eq!(keys(&m, &all), walk_keys(&r, "per_page=100").await);
+}
+
+#[tokio::test]
+async fn sparse_envelope() {
+    let (m, r) = peeker(ReadingMode::SparseEnvelope).await;
+    let page = query(&m, "per_page=5").await.json();
+    assert!(page.get("meta").is_none());
+    assert!(page["links"]["next"].is_string() && page["data"].is_array());
+    assert!(query(&r, "").await.json().get("meta").is_some());
+}
+
+#[tokio::test]
+async fn extra_envelope_fields() {
+    let (m, r) = devpayr(ReadingMode::ExtraEnvelopeFields).await;
+    let page = query(&m, "per_page=5").await.json();
+    assert_eq!(page["data"]["per_page"], 5);
+    assert!(page["data"]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with(m.origin()));
+    assert!(page["data"]["prev_cursor"].is_null() && page["data"].get("prev_cursor").is_some());
+    assert_conforms(m.spec(), 200, &page);
+    assert!(query(&r, "").await.json()["data"].get("path").is_none());
+}
+
+#[tokio::test]
+async fn null_fields() {
+    let (m, _) = devpayr(ReadingMode::NullFields).await;
+    let (secret, projects) = match &m.credentials.keys[1].scope {
+        Scope::Owner(p) => (m.credentials.keys[1].secret.clone(), p.clone()),
+        _ => unreachable!(),
+    };
+    let mut all = Vec::new();
+    for p in projects {
+        let pages = walk_as(
+            &m,
+            &format!("{}/project/{p}/domains", m.base_url),
+            "",
+            Some(&secret),
+        )
+        .await;
+        all.extend(items(&m, &pages));
+    }
+    assert!(all
+        .iter()
+        .any(|i| i["created_at"].is_null() && i["updated_at"].is_null()));
+    assert!(all.iter().all(|i| i["id"].is_u64()));
+}
+
+#[tokio::test]
+async fn string_flags() {
+    let (m, r) = devpayr(ReadingMode::StringFlags).await;
+    assert_eq!(query(&m, "").await.json()["status"], "success");
+    assert_eq!(
+        get(&endpoint(&m, &[]), None).await.json()["status"],
+        "error"
+    );
+    assert_eq!(query(&r, "").await.json()["status"], true);
+}
+
+#[tokio::test]
+async fn scope_first() {
+    let (m, r) = devpayr(ReadingMode::ScopeFirst).await;
+    for mock in [&m, &r] {
+        let missing = &mock.credentials.missing["project"];
+        let url = format!("{}/project/{missing}/domains", mock.base_url);
+        let scoped = &mock.credentials.keys[0].secret;
+        let global = &mock.credentials.keys[1].secret;
+        let want = if mock.reading().is_some() { 403 } else { 404 };
+        assert_eq!(get(&url, Some(("x-api-key", scoped))).await.status, want);
+        assert_eq!(get(&url, Some(("x-api-key", global))).await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn unknown_owner_refused() {
+    let (m, r) = peeker(ReadingMode::UnknownOwnerRefused).await;
+    let reply = query(&m, "user_email=nobody%40example.com").await;
+    assert_eq!(reply.status, 422);
+    assert!(reply.json()["errors"]["user_email"].is_array());
+    let email = m.credentials.owners["user_email"][0].clone();
+    assert_eq!(query(&m, &format!("user_email={email}")).await.status, 200);
+    assert_eq!(
+        query(&r, "user_email=nobody%40example.com").await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_params_refused() {
+    let (m, r) = peeker(ReadingMode::UnknownParamsRefused).await;
+    let reply = query(&m, "unknown=1&status=active").await;
+    assert_eq!(reply.status, 422);
+    assert!(reply.json()["errors"]["unknown"].is_array());
+    assert_eq!(query(&m, "status=active&per_page=3").await.status, 200);
+    assert_eq!(query(&r, "unknown=1").await.status, 200);
+}
+
+#[tokio::test]
+async fn next_token_only() {
+    let (m, r) = peeker(ReadingMode::NextTokenOnly).await;
+    let page = query(&m, "status=active&per_page=3").await.json();
+    let next = page["links"]["next"].as_str().unwrap();
+    let path = format!("{}/domains", m.base_url);
+    assert!(
+        next.starts_with(&format!("{path}?page_token=")) && !next.contains("status="),
+        "{next}"
+    );
+    let got = items(&m, &walk(&m, "status=active&per_page=3").await);
+    assert!(!got.is_empty() && got.iter().all(|i| i["status"] == "active"));
+    assert_eq!(
+        keys(&m, &got),
+        walk_keys(&r, "status=active&per_page=3").await,
+        "the same items"
+    );
+    let token = next.split("page_token=").nth(1).unwrap();
+    assert_eq!(
+        query(&m, &format!("status=failed&page_token={token}"))
+            .await
+            .status,
+        422
+    );
+}
+
+#[tokio::test]
+async fn last_page_null() {
+    let (m, r) = peeker(ReadingMode::LastPageNull).await;
+    let last = walk(&m, "per_page=100").await.pop().unwrap().body;
+    assert_eq!(last["links"].get("next"), Some(&Value::Null));
+    assert_conforms(m.spec(), 200, &last);
+    let last = walk(&r, "per_page=100").await.pop().unwrap().body;
+    assert!(last["links"].get("next").is_none());
+}
