@@ -1,4 +1,4 @@
-//! Reports: the terminal summary, JUnit XML and JSON, and the exit code.
+//! Reports: the terminal summary, JUnit XML, JSON and markdown, and the exit code.
 //!
 //! A report never holds the credential: requests appear as curl lines with `***`, and
 //! [`Report::redact`] removes the credential from every text a server could have echoed it in.
@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::registry::CheckId;
+
 /// The verdict of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The property held on everything observed.
     Pass,
-    /// The server violates the property.
+    /// Only a reading the spec chose where the vendor page is silent was broken.
+    Warn,
+    /// The server breaks a documented fact or an HTTP/JSON convention.
     Fail,
     /// The property could not be evaluated; the detail says why.
     Skip,
@@ -25,6 +29,7 @@ impl Verdict {
     fn label(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
+            Verdict::Warn => "WARN",
             Verdict::Fail => "FAIL",
             Verdict::Skip => "skip",
         }
@@ -34,16 +39,31 @@ impl Verdict {
 /// The result of one named check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
-    /// `family/property`, e.g. `pagination/complete`.
-    pub name: String,
+    /// The check.
+    #[serde(rename = "name", serialize_with = "check_name")]
+    pub id: CheckId,
     /// What the check asserts.
     pub description: String,
     /// The verdict.
     pub verdict: Verdict,
-    /// Why: the failure, the skip reason, or what was observed.
+    /// Why: the failure, the warning, the skip reason, or what was observed.
     pub detail: String,
     /// The (simplest) failing request, as a curl line with the credential masked.
     pub request: Option<String>,
+    /// For a warning: each reading that was broken, with where it is marked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<String>,
+}
+
+fn check_name<S: serde::Serializer>(id: &CheckId, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(id.name())
+}
+
+impl CheckResult {
+    /// `family/property`.
+    pub fn name(&self) -> &'static str {
+        self.id.name()
+    }
 }
 
 /// Why a run ended before every check could run.
@@ -64,17 +84,34 @@ pub enum Stop {
     Unusable(String),
 }
 
+impl Stop {
+    fn text_mut(&mut self) -> &mut String {
+        match self {
+            Stop::Refused(s)
+            | Stop::Usage(s)
+            | Stop::Unreachable(s)
+            | Stop::BudgetExhausted(s)
+            | Stop::Deadline(s)
+            | Stop::Unusable(s) => s,
+        }
+    }
+}
+
 /// The outcome of a run against one target.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// Vendor name.
-    pub vendor: String,
+    /// The API's name (its spec's file stem).
+    pub api: String,
     /// The base URL.
     pub base_url: String,
     /// The seed: `--seed N` replays the run.
     pub seed: u64,
     /// Proptest cases per family.
     pub cases: u32,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Whether warnings were turned into failures.
+    pub strict: bool,
     /// Requests sent (429 retries included).
     pub requests_used: u64,
     /// The budget.
@@ -82,11 +119,11 @@ pub struct Report {
     /// 429 responses received.
     pub rate_limited: u64,
     /// Wall time.
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "millis", rename = "elapsed_ms")]
     pub elapsed: Duration,
     /// Why the run stopped early, if it did.
     pub stop: Option<Stop>,
-    /// Every check, in order.
+    /// Every check that ran, in registry order.
     pub checks: Vec<CheckResult>,
 }
 
@@ -95,8 +132,26 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Report {
-    /// 0: every check passed (skips allowed); 1: a violation; 2: refused, usage, unreachable,
-    /// or incomplete (budget or deadline) without a violation.
+    /// An empty report for `api` at `base_url`.
+    pub fn new(api: &str, base_url: &str, options: &crate::Options) -> Report {
+        Report {
+            api: api.to_string(),
+            base_url: base_url.to_string(),
+            seed: options.seed,
+            cases: options.cases,
+            concurrency: options.concurrency,
+            strict: options.strict,
+            requests_used: 0,
+            requests_allowed: options.max_requests,
+            rate_limited: 0,
+            elapsed: Duration::ZERO,
+            stop: None,
+            checks: Vec::new(),
+        }
+    }
+
+    /// 0: every check passed or warned (skips allowed); 1: a failure; 2: refused, usage,
+    /// unreachable, or incomplete (budget or deadline) without a failure.
     pub fn exit_code(&self) -> u8 {
         let failed = self.checks.iter().any(|c| c.verdict == Verdict::Fail);
         match &self.stop {
@@ -107,22 +162,44 @@ impl Report {
         }
     }
 
-    /// The check with this name.
-    pub fn check(&self, name: &str) -> Option<&CheckResult> {
-        self.checks.iter().find(|c| c.name == name)
+    /// The result of `check`, if it ran.
+    pub fn check(&self, check: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == check)
     }
 
-    /// Names of the failed checks.
-    pub fn failures(&self) -> Vec<&str> {
+    /// The failed checks.
+    pub fn failures(&self) -> Vec<CheckId> {
+        self.with(Verdict::Fail)
+    }
+
+    /// The checks that warned.
+    pub fn warnings(&self) -> Vec<CheckId> {
+        self.with(Verdict::Warn)
+    }
+
+    fn with(&self, v: Verdict) -> Vec<CheckId> {
         self.checks
             .iter()
-            .filter(|c| c.verdict == Verdict::Fail)
-            .map(|c| c.name.as_str())
+            .filter(|c| c.verdict == v)
+            .map(|c| c.id)
             .collect()
     }
 
     fn count(&self, v: Verdict) -> usize {
         self.checks.iter().filter(|c| c.verdict == v).count()
+    }
+
+    /// Under `--strict`, every warning becomes a failure.
+    pub fn apply_strict(&mut self) {
+        if !self.strict {
+            return;
+        }
+        for c in &mut self.checks {
+            if c.verdict == Verdict::Warn {
+                c.verdict = Verdict::Fail;
+                c.detail = format!("(a warning; --strict makes it a failure) {}", c.detail);
+            }
+        }
     }
 
     /// Replaces every occurrence of `secret` in the report's texts with `***`.
@@ -135,22 +212,16 @@ impl Report {
                 *s = s.replace(secret, "***");
             }
         };
+        fix(&mut self.base_url);
         for c in &mut self.checks {
             fix(&mut c.detail);
             if let Some(r) = &mut c.request {
                 fix(r);
             }
+            c.readings.iter_mut().for_each(fix);
         }
-        if let Some(
-            Stop::Refused(s)
-            | Stop::Usage(s)
-            | Stop::Unreachable(s)
-            | Stop::BudgetExhausted(s)
-            | Stop::Deadline(s)
-            | Stop::Unusable(s),
-        ) = &mut self.stop
-        {
-            fix(s);
+        if let Some(stop) = &mut self.stop {
+            fix(stop.text_mut());
         }
     }
 
@@ -159,19 +230,16 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "conformance of {} at {} (seed {}, {} cases)",
-            self.vendor, self.base_url, self.seed, self.cases
+            "conformance of {} at {} (seed {}, {} cases, {} in flight)",
+            self.api, self.base_url, self.seed, self.cases, self.concurrency
         );
-        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let width = self.checks.iter().map(|c| c.name().len()).max().unwrap_or(0);
         for c in &self.checks {
-            let _ = writeln!(
-                out,
-                "  {:<4}  {:<width$}  {}",
-                c.verdict.label(),
-                c.name,
-                c.detail
-            );
-            if c.verdict == Verdict::Fail {
+            let _ = writeln!(out, "  {:<4}  {:<width$}  {}", c.verdict.label(), c.name(), c.detail);
+            if matches!(c.verdict, Verdict::Fail | Verdict::Warn) {
+                for r in &c.readings {
+                    let _ = writeln!(out, "        {:<width$}  reading: {r}", "");
+                }
                 if let Some(r) = &c.request {
                     let _ = writeln!(out, "        {:<width$}  {r}", "");
                 }
@@ -179,8 +247,9 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "  {} passed, {} failed, {} skipped; {}/{} requests ({} rate-limited) in {:.1} s",
+            "  {} passed, {} warned, {} failed, {} skipped; {}/{} requests ({} rate-limited) in {:.1} s",
             self.count(Verdict::Pass),
+            self.count(Verdict::Warn),
             self.count(Verdict::Fail),
             self.count(Verdict::Skip),
             self.requests_used,
@@ -188,44 +257,33 @@ impl Report {
             self.rate_limited,
             self.elapsed.as_secs_f64()
         );
-        match &self.stop {
-            Some(Stop::Refused(s)) => {
-                let _ = writeln!(out, "  REFUSED: {s}");
-            }
-            Some(Stop::Usage(s)) => {
-                let _ = writeln!(out, "  USAGE ERROR: {s}");
-            }
-            Some(Stop::Unreachable(s)) => {
-                let _ = writeln!(out, "  UNREACHABLE: {s}");
-            }
-            Some(Stop::BudgetExhausted(s)) => {
-                let _ = writeln!(
-                    out,
-                    "  INCOMPLETE: request budget exhausted ({s}); raise --max-requests"
-                );
-            }
-            Some(Stop::Deadline(s)) => {
-                let _ = writeln!(
-                    out,
-                    "  INCOMPLETE: {s}; the checks not finished are skipped (raise --deadline)"
-                );
-            }
-            Some(Stop::Unusable(s)) => {
-                let _ = writeln!(out, "  INCOMPLETE: {s}");
-            }
-            None => {}
+        if let Some(line) = self.stop_line() {
+            let _ = writeln!(out, "  {line}");
         }
         let verdict = match self.exit_code() {
+            0 if self.count(Verdict::Warn) > 0 => "PASS with warnings (readings the spec chose were not followed; --strict fails them)",
             0 => "PASS",
             1 => "FAIL",
             _ => "NOT CHECKED",
         };
-        let _ = writeln!(
-            out,
-            "  verdict: {verdict} (replay with --seed {})",
-            self.seed
-        );
+        let _ = writeln!(out, "  verdict: {verdict} (replay with --seed {})", self.seed);
         out
+    }
+
+    /// The line that says why the run stopped early, if it did.
+    pub fn stop_line(&self) -> Option<String> {
+        Some(match self.stop.as_ref()? {
+            Stop::Refused(s) => format!("REFUSED: {s}"),
+            Stop::Usage(s) => format!("USAGE ERROR: {s}"),
+            Stop::Unreachable(s) => format!("UNREACHABLE: {s}"),
+            Stop::BudgetExhausted(s) => {
+                format!("INCOMPLETE: request budget exhausted ({s}); raise --max-requests")
+            }
+            Stop::Deadline(s) => {
+                format!("INCOMPLETE: {s}; the checks not finished are skipped (raise --deadline)")
+            }
+            Stop::Unusable(s) => format!("INCOMPLETE: {s}"),
+        })
     }
 }
 
@@ -234,25 +292,33 @@ pub fn exit_code(reports: &[Report]) -> u8 {
     reports.iter().map(Report::exit_code).max().unwrap_or(0)
 }
 
-/// Writes the reports as JUnit XML: one test suite per target, one test case per check.
-pub fn write_junit(reports: &[Report], path: &Path) -> anyhow::Result<()> {
+fn write(path: &Path, text: String) -> anyhow::Result<()> {
+    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+/// The reports as JUnit XML: one test suite per target, one test case per check. A warning is
+/// a passing test case whose system-out says `warning:` with the reading.
+pub fn junit(reports: &[Report]) -> anyhow::Result<String> {
     use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut junit = quick_junit::Report::new("conformance");
     for r in reports {
-        let mut suite = TestSuite::new(format!("{} {}", r.vendor, r.base_url));
+        let mut suite = TestSuite::new(format!("{} {}", r.api, r.base_url));
         suite.set_time(r.elapsed);
         for c in &r.checks {
             let status = match c.verdict {
-                Verdict::Pass => TestCaseStatus::success(),
+                Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),
                 Verdict::Fail => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(c.detail.clone());
-                    if let Some(req) = &c.request {
-                        s.set_description(format!(
-                            "{}\n{req}\nreplay with --seed {}",
-                            c.detail, r.seed
-                        ));
+                    let mut text = c.detail.clone();
+                    for reading in &c.readings {
+                        let _ = write!(text, "\nreading: {reading}");
                     }
+                    if let Some(req) = &c.request {
+                        let _ = write!(text, "\n{req}");
+                    }
+                    let _ = write!(text, "\nreplay with --seed {}", r.seed);
+                    s.set_description(text);
                     s
                 }
                 Verdict::Skip => {
@@ -261,19 +327,90 @@ pub fn write_junit(reports: &[Report], path: &Path) -> anyhow::Result<()> {
                     s
                 }
             };
-            let mut case = TestCase::new(c.name.clone(), status);
-            case.set_classname(format!("conformance.{}", r.vendor));
+            let mut case = TestCase::new(c.name(), status);
+            case.set_classname(format!("conformance.{}", r.api));
+            if c.verdict == Verdict::Warn {
+                let mut text = format!("warning: {}", c.detail);
+                for reading in &c.readings {
+                    let _ = write!(text, "\nreading: {reading}");
+                }
+                if let Some(req) = &c.request {
+                    let _ = write!(text, "\n{req}");
+                }
+                case.set_system_out(text);
+            }
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
     }
-    let xml = junit.to_string()?;
-    std::fs::write(path, xml).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    Ok(junit.to_string()?)
+}
+
+/// Writes the reports as JUnit XML (see [`junit`]).
+pub fn write_junit(reports: &[Report], path: &Path) -> anyhow::Result<()> {
+    write(path, junit(reports)?)
 }
 
 /// Writes the reports as JSON (an array, one object per target).
 pub fn write_json(reports: &[Report], path: &Path) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(reports)?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    write(path, serde_json::to_string_pretty(reports)? + "\n")
+}
+
+/// The reports as a GitHub-flavoured markdown summary: per target, a table of every check
+/// that ran (check, verdict, detail, the failing curl line).
+pub fn markdown(reports: &[Report]) -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    for r in reports {
+        let verdict = match r.exit_code() {
+            0 if r.count(Verdict::Warn) > 0 => "✅ pass, with warnings",
+            0 => "✅ pass",
+            1 => "❌ fail",
+            _ => "⚠️ not checked",
+        };
+        let _ = writeln!(out, "### Conformance of `{}`: {verdict}\n", r.api);
+        let _ = writeln!(
+            out,
+            "`{}`, seed {}, {}/{} requests ({} rate-limited), {:.1} s. {} passed, {} warned, {} failed, {} skipped.\n",
+            r.base_url,
+            r.seed,
+            r.requests_used,
+            r.requests_allowed,
+            r.rate_limited,
+            r.elapsed.as_secs_f64(),
+            r.count(Verdict::Pass),
+            r.count(Verdict::Warn),
+            r.count(Verdict::Fail),
+            r.count(Verdict::Skip),
+        );
+        if let Some(line) = r.stop_line() {
+            let _ = writeln!(out, "**{}**\n", cell(&line));
+        }
+        let _ = writeln!(out, "| check | verdict | detail | request |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for c in &r.checks {
+            let mut detail = cell(&c.detail);
+            for reading in &c.readings {
+                let _ = write!(detail, "<br>reading: {}", cell(reading));
+            }
+            let request = match (&c.request, c.verdict) {
+                (Some(req), Verdict::Fail | Verdict::Warn) => format!("`{}`", req.replace('`', "'")),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {detail} | {} |",
+                c.name(),
+                c.verdict.label(),
+                cell(&request)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the markdown summary (see [`markdown`]).
+pub fn write_markdown(reports: &[Report], path: &Path) -> anyhow::Result<()> {
+    write(path, markdown(reports))
 }

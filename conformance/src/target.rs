@@ -1,13 +1,19 @@
-//! What to check: the server, its credential, per-vendor options, and how hard to push.
+//! What to check: the server, its spec, its credential, the path values a run needs, and how
+//! hard to push.
 //!
 //! The credential is a [`Secret`]: it prints as `***` everywhere (Debug, Display, reports), and
-//! only the probe reads it, to put it in one header of requests to the target's own origin.
+//! only the probe reads it, to put it where the spec's security scheme says, in requests to the
+//! target's own origin.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use specs::Vendor;
+use specs::Spec;
 use url::Url;
+
+use crate::registry::Selection;
 
 /// A credential. Its `Debug` and `Display` print `***`, so it cannot leak through logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,80 +43,114 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The shortest credential the suite accepts. A shorter one cannot be masked in free text
+/// without mangling words (a key `k` would turn `walk` into `wal***`).
+pub const MIN_SECRET_LEN: usize = 8;
+
 /// The server under test.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Which spec the server is checked against.
-    pub vendor: Vendor,
+    /// The spec the server is checked against.
+    pub spec: Arc<Spec>,
     /// The spec's server URL on this server, e.g. `http://127.0.0.1:8080/api/partner/v1`.
     pub base_url: Url,
     /// The credential sent in the spec's security scheme; `None` sends none.
     pub credential: Option<Secret>,
-    /// Value of the `x-access` path parameter (DevPayr `--project`): a resource the key may read.
-    pub project: Option<u64>,
-    /// A resource the key may not read (DevPayr `--forbidden-project`).
-    pub forbidden_project: Option<u64>,
-    /// A resource that does not exist (DevPayr `--missing-project`).
-    pub missing_project: Option<u64>,
-    /// Known values for owner filters (`x-filter` `match: owner`, e.g. Peeker customer
-    /// emails), which the data cannot reveal. Without them only an unknown owner is asked for.
-    pub owner_values: Vec<String>,
+    /// A value for each path parameter: a resource the credential may read.
+    pub path_values: BTreeMap<String, String>,
+    /// For the `x-access` path parameter: a value the credential may not read.
+    pub forbidden: BTreeMap<String, String>,
+    /// For the `x-access` path parameter: a value that does not exist. Without one the suite
+    /// makes one up from the parameter's type.
+    pub missing: BTreeMap<String, String>,
+    /// Known values of owner filters (`match: owner`, e.g. customer emails), by parameter,
+    /// which the data cannot reveal. Without them only an unknown owner is asked for.
+    pub owner_values: BTreeMap<String, Vec<String>>,
     /// Allow a live (production) credential; without it such a key is refused.
     pub allow_live: bool,
 }
 
 impl Target {
-    /// A target with no credential and no per-vendor options.
-    pub fn new(vendor: Vendor, base_url: Url) -> Target {
+    /// A target with no credential and no path values.
+    pub fn new(spec: Arc<Spec>, base_url: Url) -> Target {
         Target {
-            vendor,
+            spec,
             base_url,
             credential: None,
-            project: None,
-            forbidden_project: None,
-            missing_project: None,
-            owner_values: Vec::new(),
+            path_values: BTreeMap::new(),
+            forbidden: BTreeMap::new(),
+            missing: BTreeMap::new(),
+            owner_values: BTreeMap::new(),
             allow_live: false,
         }
     }
 
-    /// A target for a reference mock, with every credential and option it offers (DevPayr: the
-    /// project-scoped key and its project).
-    pub fn for_mock(mock: &crate::mock::RunningMock) -> Result<Target, url::ParseError> {
-        let c = &mock.credentials;
-        let mut t = Target::new(mock.vendor(), Url::parse(&mock.base_url)?);
-        match mock.vendor() {
-            Vendor::Peeker => {
-                t.credential = c.peeker_token.clone().map(Secret::new);
-                t.owner_values = c.peeker_user_emails.clone();
-            }
-            Vendor::Devpayr => {
-                t.credential = c.scoped_key.clone().map(Secret::new);
-                t.project = c.scoped_project;
-                t.forbidden_project = c.forbidden_project;
-                t.missing_project = c.missing_project;
-            }
-        }
-        Ok(t)
-    }
-
-    /// Refuses a target that must not be probed, before any request is sent.
-    ///
-    /// Vendor-specific on purpose: no spec extension says which keys are live. Peeker keys
-    /// starting with `pk_live_` reach the live system (the security scheme's description says
-    /// so), and the suite sends hundreds of requests, some malformed; that needs `--allow-live`.
+    /// Refuses a target that must not be probed, before any request is sent: a live
+    /// credential without `allow_live` (`x-live-prefix` on the security scheme), or a
+    /// credential too short, or too common, to be masked in a report without mangling it.
     pub fn refusal(&self) -> Option<String> {
-        let key = self.credential.as_ref()?;
-        if self.vendor == Vendor::Peeker && key.expose().starts_with("pk_live_") && !self.allow_live
-        {
-            return Some(
-                "refused: the Peeker key is a live key (pk_live_…); the checks send hundreds of \
-                 requests, some malformed. Use a pk_test_ key, or pass --allow-live"
-                    .to_string(),
-            );
+        let key = self.credential.as_ref()?.expose();
+        let security = self.spec.security()?;
+        if security.is_live(key) && !self.allow_live {
+            return Some(format!(
+                "refused: the {} key is a live key ({}…); the checks send hundreds of requests, \
+                 some malformed. Use a test key, or pass --allow-live",
+                self.spec.name,
+                security.live_prefix.as_deref().unwrap_or_default()
+            ));
+        }
+        if key.chars().count() < MIN_SECRET_LEN {
+            return Some(format!(
+                "refused: the {} is shorter than {MIN_SECRET_LEN} characters; it could not be \
+                 masked in the report without mangling its words, so nothing is sent",
+                security.credential_noun()
+            ));
+        }
+        if self.common_word(key) {
+            return Some(format!(
+                "refused: the {} occurs in the spec or in the suite's own words, so it could not be \
+                 masked in the report without mangling them; use the real credential",
+                security.credential_noun()
+            ));
         }
         None
     }
+
+    /// The conventional, non-secret prefix of the credential: up to its last `_` (`pk_test_`),
+    /// when that is at most 16 characters; empty otherwise.
+    pub fn credential_prefix(&self) -> &str {
+        let Some(key) = self.credential.as_ref().map(Secret::expose) else {
+            return "";
+        };
+        match key.rfind('_') {
+            Some(i) if i < 16 => &key[..=i],
+            _ => "",
+        }
+    }
+
+    /// Whether `key` occurs in a text the report is made of: the spec, or a check's name or
+    /// description.
+    fn common_word(&self, key: &str) -> bool {
+        let lower = key.to_ascii_lowercase();
+        let spec_text = self.spec.raw.to_string().to_ascii_lowercase();
+        spec_text.contains(&lower)
+            || crate::registry::CheckId::ALL.iter().any(|c| {
+                c.name().contains(&lower) || c.description().to_ascii_lowercase().contains(&lower)
+            })
+    }
+}
+
+/// A target for a reference mock: its primary credential, its path values, a value the
+/// credential may not read, and the owners its data has. The missing value is left out on
+/// purpose, so that the suite makes one up, as it does for a server nobody described.
+pub fn for_mock(m: &mock::RunningMock) -> Result<Target, url::ParseError> {
+    let c = &m.credentials;
+    let mut t = Target::new(Arc::new(m.spec().clone()), Url::parse(&m.base_url)?);
+    t.credential = c.primary().map(|k| Secret::new(k.secret.clone()));
+    t.path_values = c.path_values.clone();
+    t.forbidden = c.forbidden.clone();
+    t.owner_values = c.owners.clone();
+    Ok(t)
 }
 
 /// How hard to push, and for how long.
@@ -128,7 +168,7 @@ pub struct Options {
     pub deadline: Duration,
     /// Largest body read; the rest of a larger body is not read.
     pub body_cap: usize,
-    /// Requests in flight at once.
+    /// Requests in flight at once; independent walks and probes run concurrently up to it.
     pub concurrency: usize,
     /// Longest wait honoured for one `Retry-After`.
     pub retry_after_cap: Duration,
@@ -136,6 +176,10 @@ pub struct Options {
     pub max_retries: u32,
     /// Most proptest shrink steps per property family.
     pub max_shrink_iters: u32,
+    /// Warnings count as failures.
+    pub strict: bool,
+    /// The checks to evaluate; requests only they need are sent only when they are selected.
+    pub selection: Selection,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -153,33 +197,9 @@ impl Default for Options {
             retry_after_cap: Duration::from_secs(5),
             max_retries: 5,
             max_shrink_iters: 24,
+            strict: false,
+            selection: Selection::default(),
             progress: false,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_never_prints() {
-        let s = Secret::new("pk_test_abc");
-        assert_eq!(format!("{s} {s:?}"), "*** ***");
-        let mut t = Target::new(Vendor::Peeker, Url::parse("http://x/").unwrap());
-        t.credential = Some(s);
-        assert!(!format!("{t:?}").contains("pk_test_abc"));
-    }
-
-    #[test]
-    fn live_key_is_refused_without_allow_live() {
-        let mut t = Target::new(Vendor::Peeker, Url::parse("http://x/").unwrap());
-        t.credential = Some(Secret::new("pk_live_abc"));
-        assert!(t.refusal().is_some());
-        t.allow_live = true;
-        assert!(t.refusal().is_none());
-        t.allow_live = false;
-        t.credential = Some(Secret::new("pk_test_abc"));
-        assert!(t.refusal().is_none());
     }
 }

@@ -1,157 +1,216 @@
-//! The suite against every fault of the reference mocks: each must be caught, by the check
-//! this table names. A fault may trip other checks as well (a malformed page also breaks the
-//! walk); the table names the check that states the broken property.
+//! The suite against every fault of the reference mocks, on every spec it applies to (the
+//! embedded specs and the fixture specs no Rust names): each must fail, by the check this
+//! table names. A fault may trip other checks as well (a malformed page also breaks the walk);
+//! the table names the check that states the broken property. The README's table is tested
+//! against this one.
 
 mod suite_util;
 
-use conformance::mock::{self, Fault, Vendor};
-use suite_util::{faulty, options, target};
+use conformance::{CheckId, Verdict};
+use mock::Fault;
+use suite_util::{faulty, fixtures, options, spec, target};
 
-/// Fault → the check that must fail. Keep in sync with `Fault::ALL` (a test checks it) and
-/// with the README's table.
-pub const FAULT_CHECKS: &[(&str, &str)] = &[
-    ("page-gap", "pagination/complete"),
-    ("page-duplicate", "pagination/no-duplicates"),
-    ("unstable-order", "pagination/stable-order"),
-    ("endless-next", "pagination/terminates"),
-    ("cursor-ignored-by-cache", "pagination/terminates"),
-    ("filter-ignored", "filters/items-match"),
-    ("filter-or", "filters/items-match"),
-    ("owner-filter-ignored", "filters/owner"),
-    ("cross-project-read", "errors/forbidden"),
-    ("per-page-unbounded", "pagination/over-max"),
-    ("per-page-ignored", "pagination/page-size"),
-    ("missing-key-accepted", "errors/missing-key"),
-    ("bad-token-500", "errors/tampered-token"),
-    ("wrong-error-status", "errors/invalid-key"),
-    ("out-of-enum", "schema/page-body"),
-    ("missing-field", "schema/page-body"),
-    ("extra-field", "schema/page-body"),
-    ("wrong-type", "schema/page-body"),
-    ("meta-mismatch", "pagination/count-fields"),
-    ("error-not-json", "schema/content-type"),
-    ("cross-origin-next", "transport/same-origin"),
-    ("redirect-other-origin", "transport/no-redirect"),
-    ("slow-body", "transport/timely"),
-    ("huge-body", "transport/body-size"),
-    ("malformed-json", "schema/json"),
-    ("wrong-content-type", "schema/content-type"),
-    ("rate-limit-storm", "transport/rate-limit-recovers"),
+/// Fault → the check that must fail.
+pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
+    (Fault::PageGap, CheckId::Complete),
+    (Fault::PageDuplicate, CheckId::NoDuplicates),
+    (Fault::UnstableOrder, CheckId::StableOrder),
+    (Fault::EndlessNext, CheckId::Terminates),
+    (Fault::CursorIgnoredByCache, CheckId::Terminates),
+    (Fault::FilterIgnored, CheckId::ItemsMatch),
+    (Fault::FilterOr, CheckId::ItemsMatch),
+    (Fault::OwnerFilterIgnored, CheckId::Owner),
+    (Fault::CrossProjectRead, CheckId::Forbidden),
+    (Fault::PerPageUnbounded, CheckId::OverMax),
+    (Fault::PerPageIgnored, CheckId::PageSize),
+    (Fault::MissingKeyAccepted, CheckId::MissingKey),
+    (Fault::BadToken500, CheckId::TamperedToken),
+    (Fault::WrongErrorStatus, CheckId::InvalidKey),
+    (Fault::OutOfEnum, CheckId::PageBody),
+    (Fault::MissingField, CheckId::PageBody),
+    (Fault::ExtraField, CheckId::PageBody),
+    (Fault::WrongType, CheckId::PageBody),
+    (Fault::MetaMismatch, CheckId::CountFields),
+    (Fault::ErrorNotJson, CheckId::ContentType),
+    (Fault::CrossOriginNext, CheckId::SameOrigin),
+    (Fault::RedirectOtherOrigin, CheckId::NoRedirect),
+    (Fault::SlowBody, CheckId::Timely),
+    (Fault::HugeBody, CheckId::BodySize),
+    (Fault::MalformedJson, CheckId::Json),
+    (Fault::WrongContentType, CheckId::ContentType),
+    (Fault::RateLimitStorm, CheckId::RateLimitRecovers),
+    (Fault::ShortPages, CheckId::PageSize),
+    (Fault::DefaultSizeIgnored, CheckId::DefaultSize),
+    (Fault::ContinuationDropsQuery, CheckId::ItemsMatch),
+    (Fault::ContinuationUnauthenticated, CheckId::MissingKey),
+    (Fault::MinimumRefused, CheckId::RangeBounds),
+    (Fault::MissingResourceServed, CheckId::NotFound),
+    (Fault::MissingResourceWrongStatus, CheckId::NotFound),
+    (Fault::HasMoreStuck, CheckId::HasMore),
+    (Fault::TotalWrong, CheckId::Total),
+    (Fault::PastEndItems, CheckId::PastEnd),
 ];
 
-fn expected(fault: Fault) -> &'static str {
+fn expected(fault: Fault) -> CheckId {
     FAULT_CHECKS
         .iter()
-        .find(|(f, _)| *f == fault.name())
+        .find(|(f, _)| *f == fault)
         .map(|(_, c)| *c)
-        .unwrap_or_else(|| panic!("fault `{fault}` is not in FAULT_CHECKS"))
+        .unwrap_or_else(|| panic!("fault `{}` is not in FAULT_CHECKS", fault.name()))
 }
 
 #[test]
-fn the_table_covers_every_fault_and_names_real_checks() {
+fn the_table_covers_every_fault_once() {
     for f in Fault::ALL {
         expected(*f);
     }
-    assert_eq!(
-        FAULT_CHECKS.len(),
-        Fault::ALL.len(),
-        "a fault listed twice or unknown"
-    );
-    for (fault, check) in FAULT_CHECKS {
-        assert!(Fault::from_name(fault).is_some(), "unknown fault {fault}");
-        assert!(
-            conformance::checks::CHECKS.iter().any(|(n, _)| n == check),
-            "unknown check {check}"
-        );
-    }
+    assert_eq!(FAULT_CHECKS.len(), Fault::ALL.len(), "a fault listed twice");
 }
 
-async fn caught(vendor: Vendor, name: &str) {
-    let fault = Fault::from_name(name).expect("a fault name");
-    if !fault.applies_to(vendor) {
-        return;
+/// The README's fault table is this table: same faults, same checks, nothing else.
+#[test]
+fn the_readme_table_is_this_table() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("<!-- fault-table -->")
+        .nth(1)
+        .expect("README.md marks its fault table with <!-- fault-table -->");
+    let mut listed = Vec::new();
+    for line in section.lines().take_while(|l| !l.starts_with("<!-- /fault-table -->")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        for pair in cells.chunks(2).skip(0) {
+            if let [fault, check] = pair {
+                let (fault, check) = (fault.trim_matches('`'), check.trim_matches('`'));
+                if Fault::from_name(fault).is_some() {
+                    listed.push((fault.to_string(), check.to_string()));
+                }
+            }
+        }
     }
-    let m = mock::start(faulty(vendor, fault))
-        .await
-        .expect("the mock starts");
-    let mut options = options();
-    if fault == Fault::SlowBody {
-        // Every body stalls, so the verdict is the same for any timeout; a short one keeps the
-        // three timeouts before the probe gives up from costing 9 s per vendor.
-        options.request_timeout = std::time::Duration::from_millis(300);
-    }
-    let report = conformance::run(target(&m), options).await;
-    let (decoy_requests, leaks) = (m.decoy_request_count(), m.decoy_credential_leaks());
-    m.shutdown().await;
-    let text = report.render();
-    println!("{text}");
+    let mut want: Vec<(String, String)> =
+        FAULT_CHECKS.iter().map(|(f, c)| (f.name().to_string(), c.name().to_string())).collect();
+    listed.sort();
+    want.sort();
+    assert_eq!(listed, want, "README.md's fault table differs from FAULT_CHECKS");
+}
+
+/// Every spec a fault could apply to: the embedded ones and the fixtures.
+fn all_specs() -> Vec<specs::Spec> {
+    let mut all = specs::all().expect("the embedded specs parse");
+    all.extend(fixtures());
+    all
+}
+
+async fn caught(fault: Fault) {
     let check = expected(fault);
-    assert_eq!(
-        report.exit_code(),
-        1,
-        "{vendor} with {fault}: exit code\n{text}"
-    );
-    assert!(
-        report.failures().contains(&check),
-        "{vendor} with {fault}: `{check}` did not fail\n{text}"
-    );
-    assert_eq!(
-        decoy_requests, 0,
-        "{vendor} with {fault}: a request reached the other origin"
-    );
-    assert_eq!(
-        leaks, 0,
-        "{vendor} with {fault}: the credential reached the other origin"
-    );
+    let mut applied = Vec::new();
+    for spec in all_specs() {
+        if fault.applies_to(&spec).is_err() {
+            continue;
+        }
+        let name = spec.name.clone();
+        applied.push(name.clone());
+        let m = mock::start(faulty(spec, fault)).await.expect("the mock starts");
+        let mut options = options();
+        if fault == Fault::SlowBody {
+            // Every body stalls, so the verdict is the same for any timeout; a short one keeps
+            // the three timeouts before the probe gives up from costing seconds per spec.
+            options.request_timeout = std::time::Duration::from_millis(300);
+        }
+        let report = conformance::run(target(&m), options).await;
+        let (decoy_requests, leaks) = (m.decoy_request_count(), m.decoy_credential_leaks());
+        m.shutdown().await;
+        let text = report.render();
+        assert_eq!(report.exit_code(), 1, "{name} with {}: exit code\n{text}", fault.name());
+        assert_eq!(
+            report.check(check).map(|c| c.verdict),
+            Some(Verdict::Fail),
+            "{name} with {}: `{check}` did not fail\n{text}",
+            fault.name()
+        );
+        assert_eq!(decoy_requests, 0, "{name} with {}: a request reached the other origin", fault.name());
+        assert_eq!(leaks, 0, "{name} with {}: the credential reached the other origin", fault.name());
+    }
+    assert!(!applied.is_empty(), "{} applies to no spec", fault.name());
+}
+
+/// Each fault applies where its precondition holds: at least to one of the two vendors, and
+/// to every spec of a style it is about.
+#[test]
+fn faults_apply_where_their_preconditions_hold() {
+    let peeker = spec("peeker");
+    let devpayr = spec("devpayr");
+    for fault in Fault::ALL {
+        let on = |s: &specs::Spec| fault.applies_to(s).is_ok();
+        let vendors = on(&peeker) || on(&devpayr);
+        let style_fault = matches!(fault, Fault::HasMoreStuck | Fault::TotalWrong | Fault::PastEndItems);
+        assert!(vendors || style_fault, "{} applies to neither vendor", fault.name());
+    }
+    // The precondition is the spec's, not a vendor's: the owner filter, x-access, the count.
+    assert!(Fault::OwnerFilterIgnored.applies_to(&peeker).is_ok());
+    assert!(Fault::OwnerFilterIgnored.applies_to(&devpayr).is_err());
+    assert!(Fault::CrossProjectRead.applies_to(&devpayr).is_ok());
+    assert!(Fault::CrossProjectRead.applies_to(&peeker).is_err());
+    // Peeker's required fields are a reading, so removing one is not a documented fault.
+    assert!(Fault::MissingField.applies_to(&peeker).is_err());
+    assert!(Fault::MissingField.applies_to(&devpayr).is_ok());
 }
 
 macro_rules! fault_tests {
-    ($($test:ident: $name:literal,)*) => {
-        mod peeker {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::caught(super::Vendor::Peeker, $name).await;
-                }
-            )*
-        }
-        mod devpayr {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::caught(super::Vendor::Devpayr, $name).await;
-                }
-            )*
+    ($($test:ident: $fault:ident,)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                caught(Fault::$fault).await;
+            }
+        )*
+
+        /// A new fault without a test here is a compile error.
+        #[allow(dead_code)]
+        fn every_fault_has_a_test(f: Fault) {
+            match f {
+                $(Fault::$fault => {})*
+            }
         }
     };
 }
 
 fault_tests! {
-    page_gap: "page-gap",
-    page_duplicate: "page-duplicate",
-    unstable_order: "unstable-order",
-    endless_next: "endless-next",
-    cursor_ignored_by_cache: "cursor-ignored-by-cache",
-    filter_ignored: "filter-ignored",
-    filter_or: "filter-or",
-    owner_filter_ignored: "owner-filter-ignored",
-    cross_project_read: "cross-project-read",
-    per_page_unbounded: "per-page-unbounded",
-    per_page_ignored: "per-page-ignored",
-    missing_key_accepted: "missing-key-accepted",
-    bad_token_500: "bad-token-500",
-    wrong_error_status: "wrong-error-status",
-    out_of_enum: "out-of-enum",
-    missing_field: "missing-field",
-    extra_field: "extra-field",
-    wrong_type: "wrong-type",
-    meta_mismatch: "meta-mismatch",
-    error_not_json: "error-not-json",
-    cross_origin_next: "cross-origin-next",
-    redirect_other_origin: "redirect-other-origin",
-    slow_body: "slow-body",
-    huge_body: "huge-body",
-    malformed_json: "malformed-json",
-    wrong_content_type: "wrong-content-type",
-    rate_limit_storm: "rate-limit-storm",
+    page_gap: PageGap,
+    page_duplicate: PageDuplicate,
+    unstable_order: UnstableOrder,
+    endless_next: EndlessNext,
+    cursor_ignored_by_cache: CursorIgnoredByCache,
+    filter_ignored: FilterIgnored,
+    filter_or: FilterOr,
+    owner_filter_ignored: OwnerFilterIgnored,
+    cross_project_read: CrossProjectRead,
+    per_page_unbounded: PerPageUnbounded,
+    per_page_ignored: PerPageIgnored,
+    missing_key_accepted: MissingKeyAccepted,
+    bad_token_500: BadToken500,
+    wrong_error_status: WrongErrorStatus,
+    out_of_enum: OutOfEnum,
+    missing_field: MissingField,
+    extra_field: ExtraField,
+    wrong_type: WrongType,
+    meta_mismatch: MetaMismatch,
+    error_not_json: ErrorNotJson,
+    cross_origin_next: CrossOriginNext,
+    redirect_other_origin: RedirectOtherOrigin,
+    slow_body: SlowBody,
+    huge_body: HugeBody,
+    malformed_json: MalformedJson,
+    wrong_content_type: WrongContentType,
+    rate_limit_storm: RateLimitStorm,
+    short_pages: ShortPages,
+    default_size_ignored: DefaultSizeIgnored,
+    continuation_drops_query: ContinuationDropsQuery,
+    continuation_unauthenticated: ContinuationUnauthenticated,
+    minimum_refused: MinimumRefused,
+    missing_resource_served: MissingResourceServed,
+    missing_resource_wrong_status: MissingResourceWrongStatus,
+    has_more_stuck: HasMoreStuck,
+    total_wrong: TotalWrong,
+    past_end_items: PastEndItems,
 }

@@ -1,194 +1,236 @@
-//! Errors: authentication, access, invalid parameters, tampered page tokens, 429 shape.
+//! Errors: credentials (first pages and continuations), access, invalid parameters, the
+//! bounds of documented ranges, tampered page tokens, and the shape of every 429.
 //!
 //! Each refusal must carry one of the statuses `x-errors` / `x-access` accept for it. A 5xx is
-//! never accepted, and neither is a page: a server that serves something for a malformed
-//! request has silently guessed what the client meant.
+//! never accepted, and neither is a page where the spec states a refusal: a server that
+//! serves something for a malformed request has silently guessed what the client meant. Where
+//! the spec only reads a refusal (the page is silent), another behaviour is a warning.
+
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
+use specs::{Location, Parameter, Style};
+use url::Url;
 
-use super::walk::{read_page, with_param, Next};
-use super::{Ctx, Props};
+use super::walk::{read_page, step, with_param, PageRequest, Step};
+use super::{out_of_range, refusal, Refusal};
+use crate::engine::findings::{conventions, Basis, Breach};
+use crate::engine::{cases, Ctx, Findings};
 use crate::probe::{Auth, Response};
-use crate::report::CheckResult;
+use crate::registry::CheckId;
 use crate::target::Secret;
 
-/// No credential.
-pub const MISSING_KEY: &str = "errors/missing-key";
-/// Wrong credential.
-pub const INVALID_KEY: &str = "errors/invalid-key";
-/// Invalid parameters.
-pub const INVALID_PARAM: &str = "errors/invalid-param";
-/// Tampered page tokens.
-pub const TAMPERED_TOKEN: &str = "errors/tampered-token";
-/// Forbidden resource.
-pub const FORBIDDEN: &str = "errors/forbidden";
-/// Missing resource.
-pub const NOT_FOUND: &str = "errors/not-found";
-/// 429 shape.
-pub const RATE_LIMIT: &str = "errors/rate-limit";
-
-const NAMES: &[&str] = &[
-    MISSING_KEY,
-    INVALID_KEY,
-    INVALID_PARAM,
-    TAMPERED_TOKEN,
-    FORBIDDEN,
-    NOT_FOUND,
-    RATE_LIMIT,
+/// The checks of this family.
+pub const CHECKS: &[CheckId] = &[
+    CheckId::MissingKey,
+    CheckId::InvalidKey,
+    CheckId::InvalidParam,
+    CheckId::RangeBounds,
+    CheckId::TamperedToken,
+    CheckId::Forbidden,
+    CheckId::NotFound,
+    CheckId::RateLimit,
 ];
 
-/// Judges a response that must be a refusal with one of `allowed`. Returns whether it failed.
-fn expect_refusal(
-    props: &mut Props,
-    name: &'static str,
-    what: &str,
-    response: &Response,
-    allowed: &[u16],
-) -> bool {
-    let status = response.status;
-    let verdict = if allowed.contains(&status) {
-        None
-    } else if status >= 500 {
-        Some(format!(
-            "{what}: server error {status}; expected one of {allowed:?}"
-        ))
-    } else if (200..300).contains(&status) {
-        Some(format!(
-            "{what}: served with {status}; expected a refusal, one of {allowed:?}"
-        ))
-    } else {
-        Some(format!(
-            "{what}: status {status}; expected one of {allowed:?}"
-        ))
+/// Runs the family (the 429-shape check runs later, over every 429 of the run: see
+/// [`rate_limit_shape`]).
+pub async fn run(ctx: &Ctx<'_>) -> Findings {
+    let mut f = Findings::new();
+    let needs_a_page = ctx.any_selected(&[CheckId::MissingKey, CheckId::InvalidKey, CheckId::TamperedToken]);
+    let first = match needs_a_page {
+        true => first_small_page(ctx).await,
+        false => None,
     };
-    match verdict {
-        None => {
-            props.pass(name);
-            false
-        }
-        Some(message) => {
-            props.fail(name, message, Some(response.request.curl()));
-            true
-        }
+    let (auth, access, params, bounds, tokens) = tokio::join!(
+        credentials(ctx, first.as_ref()),
+        access(ctx),
+        invalid_params(ctx),
+        range_bounds(ctx),
+        tampered_tokens(ctx, first.as_ref()),
+    );
+    for found in [auth, access, params, bounds, tokens] {
+        f.merge(found);
     }
+    f
 }
 
-/// Sends one request and judges it as a refusal. Returns whether it failed.
-fn refusal(
-    ctx: &Ctx,
-    props: &mut Props,
-    name: &'static str,
-    what: &str,
-    url: &url::Url,
-    auth: &Auth,
-    allowed: &[u16],
-) -> bool {
-    match ctx.probe.get(url, auth) {
-        Ok(r) => expect_refusal(props, name, what, &r, allowed),
-        Err(e) => {
-            ctx.note_error(&e);
-            false
-        }
-    }
+/// The first page at the smallest size, and the URL of the page after it (a real
+/// continuation request, with a token the server issued), when there is one.
+struct FirstPage {
+    url: Url,
+    next: Option<(Url, String)>,
 }
 
-/// Runs the family.
-pub fn run(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut props = Props::new(NAMES);
+async fn first_small_page(ctx: &Ctx<'_>) -> Option<FirstPage> {
+    let p = ctx.pagination;
+    let request = PageRequest::sized(Some(p.size_min));
+    let url = ctx.url(&[], &request.first_query(&p.size_param));
+    let response = ctx.get(&url, &Auth::Target).await?;
+    let next = match read_page(ctx, response) {
+        Ok(page) => match step(ctx, &request, &url, &url, 0, &page) {
+            Ok(Step::To(next, position)) => Some((next, position)),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    Some(FirstPage { url, next })
+}
+
+/// Sends one request and judges it as a refusal.
+async fn refused(
+    ctx: &Ctx<'_>,
+    check: CheckId,
+    what: String,
+    url: Url,
+    auth: Auth,
+    rule: &specs::Fact<Vec<u16>>,
+    kind: Refusal,
+) -> Findings {
+    let mut f = Findings::new();
+    if let Some(r) = ctx.get(&url, &auth).await {
+        f.judge(check, refusal(&what, &r, rule, kind));
+    }
+    f
+}
+
+/// Missing and invalid credentials, on the first page and on a continuation request built
+/// from a real walk (a server that checks credentials on first pages only is seen).
+async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
+    let mut f = Findings::new();
+    if ctx.op.security.is_none() {
+        f.skip(CheckId::MissingKey, "the operation requires no credential");
+        f.skip(CheckId::InvalidKey, "the operation requires no credential");
+        return f;
+    }
     let errors = &ctx.op.errors;
-    let first = ctx.url(&[], &[]);
-
-    // Authentication.
-    if crate::probe::AuthScheme::from_spec(ctx.spec).is_none() {
-        props.skip(MISSING_KEY, "the spec declares no security scheme");
-        props.skip(INVALID_KEY, "the spec declares no security scheme");
-    } else {
-        refusal(
-            ctx,
-            &mut props,
-            MISSING_KEY,
-            "no credential",
-            &first,
-            &Auth::None,
-            &errors.missing_key,
-        );
-        let forged = Secret::new(format!("conformance-invalid-key-{:x}", ctx.options.seed));
-        refusal(
-            ctx,
-            &mut props,
-            INVALID_KEY,
-            "a forged credential",
-            &first,
-            &Auth::Other(forged),
-            &errors.invalid_key,
-        );
-        if let Some(real) = &ctx.target.credential {
-            // A well-formed key that does not exist: the real key's prefix (`pk_test_`,
-            // `dp_scoped_`), then made-up characters. Nothing of the real key's secret part is
-            // sent, so a server that echoes the key in its error body reveals nothing.
-            let key = real.expose();
-            let prefix = key.rfind('_').map_or("", |i| &key[..=i]);
-            let prefix = if prefix.len() <= 16 { prefix } else { "" };
-            let made_up = format!("{prefix}c0nf0rmance{:016x}", ctx.options.seed);
-            refusal(
-                ctx,
-                &mut props,
-                INVALID_KEY,
-                "a well-formed key that does not exist",
-                &first,
-                &Auth::Other(Secret::new(made_up)),
-                &errors.invalid_key,
-            );
-        }
+    let seed = ctx.options.seed;
+    let forged = Secret::new(format!("conformance-invalid-key-{seed:x}"));
+    // A well-formed key that does not exist: the real key's prefix (`pk_test_`), then made-up
+    // characters. Nothing of the real key's secret part is sent, so a server that echoes the
+    // key in its error body reveals nothing.
+    let made_up = ctx
+        .target
+        .credential
+        .as_ref()
+        .map(|_| Secret::new(format!("{}c0nf0rmance{seed:016x}", ctx.target.credential_prefix())));
+    let mut urls = vec![("the first page".to_string(), ctx.url(&[], &[]))];
+    match first.and_then(|p| p.next.as_ref()) {
+        Some((next, _)) => urls.push(("a continuation request of a real walk".to_string(), next.clone())),
+        None => f.note(
+            CheckId::MissingKey,
+            "no continuation request to probe: the list fits on one page of the smallest size",
+        ),
     }
-
-    // Access rules.
-    match &ctx.op.access {
-        None => {
-            props.skip(FORBIDDEN, "the operation has no x-access");
-            props.skip(NOT_FOUND, "the operation has no x-access");
+    let mut probes = Vec::new();
+    for (where_, url) in &urls {
+        if ctx.selected(CheckId::MissingKey) {
+            probes.push((CheckId::MissingKey, format!("no credential on {where_}"), url.clone(), Auth::None, errors.missing_key.clone()));
         }
-        Some(access) => {
-            let param = access.path_param.as_str();
-            for (name, value, allowed, option) in [
-                (
-                    FORBIDDEN,
-                    ctx.target.forbidden_project,
-                    &access.forbidden,
-                    "--forbidden-project",
-                ),
-                (
-                    NOT_FOUND,
-                    ctx.target.missing_project,
-                    &access.not_found,
-                    "--missing-project",
-                ),
-            ] {
-                match value {
-                    None => props.skip(name, format!("no {option} given")),
-                    Some(v) => {
-                        let url = ctx.url(&[(param, v.to_string())], &[]);
-                        refusal(
-                            ctx,
-                            &mut props,
-                            name,
-                            &format!("{param}={v}"),
-                            &url,
-                            &Auth::Target,
-                            allowed,
-                        );
-                    }
-                }
+        if ctx.selected(CheckId::InvalidKey) {
+            probes.push((CheckId::InvalidKey, format!("a forged credential on {where_}"), url.clone(), Auth::Other(forged.clone()), errors.invalid_key.clone()));
+            if let Some(key) = &made_up {
+                probes.push((
+                    CheckId::InvalidKey,
+                    format!("a well-formed key that does not exist on {where_}"),
+                    url.clone(),
+                    Auth::Other(key.clone()),
+                    errors.invalid_key.clone(),
+                ));
             }
         }
     }
+    f.merge(
+        cases::each(ctx, probes, |(check, what, url, auth, rule)| async move {
+            refused(ctx, check, what, url, auth, &rule, Refusal::Credentials).await
+        })
+        .await,
+    );
+    f
+}
 
-    invalid_params(ctx, &mut props);
-    tampered_tokens(ctx, &mut props);
-    rate_limit_shape(ctx, &mut props);
-    props.finish(ctx.stopped.borrow().as_ref())
+/// A value of the access parameter the credential may not read, and one that does not exist
+/// (made up from the parameter's type when the target gives none).
+async fn access(ctx: &Ctx<'_>) -> Findings {
+    let mut f = Findings::new();
+    let Some(access) = &ctx.op.access else {
+        f.skip(CheckId::Forbidden, "the operation has no x-access");
+        f.skip(CheckId::NotFound, "the operation has no x-access");
+        return f;
+    };
+    let param = access.path_param.as_str();
+    if ctx.selected(CheckId::Forbidden) {
+        match ctx.target.forbidden.get(param) {
+            None => f.skip(
+                CheckId::Forbidden,
+                format!("no value of `{param}` the credential may not read was given (--forbidden {param}=VALUE)"),
+            ),
+            Some(v) => {
+                let url = ctx.url(&[(param, v.clone())], &[]);
+                f.merge(
+                    refused(ctx, CheckId::Forbidden, format!("{param}={v}"), url, Auth::Target, &access.forbidden, Refusal::Access)
+                        .await,
+                );
+            }
+        }
+    }
+    if ctx.selected(CheckId::NotFound) {
+        let (value, made_up) = match ctx.target.missing.get(param) {
+            Some(v) => (v.clone(), false),
+            None => (missing_value(ctx, param), true),
+        };
+        let url = ctx.url(&[(param, value.clone())], &[]);
+        if let Some(r) = ctx.get(&url, &Auth::Target).await {
+            f.judge(CheckId::NotFound, not_found(access, &format!("{param}={value}"), &r));
+        }
+        if made_up {
+            f.note(
+                CheckId::NotFound,
+                format!(
+                    "no missing value of `{param}` was given (--missing {param}=VALUE): probed {param}={value}, a value made up from the parameter's type"
+                ),
+            );
+        }
+    }
+    f
+}
+
+/// The verdict on a request for a resource that does not exist: `not-found`, or `forbidden`
+/// when the server may check access before existence.
+fn not_found(access: &specs::Access, what: &str, r: &Response) -> Option<Breach> {
+    if access.not_found.contains(&r.status) {
+        return None;
+    }
+    if access.forbidden.contains(&r.status) {
+        if !*access.existence_first {
+            return None;
+        }
+        return Some(Breach {
+            basis: Basis::of(&access.existence_first.reading),
+            message: format!(
+                "{what}: {} (forbidden) for a resource that does not exist; the spec says existence is checked first, so {:?}",
+                r.status, access.not_found.value
+            ),
+            request: Some(r.request.curl()),
+        });
+    }
+    refusal(what, r, &access.not_found, Refusal::Access)
+}
+
+/// A value of `param` that cannot exist, from its type: the largest integer (its `maximum`,
+/// else 2^53 - 1, which every JSON number parser keeps exact), or a made-up string.
+fn missing_value(ctx: &Ctx, param: &str) -> String {
+    let seed = ctx.options.seed;
+    let Some(p) = ctx.op.parameter(param, Location::Path) else {
+        return format!("conformance-missing-{seed:x}");
+    };
+    match (p.schema_type(), p.format()) {
+        (Some("integer"), Some("int32")) => p.maximum().unwrap_or(i64::from(i32::MAX)).to_string(),
+        (Some("integer"), _) => p.maximum().unwrap_or((1i64 << 53) - 1).to_string(),
+        (_, Some("uuid")) => format!("00000000-0000-4000-8000-{:012x}", seed & 0xffff_ffff_ffff),
+        _ => format!("conformance-missing-{seed:x}"),
+    }
 }
 
 /// A malformed value for one query parameter.
@@ -208,82 +250,83 @@ impl Bad {
     fn pair(&self) -> (String, String) {
         match self {
             Bad::BelowMin(p, v) => (p.clone(), v.to_string()),
-            Bad::NotInteger(p, v) | Bad::Huge(p, v) | Bad::OutOfEnum(p, v) => {
-                (p.clone(), v.clone())
-            }
+            Bad::NotInteger(p, v) | Bad::Huge(p, v) | Bad::OutOfEnum(p, v) => (p.clone(), v.clone()),
         }
     }
 }
 
-fn invalid_params(ctx: &Ctx, props: &mut Props) {
+/// The query parameters with a range: (name, minimum, maximum).
+fn ranged(ctx: &Ctx) -> Vec<(String, Option<i64>, Option<i64>)> {
+    ctx.op
+        .parameters_in(Location::Query)
+        .filter(|q| q.schema_type() == Some("integer"))
+        .filter(|q| q.minimum().is_some() || q.maximum().is_some())
+        .map(|q| (q.name.clone(), q.minimum(), q.maximum()))
+        .collect()
+}
+
+fn enums(ctx: &Ctx) -> Vec<(String, Vec<String>)> {
+    ctx.op
+        .parameters_in(Location::Query)
+        .filter_map(|q: &Parameter| q.enum_values().map(|e| (q.name.clone(), e)))
+        .collect()
+}
+
+/// Judges the response to one malformed value.
+async fn judge_bad(ctx: &Ctx<'_>, bad: Bad) -> Findings {
+    let mut f = Findings::new();
     let p = ctx.pagination;
-    let integers: Vec<(String, i64, Option<i64>)> = ctx
-        .op
-        .parameters
-        .iter()
-        .filter(|q| q.location == "query" && q.schema_type() == Some("integer"))
-        .filter_map(|q| q.minimum().map(|min| (q.name.clone(), min, q.maximum())))
-        .collect();
-    let enums: Vec<(String, Vec<String>)> = ctx
-        .op
-        .parameters
-        .iter()
-        .filter(|q| q.location == "query")
-        .filter_map(|q| q.enum_values().map(|e| (q.name.clone(), e)))
-        .collect();
-    if integers.is_empty() && enums.is_empty() {
-        props.skip(INVALID_PARAM, "no query parameter has a minimum or an enum");
-        return;
-    }
-
-    let judge = |props: &mut Props, bad: &Bad| -> bool {
-        let (name, value) = bad.pair();
-        let url = ctx.url(&[], &[(name.clone(), value.clone())]);
-        let response = match ctx.probe.get(&url, &Auth::Target) {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.note_error(&e);
-                return false;
-            }
-        };
-        let what = format!("{name}={value}");
-        // A huge page size is "above the maximum": clamping it is as good as rejecting it when
-        // the spec allows clamping. Everything else must be refused.
-        let clampable = matches!(bad, Bad::Huge(..))
-            && name == p.size_param
-            && p.over_max.contains(&specs::OverMax::Clamp);
-        if clampable && response.status == 200 {
-            let served = read_page(ctx, response.clone()).map(|page| page.items.len() as u64);
-            return props.check(
-                INVALID_PARAM,
-                matches!(served, Ok(n) if n <= p.size_max),
-                || match &served {
-                    Ok(n) => format!(
-                        "{what}: served {n} items; a clamped page holds at most {}",
-                        p.size_max
-                    ),
-                    Err(e) => format!("{what}: served, but not as a page: {e}"),
-                },
-                Some(response.request.curl()),
-            );
-        }
-        expect_refusal(
-            props,
-            INVALID_PARAM,
-            &what,
-            &response,
-            &ctx.op.errors.invalid_param,
-        )
+    let (name, value) = bad.pair();
+    let url = ctx.url(&[], &[(name.clone(), value.clone())]);
+    let Some(response) = ctx.get(&url, &Auth::Target).await else {
+        return f;
     };
+    let what = format!("{name}={value}");
+    let is_size = name == p.size_param;
+    let breach = match &bad {
+        // Outside the range of the page size: rejecting and clamping are judged by the
+        // spec's reading of each bound.
+        Bad::Huge(..) if is_size => out_of_range(ctx, &what, &response, &p.over_max, p.size_max),
+        Bad::BelowMin(..) if is_size => out_of_range(ctx, &what, &response, &p.under_min, p.size_min),
+        _ => refusal(&what, &response, &ctx.op.errors.invalid_param, Refusal::Input),
+    };
+    f.judge(CheckId::InvalidParam, breach);
+    f
+}
 
+async fn invalid_params(ctx: &Ctx<'_>) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::InvalidParam) {
+        return f;
+    }
+    let integers: Vec<(String, i64)> = ranged(ctx)
+        .into_iter()
+        .filter_map(|(name, min, _)| min.map(|m| (name, m)))
+        .collect();
+    // A number beyond 64 bits is out of range only where the parameter is bounded: by a
+    // maximum, or by an int32/int64 format. (An unbounded page number that large is merely
+    // past the end.)
+    let bounded: Vec<String> = ctx
+        .op
+        .parameters_in(Location::Query)
+        .filter(|q| q.maximum().is_some() || matches!(q.format(), Some("int32" | "int64")))
+        .map(|q| q.name.clone())
+        .collect();
+    let enums = enums(ctx);
+    if integers.is_empty() && enums.is_empty() {
+        f.skip(CheckId::InvalidParam, "no query parameter has a minimum or an enum");
+        return f;
+    }
     // Fixed cases first: the classic ones, so that a short run still covers them.
     let mut fixed: Vec<Bad> = Vec::new();
-    for (name, min, _) in &integers {
+    for (name, min) in &integers {
         fixed.push(Bad::BelowMin(name.clone(), min - 1));
         fixed.push(Bad::BelowMin(name.clone(), -1));
         fixed.push(Bad::NotInteger(name.clone(), "abc".into()));
         fixed.push(Bad::NotInteger(name.clone(), "2.5".into()));
-        fixed.push(Bad::Huge(name.clone(), "99999999999999999999999".into()));
+        if bounded.contains(name) {
+            fixed.push(Bad::Huge(name.clone(), "99999999999999999999999".into()));
+        }
     }
     for (name, values) in &enums {
         let mut v = "conformance-not-a-value".to_string();
@@ -293,56 +336,165 @@ fn invalid_params(ctx: &Ctx, props: &mut Props) {
         fixed.push(Bad::OutOfEnum(name.clone(), v));
     }
     fixed.dedup_by(|a, b| a.pair() == b.pair());
-    for bad in &fixed {
-        if ctx.is_stopped() {
-            return;
-        }
-        judge(props, bad);
-    }
+    f.merge(cases::each(ctx, fixed, |bad| judge_bad(ctx, bad)).await);
 
-    let mut kinds: Vec<BoxedStrategy<Bad>> = Vec::new();
+    let mut kinds: Vec<SBoxedStrategy<Bad>> = Vec::new();
     if !integers.is_empty() {
         let ints = integers.clone();
         kinds.push(
             (any::<Index>(), -1_000_000i64..=0)
                 .prop_map(move |(i, offset)| {
-                    let (name, min, _) = &ints[i.index(ints.len())];
+                    let (name, min) = &ints[i.index(ints.len())];
                     Bad::BelowMin(name.clone(), min.saturating_add(offset).saturating_sub(1))
                 })
-                .boxed(),
+                .sboxed(),
         );
         let ints = integers.clone();
         kinds.push(
-            (
-                any::<Index>(),
-                "[a-z][a-z0-9]{0,5}|[0-9]{1,3}\\.[0-9]{1,2}|[0-9]{1,3}[a-z]{1,2}",
-            )
+            (any::<Index>(), not_an_integer())
                 .prop_map(move |(i, v)| Bad::NotInteger(ints[i.index(ints.len())].0.clone(), v))
-                .boxed(),
+                .sboxed(),
         );
-        let ints = integers.clone();
-        kinds.push(
-            (any::<Index>(), "[1-9][0-9]{19,30}")
-                .prop_map(move |(i, v)| Bad::Huge(ints[i.index(ints.len())].0.clone(), v))
-                .boxed(),
-        );
+        let huge: Vec<String> = integers.iter().map(|(n, _)| n.clone()).filter(|n| bounded.contains(n)).collect();
+        if !huge.is_empty() {
+            kinds.push(
+                (any::<Index>(), text(DIGITS_NOT_ZERO, 1..=1), text(DIGITS, 19..=30))
+                    .prop_map(move |(i, first, rest)| Bad::Huge(huge[i.index(huge.len())].clone(), first + &rest))
+                    .sboxed(),
+            );
+        }
     }
     if !enums.is_empty() {
         let e = enums.clone();
         kinds.push(
-            (any::<Index>(), "[a-z_]{1,12}")
+            (any::<Index>(), text(LOWER_UNDERSCORE, 1..=12))
                 .prop_filter_map("a value of the enum", move |(i, v)| {
                     let (name, values) = &e[i.index(e.len())];
                     (!values.contains(&v)).then(|| Bad::OutOfEnum(name.clone(), v))
                 })
-                .boxed(),
+                .sboxed(),
         );
     }
-    let props_cell = std::cell::RefCell::new(std::mem::replace(props, Props::new(&[])));
-    ctx.cases(0x6261_6470, proptest::strategy::Union::new(kinds), |bad| {
-        judge(&mut props_cell.borrow_mut(), &bad)
-    });
-    *props = props_cell.into_inner();
+    f.merge(
+        cases::cases(ctx, 0x6261_6470, proptest::strategy::Union::new(kinds), |bad| judge_bad(ctx, bad)).await,
+    );
+    f
+}
+
+/// Each documented range, at its exact bounds (valid values, which must be served) and one
+/// past each (refused or clamped, as the spec accepts).
+async fn range_bounds(ctx: &Ctx<'_>) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::RangeBounds) {
+        return f;
+    }
+    let ranges = ranged(ctx);
+    if ranges.is_empty() {
+        f.skip(CheckId::RangeBounds, "no query parameter has a documented range");
+        return f;
+    }
+    let mut probes: Vec<(String, i64, Edge)> = Vec::new();
+    for (name, min, max) in ranges {
+        if let Some(min) = min {
+            probes.push((name.clone(), min, Edge::Valid));
+            probes.push((name.clone(), min.saturating_sub(1), Edge::BelowMin(min)));
+        }
+        if let Some(max) = max {
+            probes.push((name.clone(), max, Edge::Valid));
+            probes.push((name.clone(), max.saturating_add(1), Edge::AboveMax(max)));
+        }
+    }
+    probes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    f.merge(cases::each(ctx, probes, |(name, value, edge)| judge_edge(ctx, name, value, edge)).await);
+    f
+}
+
+/// Where a probed value sits in its range.
+#[derive(Debug, Clone, Copy)]
+enum Edge {
+    /// At a bound: a valid value.
+    Valid,
+    /// One below the minimum.
+    BelowMin(i64),
+    /// One above the maximum.
+    AboveMax(i64),
+}
+
+async fn judge_edge(ctx: &Ctx<'_>, name: String, value: i64, edge: Edge) -> Findings {
+    let mut f = Findings::new();
+    let p = ctx.pagination;
+    let url = ctx.url(&[], &[(name.clone(), value.to_string())]);
+    let Some(response) = ctx.get(&url, &Auth::Target).await else {
+        return f;
+    };
+    let what = format!("{name}={value}");
+    let is_size = name == p.size_param;
+    let breach = match edge {
+        Edge::Valid => valid_value(ctx, &what, &response, is_size.then_some(value)),
+        Edge::BelowMin(min) if is_size => out_of_range(ctx, &what, &response, &p.under_min, min.max(1) as u64),
+        Edge::AboveMax(max) if is_size => out_of_range(ctx, &what, &response, &p.over_max, max.max(1) as u64),
+        Edge::BelowMin(_) | Edge::AboveMax(_) => {
+            refusal(&what, &response, &ctx.op.errors.invalid_param, Refusal::Input)
+        }
+    };
+    f.judge(CheckId::RangeBounds, breach);
+    f
+}
+
+/// A documented-valid value is served: a page, of at most `size` items for the page size.
+fn valid_value(ctx: &Ctx, what: &str, response: &Response, size: Option<i64>) -> Option<Breach> {
+    let curl = Some(response.request.curl());
+    let status = response.status;
+    if status >= 500 {
+        return Some(Breach {
+            basis: Basis::Convention(conventions::NO_5XX),
+            message: format!("{what}, a value of the documented range, got server error {status}"),
+            request: curl,
+        });
+    }
+    let page = match read_page(ctx, Arc::new(response.clone())) {
+        Ok(page) => page,
+        Err(message) => {
+            return Some(Breach {
+                basis: Basis::Documented,
+                message: format!("{what} is inside the documented range, but was not served: {message}"),
+                request: curl,
+            })
+        }
+    };
+    let n = page.items.len() as i64;
+    match size {
+        Some(size) if n > size => Some(Breach {
+            basis: Basis::Documented,
+            message: format!("{what} served {n} items"),
+            request: curl,
+        }),
+        _ => None,
+    }
+}
+
+const DIGITS: &str = "0123456789";
+const DIGITS_NOT_ZERO: &str = "123456789";
+const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+const LOWER_DIGITS: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+const LOWER_UNDERSCORE: &str = "abcdefghijklmnopqrstuvwxyz_";
+const TOKEN_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+/// Strings of `len` characters drawn from `alphabet`. (Regex strategies would do, but their
+/// value trees are not `Send`, and the suite's futures must be.)
+fn text(alphabet: &'static str, len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = String> + Send + Sync {
+    let chars: Vec<char> = alphabet.chars().collect();
+    proptest::collection::vec(proptest::sample::select(chars), len).prop_map(|cs| cs.into_iter().collect())
+}
+
+/// Values that are not integers: a word (`abc1`), a decimal (`12.5`), a number with a suffix
+/// (`12px`).
+fn not_an_integer() -> impl Strategy<Value = String> + Send + Sync {
+    prop_oneof![
+        (text(LOWER, 1..=1), text(LOWER_DIGITS, 0..=5)).prop_map(|(a, b)| a + &b),
+        (0u32..1000, 0u32..100).prop_map(|(a, b)| format!("{a}.{b}")),
+        (0u32..1000, text(LOWER, 1..=2)).prop_map(|(a, b)| format!("{a}{b}")),
+    ]
 }
 
 /// How a real page token is tampered with.
@@ -377,9 +529,7 @@ fn tamper(token: Option<&str>, how: &Tamper) -> String {
             chars[i] = flip_char(chars[i]);
             chars.into_iter().collect()
         }
-        (Some(t), Tamper::Truncate(i)) if !t.is_empty() => {
-            t.chars().take(i % t.chars().count()).collect()
-        }
+        (Some(t), Tamper::Truncate(i)) if !t.is_empty() => t.chars().take(i % t.chars().count()).collect(),
         (Some(t), Tamper::Extend(s)) => format!("{t}{s}"),
         (_, Tamper::Forge(s)) => s.clone(),
         (_, _) => format!("conformance-forged-{}", tamper_tag(how)),
@@ -395,189 +545,160 @@ fn tamper_tag(how: &Tamper) -> &'static str {
     }
 }
 
-fn tampered_tokens(ctx: &Ctx, props: &mut Props) {
+/// The real token of the page after the first, where it goes, and in which parameter.
+fn real_token(ctx: &Ctx, first: Option<&FirstPage>) -> Option<(Url, String, Option<String>)> {
     let p = ctx.pagination;
-    // A real token: the next link or cursor of a first page at size 1.
-    let first = ctx.url(&[], &[(p.size_param.clone(), "1".into())]);
-    let page = match ctx.probe.get(&first, &Auth::Target) {
-        Ok(r) => read_page(ctx, r).ok(),
-        Err(e) => {
-            ctx.note_error(&e);
-            return;
-        }
+    let param = match &p.style {
+        Style::NextUrl { token_param, .. } | Style::Cursor { token_param, .. } => token_param.clone(),
+        Style::LinkHeader { token_param } => token_param.clone()?,
+        Style::ItemCursor { after_param, .. } => after_param.clone(),
+        Style::Offset { .. } | Style::Page { .. } => return None,
     };
-    // Where the token goes: for next links, the link itself with its token replaced; for
-    // cursors, the first page's URL with the cursor added.
-    let (base, token): (url::Url, Option<String>) = match page.as_ref().map(|pg| &pg.next) {
-        Some(Next::Value(next)) => match p.kind {
-            specs::NextKind::NextUrl => match first.join(next) {
-                Ok(u) => {
-                    let t = u
-                        .query_pairs()
-                        .find(|(k, _)| k == &p.token_param)
-                        .map(|(_, v)| v.into_owned());
-                    (u, t)
-                }
-                Err(_) => (first.clone(), None),
-            },
-            specs::NextKind::Cursor => (first.clone(), Some(next.clone())),
-        },
-        _ => (first.clone(), None),
+    let first = first?;
+    let token = first.next.as_ref().and_then(|(next, position)| match &p.style {
+        // A link carries the token among its query parameters.
+        Style::NextUrl { .. } | Style::LinkHeader { .. } => next
+            .query_pairs()
+            .find(|(k, _)| k == param.as_str())
+            .map(|(_, v)| v.into_owned()),
+        _ => Some(position.clone()),
+    });
+    let base = first
+        .next
+        .as_ref()
+        .map(|(next, _)| next.clone())
+        .unwrap_or_else(|| first.url.clone());
+    Some((base, param, token.filter(|t| !t.is_empty())))
+}
+
+async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::TamperedToken) {
+        return f;
+    }
+    let p = ctx.pagination;
+    if matches!(p.style, Style::Offset { .. } | Style::Page { .. }) {
+        f.skip(CheckId::TamperedToken, format!("the {} style has no page token", p.style.kind()));
+        return f;
+    }
+    let Some((base, param, token)) = real_token(ctx, first) else {
+        f.skip(CheckId::TamperedToken, "the spec names no token parameter, or the first page could not be read");
+        return f;
     };
-    let token = token.filter(|t| !t.is_empty());
-    let judge = |props: &mut Props, how: &Tamper| -> bool {
-        let value = tamper(token.as_deref(), how);
-        if Some(value.as_str()) == token.as_deref() || value.is_empty() {
-            return false;
-        }
-        let url = with_param(&base, &p.token_param, &value);
-        match ctx.probe.get(&url, &Auth::Target) {
-            Ok(r) => expect_refusal(
-                props,
-                TAMPERED_TOKEN,
-                &format!("{}={value} ({})", p.token_param, tamper_tag(how)),
-                &r,
-                &ctx.op.errors.invalid_token,
-            ),
-            Err(e) => {
-                ctx.note_error(&e);
-                false
+    let judge = |how: Tamper| {
+        let (base, param, token) = (&base, &param, &token);
+        async move {
+            let mut f = Findings::new();
+            let value = tamper(token.as_deref(), &how);
+            if Some(value.as_str()) == token.as_deref() || value.is_empty() {
+                return f;
             }
+            let url = with_param(base, param, &value);
+            if let Some(r) = ctx.get(&url, &Auth::Target).await {
+                let what = format!("{param}={value} ({})", tamper_tag(&how));
+                f.judge(CheckId::TamperedToken, refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input));
+            }
+            f
         }
     };
-    let fixed = [
-        Tamper::Flip(token.as_deref().map_or(0, |t| t.chars().count() / 2)),
-        Tamper::Truncate(token.as_deref().map_or(0, |t| t.chars().count() / 2)),
+    let middle = token.as_deref().map_or(0, |t| t.chars().count() / 2);
+    let fixed = vec![
+        Tamper::Flip(middle),
+        Tamper::Truncate(middle),
         Tamper::Extend("x".into()),
         Tamper::Forge("conformance-forged-token".into()),
     ];
-    for how in &fixed {
-        if ctx.is_stopped() {
-            return;
-        }
-        judge(props, how);
-    }
+    f.merge(cases::each(ctx, fixed, &judge).await);
     let strategy = prop_oneof![
         any::<usize>().prop_map(Tamper::Flip),
         any::<usize>().prop_map(Tamper::Truncate),
-        "[A-Za-z0-9_-]{1,4}".prop_map(Tamper::Extend),
-        "[A-Za-z0-9_-]{1,40}".prop_map(Tamper::Forge),
+        text(TOKEN_CHARS, 1..=4).prop_map(Tamper::Extend),
+        text(TOKEN_CHARS, 1..=40).prop_map(Tamper::Forge),
     ];
-    let props_cell = std::cell::RefCell::new(std::mem::replace(props, Props::new(&[])));
-    ctx.cases(0x746f_6b6e, strategy, |how| {
-        judge(&mut props_cell.borrow_mut(), &how)
-    });
-    *props = props_cell.into_inner();
+    f.merge(cases::cases(ctx, 0x746f_6b6e, strategy, &judge).await);
     if token.is_none() {
-        props.note(
-            TAMPERED_TOKEN,
-            "no next token to tamper with (a single page at size 1); forged tokens only",
+        f.note(
+            CheckId::TamperedToken,
+            "no next token to tamper with (a single page at the smallest size); forged tokens only",
         );
     }
+    f
 }
 
-fn rate_limit_shape(ctx: &Ctx, props: &mut Props) {
+/// Every 429 of the run: its status, the documented headers, and the body against the spec.
+pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
+    let mut f = Findings::new();
     let limited = ctx.probe.rate_limited_responses();
     if limited.is_empty() {
-        props.skip(RATE_LIMIT, "the server did not rate-limit any request");
-        return;
+        f.skip(CheckId::RateLimit, "the server did not rate-limit any request");
+        return f;
     }
-    let allowed = &ctx.op.errors.rate_limited;
-    let headers: Vec<(String, Value)> = ctx
-        .spec
-        .raw
-        .pointer(&format!("{}/responses/429", ctx.op.pointer))
-        .map(|r| resolve(&ctx.spec.raw, r))
-        .and_then(|r| r.get("headers"))
-        .and_then(Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| (k.clone(), resolve(&ctx.spec.raw, v).clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let schema = ctx.schemas.response(&ctx.op.pointer, "429");
+    let rule = &ctx.op.errors.rate_limited;
+    let documented = ctx.op.response(429);
+    let schema = ctx.schemas.response(ctx.op, 429);
     let validator = schema
         .as_ref()
-        .and_then(|s| jsonschema::validator_for(s).ok());
+        .and_then(|s| jsonschema::options().should_validate_formats(true).build(&s.schema).ok());
     for r in limited.iter().take(50) {
         let curl = Some(r.request.curl());
-        props.check(
-            RATE_LIMIT,
-            allowed.contains(&r.status),
-            || format!("429 is not among the rate-limited statuses {allowed:?}"),
-            curl.clone(),
-        );
-        for (name, header) in &headers {
-            let value = if name.eq_ignore_ascii_case("retry-after") {
-                r.retry_after.clone()
-            } else {
-                None
-            };
-            let required = header
-                .get("required")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let schema = header.get("schema").cloned().unwrap_or(Value::Null);
-            match value {
-                None => {
-                    props.check(
-                        RATE_LIMIT,
-                        !required,
-                        || format!("429 without the required {name} header"),
-                        curl.clone(),
-                    );
+        if rule.contains(&r.status) {
+            f.held(CheckId::RateLimit);
+        } else {
+            f.breach(
+                CheckId::RateLimit,
+                Basis::of(&rule.reading),
+                format!("429 is not among the rate-limited statuses {:?}", rule.value),
+                curl.clone(),
+            );
+        }
+        for header in documented.map(|d| d.headers.as_slice()).unwrap_or_default() {
+            let basis = Basis::of(&ctx.spec.reading(&header.pointer, None).cloned());
+            match r.header(&header.name) {
+                None if header.required => f.breach(
+                    CheckId::RateLimit,
+                    basis,
+                    format!("429 without the required {} header", header.name),
+                    curl.clone(),
+                ),
+                None => f.held(CheckId::RateLimit),
+                Some(v) if header.schema.get("type").and_then(Value::as_str) == Some("integer") => {
+                    let min = header.schema.get("minimum").and_then(Value::as_i64).unwrap_or(i64::MIN);
+                    if v.trim().parse::<i64>().is_ok_and(|n| n >= min) {
+                        f.held(CheckId::RateLimit);
+                    } else {
+                        f.breach(
+                            CheckId::RateLimit,
+                            basis,
+                            format!("429 with {}: {v:?}, not an integer ≥ {min}", header.name),
+                            curl.clone(),
+                        );
+                    }
                 }
-                Some(v) if schema.get("type").and_then(Value::as_str) == Some("integer") => {
-                    let min = schema
-                        .get("minimum")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(i64::MIN);
-                    let ok = v.trim().parse::<i64>().is_ok_and(|n| n >= min);
-                    props.check(
-                        RATE_LIMIT,
-                        ok,
-                        || format!("429 with {name}: {v:?}, not an integer ≥ {min}"),
-                        curl.clone(),
-                    );
-                }
-                Some(_) => props.pass(RATE_LIMIT),
+                Some(_) => f.held(CheckId::RateLimit),
             }
         }
-        if let Some(validator) = &validator {
-            match &r.json {
-                Ok(body) => {
-                    let errors: Vec<String> = validator
-                        .iter_errors(body)
-                        .take(3)
-                        .map(|e| format!("at {}: {e}", e.instance_path()))
-                        .collect();
-                    props.check(
-                        RATE_LIMIT,
-                        errors.is_empty(),
-                        || format!("429 body does not match the spec: {}", errors.join("; ")),
-                        curl.clone(),
-                    );
-                }
-                Err(e) => props.fail(RATE_LIMIT, format!("429 body is {e}"), curl.clone()),
-            }
-        }
-    }
-}
-
-/// Follows a local `$ref` (`#/components/...`).
-fn resolve<'a>(raw: &'a Value, node: &'a Value) -> &'a Value {
-    let mut current = node;
-    for _ in 0..16 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(r) if r.starts_with("#/") => match raw.pointer(&r[1..]) {
-                Some(t) => current = t,
-                None => return current,
+        let (Some(validator), Some(schema)) = (&validator, &schema) else {
+            continue;
+        };
+        match &r.json {
+            Ok(body) => match super::schema::first_violation(ctx, validator, &schema.root, body) {
+                None => f.held(CheckId::RateLimit),
+                Some((basis, message)) => f.breach(
+                    CheckId::RateLimit,
+                    basis,
+                    format!("429 body does not match the spec: {message}"),
+                    curl.clone(),
+                ),
             },
-            _ => return current,
+            Err(e) => f.breach(
+                CheckId::RateLimit,
+                Basis::Convention(conventions::JSON),
+                format!("429 body is {e}"),
+                curl.clone(),
+            ),
         }
     }
-    current
+    f
 }
 
 #[cfg(test)]

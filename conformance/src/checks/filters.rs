@@ -1,34 +1,38 @@
-//! Filters: each item matches, filtered results are exactly the matching part of the unfiltered
-//! walk, combinations are AND, owner filters select one owner, path filters scope every item.
+//! Filters: each item of each page matches, filtered results are exactly the matching part of
+//! the unfiltered walk, combinations are AND, owner filters select one owner, path filters
+//! scope every item.
 //!
 //! Values come from the data (every value of each filtered field in the unfiltered walk), from
 //! the spec (every `enum` value, present in the data or not: absent ones must return nothing),
 //! and one value that cannot exist (which must return nothing). Owner filters identify the
-//! owner by something the response does not show (Peeker `user_email`): known owners come from
-//! the target when it has them (all their items share one owner), and an unknown owner must
-//! return nothing.
+//! owner by something the response does not show (an email): known owners come from the
+//! target when it has them, and an unknown owner must return nothing.
+//!
+//! Every filtered walk is also walked again at a page size small enough for its result to span
+//! at least three pages (when it has three items or more), so that a server that drops the
+//! filters on continuation pages, or filters after cutting the page, is seen.
 
 use std::collections::{BTreeSet, HashSet};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
-use specs::{Filter, Match};
+use specs::{Filter, Location, Match};
 
-use super::walk::{walk, PageRequest, Walk, WalkEnd};
-use super::{as_param, sample, Ctx, Props};
-use crate::report::CheckResult;
+use super::pagination::judge_page_sizes;
+use super::walk::{as_param, item_key, page_cap, walk, PageRequest, Walk, WalkEnd};
+use super::sample;
+use crate::engine::findings::{conventions, Basis};
+use crate::engine::{cases, Ctx, Findings};
+use crate::registry::CheckId;
 
-/// Every item matches every filter.
-pub const ITEMS_MATCH: &str = "filters/items-match";
-/// Filtered == matching subset of unfiltered.
-pub const EXACT_SUBSET: &str = "filters/exact-subset";
-/// Owner filters.
-pub const OWNER: &str = "filters/owner";
-/// Path filters.
-pub const PATH_SCOPE: &str = "filters/path-scope";
-
-const NAMES: &[&str] = &[ITEMS_MATCH, EXACT_SUBSET, OWNER, PATH_SCOPE];
+/// The checks of this family.
+pub const CHECKS: &[CheckId] = &[
+    CheckId::ItemsMatch,
+    CheckId::ExactSubset,
+    CheckId::Owner,
+    CheckId::PathScope,
+];
 
 /// Most values tried per filter in the fixed cases.
 const VALUES_PER_FILTER: usize = 6;
@@ -75,352 +79,401 @@ struct Candidate<'f> {
     unknown: HashSet<String>,
 }
 
-/// Runs the family.
-pub fn run(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut props = Props::new(NAMES);
-    let p = ctx.pagination;
-    let reference = match ctx.reference.borrow().clone() {
-        Some(r) => r,
-        None => walk(
-            ctx,
-            &PageRequest::sized(Some(p.size_max)),
-            (ctx.options.max_requests / 4).clamp(10, 10_000) as usize,
-        ),
-    };
-    if !reference.complete() {
-        let why = match &reference.end {
-            WalkEnd::Probe(e) => e.to_string(),
-            WalkEnd::Endless { message, .. } | WalkEnd::BadPage { message, .. } => message.clone(),
-            WalkEnd::Last => String::new(),
-        };
-        for name in NAMES {
-            props.skip(name, format!("no complete unfiltered walk: {why}"));
-        }
-        return props.finish(ctx.stopped.borrow().as_ref());
-    }
-    let items: Vec<&Value> = reference.items().collect();
-    let total = reference.keys().len();
-    let cap = (2 * (total as u64).div_ceil(p.size_max) + 3) as usize;
+/// What every filtered walk of a run is judged against.
+struct Scene<'a> {
+    candidates: Vec<Candidate<'a>>,
+    path_filters: Vec<(&'a Filter, String)>,
+    reference: &'a Walk,
+}
 
-    // Path filters are judged on every walk, the unfiltered one included.
+/// Runs the family against the reference walk.
+pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
+    let mut f = Findings::new();
+    if !reference.complete() {
+        for check in CHECKS {
+            f.skip(*check, format!("no complete unfiltered walk: {}", reference.end.describe()));
+        }
+        return f;
+    }
     let path_filters: Vec<(&Filter, String)> = ctx
         .op
         .filters
         .iter()
-        .filter(|f| f.location == "path")
-        .filter_map(|f| ctx.path_value(&f.param).map(|v| (f, v)))
+        .filter(|f| f.location == Location::Path)
+        .filter_map(|f| ctx.path_value(&f.param).map(|v| (f, v.to_string())))
         .collect();
+    if path_filters.is_empty() {
+        f.skip(CheckId::PathScope, "the operation has no path filters");
+    }
+    f.merge(judge_path_scope(&path_filters, reference, "the unfiltered walk"));
     let query: Vec<&Filter> = ctx
         .op
         .filters
         .iter()
-        .filter(|f| f.location == "query")
+        .filter(|f| f.location == Location::Query)
         .collect();
-    if path_filters.is_empty() {
-        props.skip(PATH_SCOPE, "the operation has no path filters");
-    }
-    judge_path_scope(&mut props, &path_filters, &reference, "the unfiltered walk");
     if query.is_empty() {
-        for name in [ITEMS_MATCH, EXACT_SUBSET, OWNER] {
-            props.skip(name, "the operation has no query filters");
+        for check in [CheckId::ItemsMatch, CheckId::ExactSubset, CheckId::Owner] {
+            f.skip(check, "the operation has no query filters");
         }
-        return props.finish(ctx.stopped.borrow().as_ref());
+        return f;
     }
     if !query.iter().any(|f| f.matching == Match::Owner) {
-        props.skip(OWNER, "the operation has no owner filters");
+        f.skip(CheckId::Owner, "the operation has no owner filters");
     }
-
-    let unknown_value = format!("conformance-unknown-{:x}", ctx.options.seed);
-    let candidates: Vec<Candidate> = query
-        .iter()
-        .map(|f| {
-            let found = discovered(&items, f);
-            let mut values: Vec<String> = Vec::new();
-            let mut unknown = HashSet::new();
-            match (&f.values, f.matching) {
-                (_, Match::Owner) => {
-                    // The owner's identity is not in the response: real values come from the
-                    // target (when known), plus an address that cannot belong to anyone.
-                    values.extend(ctx.target.owner_values.iter().cloned());
-                    let v = format!("conformance-{:x}@example.invalid", ctx.options.seed);
-                    unknown.insert(v.clone());
-                    values.push(v);
-                }
-                (Some(allowed), _) => {
-                    // Values outside the enum are the schema family's concern.
-                    values.extend(found.iter().filter(|v| allowed.contains(v)).cloned());
-                    for v in allowed {
-                        if !values.contains(v) {
-                            unknown.insert(v.clone());
-                            values.push(v.clone());
-                        }
-                    }
-                }
-                (None, _) => {
-                    values.extend(found);
-                    unknown.insert(unknown_value.clone());
-                    values.push(unknown_value.clone());
-                }
-            }
-            Candidate {
-                filter: f,
-                values,
-                unknown,
-            }
-        })
-        .collect();
-
-    let props = std::cell::RefCell::new(props);
-    let case = |chosen: &[(usize, String)]| -> bool {
-        judge_case(
-            ctx,
-            &mut props.borrow_mut(),
-            &candidates,
-            chosen,
-            &path_filters,
-            &reference,
-            cap,
-        )
+    if !ctx.any_selected(&[CheckId::ItemsMatch, CheckId::ExactSubset, CheckId::Owner, CheckId::PageSize]) {
+        return f;
+    }
+    let items: Vec<&Value> = reference.items().collect();
+    let scene = Scene {
+        candidates: query.iter().map(|filter| candidate(ctx, filter, &items)).collect(),
+        path_filters,
+        reference,
     };
-
-    // Fixed cases: every filter alone with each of its first values, then every pair of
-    // value-carrying filters with the values of one item that has both (so that the
-    // intersection is not empty and an OR would show).
-    for (i, c) in candidates.iter().enumerate() {
-        let mut values: Vec<&String> = c
-            .values
-            .iter()
-            .filter(|v| !c.unknown.contains(*v))
-            .take(VALUES_PER_FILTER)
-            .collect();
-        values.extend(c.values.iter().filter(|v| c.unknown.contains(*v)).take(2));
-        for v in values {
-            if ctx.is_stopped() {
-                break;
-            }
-            case(&[(i, v.clone())]);
-        }
-    }
-    for i in 0..candidates.len() {
-        for j in i + 1..candidates.len() {
-            let (a, b) = (candidates[i].filter, candidates[j].filter);
-            if a.matching == Match::Owner || b.matching == Match::Owner || ctx.is_stopped() {
-                continue;
-            }
-            let pick = |item: &Value, f: &Filter| match f.matching {
-                Match::Contains => item
-                    .pointer(&f.field)
-                    .and_then(Value::as_array)
-                    .and_then(|a| a.iter().find_map(as_param)),
-                _ => item.pointer(&f.field).and_then(as_param),
-            };
-            if let Some((va, vb)) = items
-                .iter()
-                .find_map(|it| Some((pick(it, a)?, pick(it, b)?)))
-            {
-                case(&[(i, va), (j, vb)]);
-            }
-        }
-    }
+    let scene = &scene;
+    f.merge(cases::each(ctx, fixed_cases(scene, &items), |chosen| async move { judge_case(ctx, scene, &chosen).await }).await);
 
     // Drawn cases: one to three filters, each with one of its values.
-    let n = candidates.len();
+    let n = scene.candidates.len();
     let strategy = proptest::collection::vec((0..n, any::<Index>()), 1..=n.min(3));
-    ctx.cases(0x6669_6c74, strategy, |picks| {
-        let mut chosen: Vec<(usize, String)> = Vec::new();
-        for (i, index) in picks {
-            if chosen.iter().all(|(j, _)| *j != i) {
-                let values = &candidates[i].values;
-                chosen.push((i, values[index.index(values.len())].clone()));
+    f.merge(
+        cases::cases(ctx, 0x6669_6c74, strategy, |picks| async move {
+            let mut chosen: Vec<(usize, String)> = Vec::new();
+            for (i, index) in picks {
+                if chosen.iter().all(|(j, _)| *j != i) {
+                    let values = &scene.candidates[i].values;
+                    chosen.push((i, values[index.index(values.len())].clone()));
+                }
+            }
+            judge_case(ctx, scene, &chosen).await
+        })
+        .await,
+    );
+    f
+}
+
+fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'f> {
+    let found = discovered(items, filter);
+    let mut values: Vec<String> = Vec::new();
+    let mut unknown = HashSet::new();
+    let kind = ctx
+        .op
+        .parameter(&filter.param, filter.location)
+        .and_then(|p| p.schema_type().map(str::to_string));
+    match (&filter.values, filter.matching, kind.as_deref()) {
+        (_, Match::Owner, _) => {
+            // The owner's identity is not in the response: real values come from the target
+            // (when known), plus one that cannot belong to anyone.
+            values.extend(ctx.target.owner_values.get(&filter.param).into_iter().flatten().cloned());
+            let v = format!("conformance-{:x}@example.invalid", ctx.options.seed);
+            unknown.insert(v.clone());
+            values.push(v);
+        }
+        (Some(allowed), _, _) => {
+            // Values outside the enum are the errors family's concern.
+            values.extend(found.iter().filter(|v| allowed.contains(v)).cloned());
+            for v in allowed {
+                if !values.contains(v) {
+                    unknown.insert(v.clone());
+                    values.push(v.clone());
+                }
             }
         }
-        case(&chosen)
-    });
-    props.into_inner().finish(ctx.stopped.borrow().as_ref())
-}
-
-fn judge_path_scope(
-    props: &mut Props,
-    path_filters: &[(&Filter, String)],
-    w: &Walk,
-    label: &str,
-) -> bool {
-    let mut failed = false;
-    for (f, value) in path_filters {
-        for page in &w.pages {
-            let bad = page
-                .items
-                .iter()
-                .find(|i| matches(i, f, value) == Some(false));
-            failed |= props.check(
-                PATH_SCOPE,
-                bad.is_none(),
-                || {
-                    format!(
-                        "{label}: an item of {}={value} has {} = {}",
-                        f.param,
-                        f.field,
-                        bad.and_then(|i| i.pointer(&f.field))
-                            .map(|v| v.to_string())
-                            .unwrap_or_else(|| "absent".into())
-                    )
-                },
-                Some(page.curl()),
-            );
+        (None, _, Some("boolean")) => {
+            // Both values are valid; one that is absent from the data must select nothing.
+            for v in ["true", "false"] {
+                if !found.iter().any(|f| f == v) {
+                    unknown.insert(v.to_string());
+                }
+                values.push(v.to_string());
+            }
+        }
+        (None, _, Some("integer")) => {
+            // A value one past the largest seen is a valid integer that selects nothing.
+            let largest = found.iter().filter_map(|v| v.parse::<i64>().ok()).max().unwrap_or(0);
+            values.extend(found);
+            if let Some(v) = largest.checked_add(1000) {
+                unknown.insert(v.to_string());
+                values.push(v.to_string());
+            }
+        }
+        (None, _, _) => {
+            values.extend(found);
+            let v = format!("conformance-unknown-{:x}", ctx.options.seed);
+            unknown.insert(v.clone());
+            values.push(v);
         }
     }
-    failed
+    Candidate {
+        filter,
+        values,
+        unknown,
+    }
 }
 
-/// One filtered walk, judged. Returns whether a property failed.
-fn judge_case(
-    ctx: &Ctx,
-    props: &mut Props,
-    candidates: &[Candidate],
-    chosen: &[(usize, String)],
-    path_filters: &[(&Filter, String)],
-    reference: &Walk,
-    cap: usize,
-) -> bool {
+/// Every filter alone with each of its first values, then every pair of value-carrying
+/// filters with the values of one item that has both (so that the intersection is not empty
+/// and an OR would show).
+fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
+    let mut out = Vec::new();
+    for (i, c) in scene.candidates.iter().enumerate() {
+        let known = c.values.iter().filter(|v| !c.unknown.contains(*v)).take(VALUES_PER_FILTER);
+        let unknown = c.values.iter().filter(|v| c.unknown.contains(*v)).take(2);
+        for v in known.chain(unknown) {
+            out.push(vec![(i, v.clone())]);
+        }
+    }
+    let pick = |item: &Value, f: &Filter| match f.matching {
+        Match::Contains => item
+            .pointer(&f.field)
+            .and_then(Value::as_array)
+            .and_then(|a| a.iter().find_map(as_param)),
+        _ => item.pointer(&f.field).and_then(as_param),
+    };
+    for i in 0..scene.candidates.len() {
+        for j in i + 1..scene.candidates.len() {
+            let (a, b) = (scene.candidates[i].filter, scene.candidates[j].filter);
+            if a.matching == Match::Owner || b.matching == Match::Owner {
+                continue;
+            }
+            if let Some((va, vb)) = items.iter().find_map(|it| Some((pick(it, a)?, pick(it, b)?))) {
+                out.push(vec![(i, va), (j, vb)]);
+            }
+        }
+    }
+    out
+}
+
+fn judge_path_scope(path_filters: &[(&Filter, String)], w: &Walk, label: &str) -> Findings {
+    let mut f = Findings::new();
+    for (filter, value) in path_filters {
+        for page in &w.pages {
+            match page.items.iter().find(|i| matches(i, filter, value) == Some(false)) {
+                None => f.held(CheckId::PathScope),
+                Some(bad) => f.breach(
+                    CheckId::PathScope,
+                    Basis::Documented,
+                    format!(
+                        "{label}: an item of {}={value} has {} = {}",
+                        filter.param,
+                        filter.field,
+                        super::show(bad.pointer(&filter.field))
+                    ),
+                    Some(page.curl()),
+                ),
+            }
+        }
+    }
+    f
+}
+
+/// One filtered case: a walk at `size-max`, and one that spans at least three pages.
+async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, String)]) -> Findings {
     let p = ctx.pagination;
     let query: Vec<(String, String)> = chosen
         .iter()
-        .map(|(i, v)| (candidates[*i].filter.param.clone(), v.clone()))
+        .map(|(i, v)| (scene.candidates[*i].filter.param.clone(), v.clone()))
         .collect();
-    let label = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
     let request = PageRequest {
         size: Some(p.size_max),
         query,
         path: Vec::new(),
     };
-    let w = walk(ctx, &request, cap);
-    let has_owner = chosen
+    let total = scene.reference.keys().len() as u64;
+    let first = walk(ctx, &request, page_cap(total, p.size_max)).await;
+    let mut f = judge_filtered(ctx, scene, chosen, &first);
+    let n = first.keys().len() as u64;
+    if first.complete() && n >= 3 {
+        let small = (n / 3).clamp(p.size_min, p.size_max);
+        if n.div_ceil(small) >= 3 {
+            let spanning = walk(ctx, &request.at_size(Some(small)), page_cap(n, small)).await;
+            f.merge(judge_filtered(ctx, scene, chosen, &spanning));
+            if spanning.complete() {
+                judge_same_items(&mut f, &first, &spanning, chosen, scene);
+            }
+        }
+    }
+    f
+}
+
+/// The spanning walk returns what the walk at `size-max` returned.
+fn judge_same_items(f: &mut Findings, first: &Walk, spanning: &Walk, chosen: &[(usize, String)], scene: &Scene) {
+    let a: BTreeSet<String> = first.keys().into_iter().collect();
+    let b: BTreeSet<String> = spanning.keys().into_iter().collect();
+    let check = if chosen.iter().any(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner) {
+        CheckId::Owner
+    } else {
+        CheckId::ExactSubset
+    };
+    if a == b {
+        f.held(check);
+    } else {
+        let missing: Vec<String> = a.difference(&b).cloned().collect();
+        let extra: Vec<String> = b.difference(&a).cloned().collect();
+        f.breach(
+            check,
+            Basis::Documented,
+            format!(
+                "the same filters at {} returned {} items, at {} {}: {} missing ({}), {} extra ({})",
+                spanning.request.size.unwrap_or_default(),
+                b.len(),
+                first.request.size.unwrap_or_default(),
+                a.len(),
+                missing.len(),
+                sample(&missing),
+                extra.len(),
+                sample(&extra)
+            ),
+            spanning.first_curl(),
+        );
+    }
+}
+
+/// Every property of one filtered walk: its end, its page sizes, each item of each page, the
+/// owner's invariants, and the matching subset of the unfiltered walk.
+fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk) -> Findings {
+    let p = ctx.pagination;
+    let mut f = Findings::new();
+    let label = w.request.label(&p.size_param, p.size_default);
+    let owner = chosen
         .iter()
-        .any(|(i, _)| candidates[*i].filter.matching == Match::Owner);
-    let main = if has_owner { OWNER } else { ITEMS_MATCH };
+        .find(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner)
+        .map(|(i, v)| (&scene.candidates[*i], v));
+    let main = if owner.is_some() { CheckId::Owner } else { CheckId::ItemsMatch };
     match &w.end {
         WalkEnd::Last => {}
-        WalkEnd::Probe(_) => return false,
-        WalkEnd::Endless { message, request } | WalkEnd::BadPage { message, request } => {
-            props.fail(
-                main,
-                format!("{label}: the filtered walk failed: {message}"),
-                Some(request.clone()),
-            );
-            return true;
+        WalkEnd::Probe(_) => return f,
+        WalkEnd::BadPage { message, request, status } => {
+            let invalid = &ctx.op.errors.invalid_param;
+            let basis = match (status, owner) {
+                (Some(s), _) if *s >= 500 => Basis::Convention(conventions::NO_5XX),
+                // An owner nobody has, refused as invalid: another reading of the filter.
+                (Some(s), Some((c, value))) if c.unknown.contains(value) && invalid.contains(s) => {
+                    Basis::of(&c.filter.reading)
+                }
+                _ => Basis::Documented,
+            };
+            f.breach(main, basis, format!("{label}: the filtered walk failed: {message}"), Some(request.clone()));
+            return f;
+        }
+        WalkEnd::Endless { message, request } => {
+            f.breach(main, Basis::Documented, format!("{label}: the filtered walk failed: {message}"), Some(request.clone()));
+            return f;
         }
     }
-    let curl = w.first_curl();
-    let mut failed = judge_path_scope(props, path_filters, &w, &label);
+    f.merge(judge_path_scope(&scene.path_filters, w, &label));
+    judge_page_sizes(ctx, &mut f, w, &label);
+    judge_items(ctx, &mut f, scene, chosen, w, &label);
+    match owner {
+        Some(_) => judge_owner(&mut f, scene, chosen, w, &label),
+        None => judge_subset(ctx, &mut f, scene, chosen, w, &label),
+    }
+    f
+}
 
-    // Each item satisfies each (judgeable) filter.
+/// Each item of each page satisfies each (judgeable) filter.
+fn judge_items(ctx: &Ctx, f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
     for (i, value) in chosen {
-        let f = candidates[*i].filter;
-        if f.matching == Match::Owner {
+        let filter = scene.candidates[*i].filter;
+        if filter.matching == Match::Owner {
             continue;
         }
-        let bad = w
-            .items()
-            .find(|item| matches(item, f, value) == Some(false));
-        failed |= props.check(
-            ITEMS_MATCH,
-            bad.is_none(),
-            || {
-                format!(
-                    "{label}: an item has {} = {} (item {})",
-                    f.field,
-                    bad.and_then(|i| i.pointer(&f.field))
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "absent".into()),
-                    bad.map(|i| super::walk::item_key(i, &p.item_key))
-                        .unwrap_or_default()
-                )
-            },
-            curl.clone(),
+        for (n, page) in w.pages.iter().enumerate() {
+            match page.items.iter().find(|item| matches(item, filter, value) == Some(false)) {
+                None => f.held(CheckId::ItemsMatch),
+                Some(bad) => f.breach(
+                    CheckId::ItemsMatch,
+                    Basis::Documented,
+                    format!(
+                        "{label}: an item on page {} has {} = {} (item {})",
+                        n + 1,
+                        filter.field,
+                        super::show(bad.pointer(&filter.field)),
+                        item_key(bad, &ctx.pagination.item_key)
+                    ),
+                    Some(page.curl()),
+                ),
+            }
+        }
+    }
+}
+
+/// Results of an owner filter are a subset of the unfiltered walk, share one non-null owner,
+/// and an owner that does not exist selects nothing.
+fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
+    let got: BTreeSet<String> = w.keys().into_iter().collect();
+    let all: BTreeSet<String> = scene.reference.keys().into_iter().collect();
+    let extra: Vec<String> = got.difference(&all).cloned().collect();
+    if extra.is_empty() {
+        f.held(CheckId::Owner);
+    } else {
+        f.breach(
+            CheckId::Owner,
+            Basis::Documented,
+            format!("{label}: {} items not in the unfiltered walk ({})", extra.len(), sample(&extra)),
+            w.first_curl(),
         );
     }
-
-    let got: BTreeSet<String> = w.keys().into_iter().collect();
-    let all: BTreeSet<String> = reference.keys().into_iter().collect();
-    if has_owner {
-        // Results are a subset of the unfiltered walk and share one non-null owner value.
-        let extra: Vec<String> = got.difference(&all).cloned().collect();
-        failed |= props.check(
-            OWNER,
-            extra.is_empty(),
-            || {
+    for (i, value) in chosen {
+        let c = &scene.candidates[*i];
+        if c.filter.matching != Match::Owner {
+            continue;
+        }
+        let owners: BTreeSet<String> = w
+            .items()
+            .map(|item| item.pointer(&c.filter.field).map(|v| v.to_string()).unwrap_or_else(|| "null".into()))
+            .collect();
+        if owners.len() <= 1 && !owners.contains("null") {
+            f.held(CheckId::Owner);
+        } else {
+            f.breach(
+                CheckId::Owner,
+                Basis::Documented,
                 format!(
-                    "{label}: {} items not in the unfiltered walk ({})",
-                    extra.len(),
-                    sample(&extra)
-                )
-            },
-            curl.clone(),
-        );
-        for (i, value) in chosen {
-            let c = &candidates[*i];
-            if c.filter.matching != Match::Owner {
-                continue;
-            }
-            let owners: BTreeSet<String> = w
-                .items()
-                .map(|item| {
-                    item.pointer(&c.filter.field)
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "null".into())
-                })
-                .collect();
-            let one_owner = owners.len() <= 1 && !owners.contains("null");
-            failed |= props.check(
-                OWNER,
-                one_owner,
-                || {
-                    format!(
-                        "{label}: the items have {} owners by {} ({})",
-                        owners.len(),
-                        c.filter.field,
-                        sample(&owners.iter().cloned().collect::<Vec<_>>())
-                    )
-                },
-                curl.clone(),
+                    "{label}: the items have {} owners by {} ({})",
+                    owners.len(),
+                    c.filter.field,
+                    sample(&owners.iter().cloned().collect::<Vec<_>>())
+                ),
+                w.first_curl(),
             );
-            if c.unknown.contains(value) {
-                failed |= props.check(
-                    OWNER,
-                    got.is_empty(),
-                    || {
-                        format!(
-                            "{label}: an owner that does not exist selected {} items",
-                            got.len()
-                        )
-                    },
-                    curl.clone(),
+        }
+        if c.unknown.contains(value) {
+            if got.is_empty() {
+                f.held(CheckId::Owner);
+            } else {
+                f.breach(
+                    CheckId::Owner,
+                    Basis::of(&c.filter.reading),
+                    format!("{label}: an owner that does not exist selected {} items", got.len()),
+                    w.first_curl(),
                 );
             }
         }
-        return failed;
     }
+}
 
-    // Exactly the matching subset of the unfiltered walk.
-    let expected: BTreeSet<String> = reference
+/// Exactly the matching subset of the unfiltered walk.
+fn judge_subset(ctx: &Ctx, f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
+    let got: BTreeSet<String> = w.keys().into_iter().collect();
+    let expected: BTreeSet<String> = scene
+        .reference
         .items()
         .filter(|item| {
             chosen
                 .iter()
-                .all(|(i, v)| matches(item, candidates[*i].filter, v) == Some(true))
+                .all(|(i, v)| matches(item, scene.candidates[*i].filter, v) == Some(true))
         })
-        .map(|item| super::walk::item_key(item, &p.item_key))
+        .map(|item| item_key(item, &ctx.pagination.item_key))
         .collect();
     let missing: Vec<String> = expected.difference(&got).cloned().collect();
     let extra: Vec<String> = got.difference(&expected).cloned().collect();
-    failed |= props.check(
-        EXACT_SUBSET,
-        missing.is_empty() && extra.is_empty(),
-        || {
+    if missing.is_empty() && extra.is_empty() {
+        f.held(CheckId::ExactSubset);
+    } else {
+        f.breach(
+            CheckId::ExactSubset,
+            Basis::Documented,
             format!(
                 "{label}: {} items, but {} items of the unfiltered walk match: {} missing ({}), {} extra ({})",
                 got.len(),
@@ -429,9 +482,8 @@ fn judge_case(
                 sample(&missing),
                 extra.len(),
                 sample(&extra)
-            )
-        },
-        curl,
-    );
-    failed
+            ),
+            w.first_curl(),
+        );
+    }
 }

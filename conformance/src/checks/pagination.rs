@@ -1,403 +1,464 @@
-//! Pagination: complete, no duplicates, no gaps, page size honoured, termination, one order.
+//! Pagination: complete, no duplicates, no gaps, page size honoured (the default included),
+//! termination, one order, and the invariants of each style (the last page's signal, the
+//! has-more flag, totals, nothing past the end).
 //!
 //! The first walk is at `size-max` (the fewest requests); it is the reference every other walk
-//! is compared with, and its length derives the page cap of later walks. Then a second walk at
-//! `size-max` (order is stable between walks), a walk at the default size, one at the smallest
-//! size the budget allows, and page sizes drawn by proptest in that range.
+//! is compared with, and its length derives the page cap of later walks. Then, concurrently: a
+//! second walk at `size-max` (order is stable between walks), a walk at the default size, one
+//! at the smallest size the budget allows, page sizes drawn by proptest in that range, the
+//! sizes above the maximum, and a page past the end.
 
 use std::collections::{BTreeSet, HashSet};
 
 use proptest::prelude::*;
-use specs::{LastPage, OverMax};
+use specs::{LastPage, Style};
+use url::Url;
 
-use super::walk::{read_page, walk, Next, PageRequest, Walk, WalkEnd};
-use super::{sample, Ctx, Props};
+use super::walk::{page_cap, read_page, walk, with_param, Next, Page, PageRequest, Walk, WalkEnd};
+use super::sample;
+use crate::engine::findings::{conventions, Basis};
+use crate::engine::{cases, Ctx, Findings};
 use crate::probe::Auth;
-use crate::report::CheckResult;
+use crate::registry::CheckId;
 
-/// Every page of a walk is served.
-pub const PAGES_SERVED: &str = "pagination/pages-served";
-/// Walks terminate.
-pub const TERMINATES: &str = "pagination/terminates";
-/// No key twice.
-pub const NO_DUPLICATES: &str = "pagination/no-duplicates";
-/// Same set of keys at every size.
-pub const COMPLETE: &str = "pagination/complete";
-/// One order.
-pub const STABLE_ORDER: &str = "pagination/stable-order";
-/// Page size honoured.
-pub const PAGE_SIZE: &str = "pagination/page-size";
-/// Above the maximum.
-pub const OVER_MAX: &str = "pagination/over-max";
-/// Count and size echo fields.
-pub const COUNT_FIELDS: &str = "pagination/count-fields";
-/// The last page's signal.
-pub const LAST_PAGE: &str = "pagination/last-page";
+/// The checks of this family.
+pub const CHECKS: &[CheckId] = &[
+    CheckId::PagesServed,
+    CheckId::Terminates,
+    CheckId::NoDuplicates,
+    CheckId::Complete,
+    CheckId::StableOrder,
+    CheckId::PageSize,
+    CheckId::DefaultSize,
+    CheckId::OverMax,
+    CheckId::CountFields,
+    CheckId::LastPage,
+    CheckId::HasMore,
+    CheckId::Total,
+    CheckId::PastEnd,
+];
 
-const NAMES: &[&str] = &[
-    PAGES_SERVED,
-    TERMINATES,
-    NO_DUPLICATES,
-    COMPLETE,
-    STABLE_ORDER,
-    PAGE_SIZE,
-    OVER_MAX,
-    COUNT_FIELDS,
-    LAST_PAGE,
+/// The checks that compare walks with the reference walk, or judge walks of their own.
+const WALKING: &[CheckId] = &[
+    CheckId::PagesServed,
+    CheckId::Terminates,
+    CheckId::NoDuplicates,
+    CheckId::Complete,
+    CheckId::StableOrder,
+    CheckId::PageSize,
+    CheckId::CountFields,
+    CheckId::LastPage,
+    CheckId::HasMore,
+    CheckId::Total,
 ];
 
 /// Most pages a walk at the smallest drawn size may take; bounds the smallest size drawn.
 const PAGES_PER_WALK: u64 = 40;
 
-/// Runs the family; leaves the reference walk in `ctx.reference` for the filters.
-pub fn run(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut props = Props::new(NAMES);
+/// Runs the family against the reference walk (a complete walk at `size-max`, or the reason
+/// there is none).
+pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
+    let mut f = Findings::new();
     let p = ctx.pagination;
-    if p.count.is_none() && p.size_echo.is_none() {
-        props.skip(
-            COUNT_FIELDS,
-            "x-pagination declares no count or size-echo field",
-        );
-    }
-    let reference_cap = (ctx.options.max_requests / 4).clamp(10, 10_000) as usize;
-    let reference = walk(ctx, &PageRequest::sized(Some(p.size_max)), reference_cap);
-    judge_walk(ctx, &mut props, &reference, None);
+    skip_inapplicable(ctx, &mut f);
+    f.merge(judge_walk(ctx, reference, None));
     if !reference.complete() {
-        let why = match &reference.end {
-            WalkEnd::Probe(e) => format!("no complete walk at size {}: {e}", p.size_max),
-            WalkEnd::Endless { message, .. } | WalkEnd::BadPage { message, .. } => {
-                format!("no complete walk at size {}: {message}", p.size_max)
-            }
-            WalkEnd::Last => unreachable!(),
-        };
-        for name in NAMES {
-            props.skip(name, why.clone());
+        let why = format!("no complete walk at size {}: {}", p.size_max, reference.end.describe());
+        for check in CHECKS {
+            f.skip(*check, why.clone());
         }
-        return props.finish(ctx.stopped.borrow().as_ref());
+        return f;
     }
     let total = unique(&reference.keys()).len() as u64;
-    let cap_for = |size: Option<u64>| {
-        let effective = size.unwrap_or(p.size_default).clamp(1, p.size_max);
-        (2 * total.div_ceil(effective) + 3) as usize
+    let smallest = total.div_ceil(PAGES_PER_WALK).clamp(p.size_min, p.size_max);
+    let walks = async {
+        if !ctx.any_selected(WALKING) && !ctx.selected(CheckId::DefaultSize) {
+            return Findings::new();
+        }
+        let mut fixed = vec![Some(p.size_max), None, Some(smallest)];
+        if !ctx.any_selected(WALKING) {
+            fixed = vec![None];
+        }
+        let mut found = cases::each(ctx, fixed, |size| async move {
+            let w = walk(ctx, &PageRequest::sized(size), page_cap(total, size.unwrap_or(p.size_default))).await;
+            judge_walk(ctx, &w, Some(reference))
+        })
+        .await;
+        if ctx.any_selected(WALKING) {
+            let sizes = prop_oneof![
+                1 => Just(None),
+                6 => (smallest..=p.size_max).prop_map(Some),
+            ];
+            found.merge(
+                cases::cases(ctx, 0x7061_6765, sizes, |size| async move {
+                    let w = walk(ctx, &PageRequest::sized(size), page_cap(total, size.unwrap_or(p.size_default))).await;
+                    judge_walk(ctx, &w, Some(reference))
+                })
+                .await,
+            );
+        }
+        found
     };
-
-    // The same walk again: a stable order is not a property of one walk.
-    let again = walk(
-        ctx,
-        &PageRequest::sized(Some(p.size_max)),
-        cap_for(Some(p.size_max)),
-    );
-    judge_walk(ctx, &mut props, &again, Some(&reference));
-    let default = walk(ctx, &PageRequest::sized(None), cap_for(None));
-    judge_walk(ctx, &mut props, &default, Some(&reference));
-    let smallest = total.div_ceil(PAGES_PER_WALK).clamp(1, p.size_max);
-    let small = walk(
-        ctx,
-        &PageRequest::sized(Some(smallest)),
-        cap_for(Some(smallest)),
-    );
-    judge_walk(ctx, &mut props, &small, Some(&reference));
-
-    let props_cell = std::cell::RefCell::new(props);
-    let sizes = prop_oneof![
-        1 => Just(None),
-        6 => (smallest..=p.size_max).prop_map(Some),
-    ];
-    ctx.cases(0x7061_6765, sizes, |size| {
-        let w = walk(ctx, &PageRequest::sized(size), cap_for(size));
-        judge_walk(ctx, &mut props_cell.borrow_mut(), &w, Some(&reference))
-    });
-    let mut props = props_cell.into_inner();
-
-    over_max(ctx, &mut props, total);
+    let (walked, over, past) = tokio::join!(walks, over_max(ctx, total), past_end(ctx, reference));
+    f.merge(walked);
+    f.merge(over);
+    f.merge(past);
     if total <= 1 {
-        props.note(
-            STABLE_ORDER,
-            format!("only {total} item(s): order cannot differ"),
-        );
+        f.note(CheckId::StableOrder, format!("only {total} item(s): order cannot differ"));
     }
-    *ctx.reference.borrow_mut() = Some(reference);
-    props.finish(ctx.stopped.borrow().as_ref())
+    f
+}
+
+fn skip_inapplicable(ctx: &Ctx, f: &mut Findings) {
+    let p = ctx.pagination;
+    if p.count.is_none() && p.size_echo.is_none() {
+        f.skip(CheckId::CountFields, "x-pagination declares no count or size-echo field");
+    }
+    let style = p.style.kind();
+    if !matches!(p.style, Style::NextUrl { .. } | Style::Cursor { .. }) {
+        f.skip(CheckId::LastPage, format!("the {style} style has no next member to end with"));
+    }
+    if !matches!(p.style, Style::ItemCursor { .. }) {
+        f.skip(CheckId::HasMore, format!("the {style} style has no has-more flag"));
+    }
+    let totals = match &p.style {
+        Style::Offset { total, .. } => total.is_some(),
+        Style::Page { total, total_pages, .. } => total.is_some() || total_pages.is_some(),
+        _ => false,
+    };
+    if !totals {
+        f.skip(CheckId::Total, "x-pagination declares no total");
+    }
+    if matches!(p.style, Style::NextUrl { .. } | Style::Cursor { .. } | Style::LinkHeader { .. }) {
+        f.skip(CheckId::PastEnd, format!("a client of the {style} style cannot ask for a page past the end"));
+    }
 }
 
 fn unique(keys: &[String]) -> BTreeSet<&String> {
     keys.iter().collect()
 }
 
-/// Evaluates every per-walk property, and the comparisons with the reference walk.
-/// Returns whether a property failed on this walk.
-fn judge_walk(ctx: &Ctx, props: &mut Props, w: &Walk, reference: Option<&Walk>) -> bool {
+/// Every per-walk property, and the comparisons with the reference walk.
+pub fn judge_walk(ctx: &Ctx, w: &Walk, reference: Option<&Walk>) -> Findings {
+    let mut f = Findings::new();
     let p = ctx.pagination;
-    let mut failed = false;
-    let label = match w.request.size {
-        Some(s) => format!("walk at {}={s}", p.size_param),
-        None => format!("walk at the default size ({})", p.size_default),
-    };
+    let label = w.request.label(&p.size_param, p.size_default);
+    judge_end(&mut f, w, &label);
+    judge_duplicates(&mut f, w, &label);
+    judge_page_sizes(ctx, &mut f, w, &label);
+    judge_counts(ctx, &mut f, w, &label);
+    judge_last_page(ctx, &mut f, w, &label);
+    judge_has_more(ctx, &mut f, w, &label);
+    if let Some(r) = reference {
+        if w.complete() {
+            judge_totals(ctx, &mut f, w, r, &label);
+            judge_against_reference(ctx, &mut f, w, r, &label);
+        }
+    }
+    f
+}
+
+fn judge_end(f: &mut Findings, w: &Walk, label: &str) {
     match &w.end {
         WalkEnd::Last => {
-            props.pass(PAGES_SERVED);
-            props.pass(TERMINATES);
+            f.held(CheckId::PagesServed);
+            f.held(CheckId::Terminates);
         }
         WalkEnd::Endless { message, request } => {
-            failed |= props.check(
-                TERMINATES,
-                false,
-                || format!("{label}: {message}"),
-                Some(request.clone()),
-            );
+            f.breach(CheckId::Terminates, Basis::Documented, format!("{label}: {message}"), Some(request.clone()));
         }
-        WalkEnd::BadPage { message, request } => {
-            failed |= props.check(
-                PAGES_SERVED,
-                false,
-                || format!("{label}: {message}"),
-                Some(request.clone()),
-            );
+        WalkEnd::BadPage { message, request, status } => {
+            let basis = match status {
+                Some(s) if *s >= 500 => Basis::Convention(conventions::NO_5XX),
+                _ => Basis::Documented,
+            };
+            f.breach(CheckId::PagesServed, basis, format!("{label}: {message}"), Some(request.clone()));
         }
         WalkEnd::Probe(_) => {}
     }
+}
 
-    // No duplicates: holds on whatever part of the walk was seen.
+fn judge_duplicates(f: &mut Findings, w: &Walk, label: &str) {
+    if w.pages.is_empty() {
+        return;
+    }
     let mut seen = HashSet::new();
-    let mut dup = None;
-    'pages: for (i, page) in w.pages.iter().enumerate() {
+    for (i, page) in w.pages.iter().enumerate() {
         for k in &page.keys {
             if !seen.insert(k) {
-                dup = Some((i, k.clone(), page.curl()));
-                break 'pages;
+                f.breach(
+                    CheckId::NoDuplicates,
+                    Basis::Documented,
+                    format!("{label}: item {k} appears again on page {}", i + 1),
+                    Some(page.curl()),
+                );
+                return;
             }
         }
     }
-    if !w.pages.is_empty() {
-        failed |= match dup {
-            None => props.check(NO_DUPLICATES, true, String::new, None),
-            Some((i, k, curl)) => props.check(
-                NO_DUPLICATES,
-                false,
-                || format!("{label}: item {k} appears again on page {}", i + 1),
-                Some(curl),
-            ),
-        };
-    }
+    f.held(CheckId::NoDuplicates);
+}
 
-    // Page size and count fields, page by page.
-    let requested = w.request.size.unwrap_or(p.size_default);
-    let effective = requested.min(p.size_max);
+/// Every page but the last holds exactly the effective size; none holds more. A walk without
+/// the size parameter is judged by `default-size`, one with it by `page-size`.
+pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+    let p = ctx.pagination;
+    let check = match w.request.size {
+        Some(_) => CheckId::PageSize,
+        None => CheckId::DefaultSize,
+    };
+    let effective = w.request.effective_size(p);
+    let followed = w.pages.len().saturating_sub(1);
     for (i, page) in w.pages.iter().enumerate() {
         let n = page.items.len() as u64;
-        let limit = requested.min(p.size_max);
-        failed |= props.check(
-            PAGE_SIZE,
-            n <= limit,
-            || {
-                format!(
-                    "{label}: page {} holds {n} items, more than {limit} (requested {requested}, size-max {})",
-                    i + 1,
-                    p.size_max
-                )
-            },
-            Some(page.curl()),
-        );
-        let body = page.response.body();
-        if let (Some(ptr), Some(body)) = (&p.count, body) {
-            let got = body.pointer(ptr).and_then(|v| v.as_u64());
-            failed |= props.check(
-                COUNT_FIELDS,
-                got == Some(n),
-                || {
-                    format!(
-                        "{label}: page {} has {n} items but {ptr} is {}",
-                        i + 1,
-                        show(body.pointer(ptr))
-                    )
-                },
-                Some(page.curl()),
-            );
-        }
-        if let (Some(ptr), Some(body)) = (&p.size_echo, body) {
-            let got = body.pointer(ptr).and_then(|v| v.as_u64());
-            failed |= props.check(
-                COUNT_FIELDS,
-                got == Some(effective),
-                || {
-                    format!(
-                        "{label}: page {} echoes {ptr} = {} but the effective page size is {effective}",
-                        i + 1,
-                        show(body.pointer(ptr))
-                    )
-                },
-                Some(page.curl()),
-            );
+        let not_last = i < followed;
+        let breach = if n > effective {
+            Some(format!("page {} holds {n} items, more than {effective}", i + 1))
+        } else if not_last && n != effective {
+            Some(format!(
+                "page {} holds {n} items but is not the last page: every page before the last holds {effective}",
+                i + 1
+            ))
+        } else {
+            None
+        };
+        match breach {
+            Some(message) => f.breach(check, Basis::Documented, format!("{label}: {message}"), Some(page.curl())),
+            None => f.held(check),
         }
     }
+}
 
-    // The last page's signal.
-    if let (WalkEnd::Last, Some(last)) = (&w.end, w.pages.last()) {
-        let signal = match last.next {
-            Next::Absent => Some(LastPage::Absent),
-            Next::Null => Some(LastPage::Null),
-            Next::Value(_) => None,
-        };
-        failed |= props.check(
-            LAST_PAGE,
-            signal.is_some_and(|s| p.last_page.contains(&s)),
-            || {
-                format!(
-                    "{label}: the last page's {} is {:?}; the spec accepts {:?}",
-                    p.next, last.next, p.last_page
-                )
-            },
+fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+    let p = ctx.pagination;
+    let effective = w.request.effective_size(p);
+    for (i, page) in w.pages.iter().enumerate() {
+        let Some(body) = page.response.body() else { continue };
+        let n = page.items.len() as u64;
+        // An absent field is the schema family's concern (its presence may be a reading).
+        for (pointer, want, what) in [(&p.count, n, "the items on the page"), (&p.size_echo, effective, "the effective page size")] {
+            let Some(pointer) = pointer else { continue };
+            let Some(got) = body.pointer(pointer) else { continue };
+            if got.as_u64() == Some(want) {
+                f.held(CheckId::CountFields);
+            } else {
+                f.breach(
+                    CheckId::CountFields,
+                    Basis::Documented,
+                    format!("{label}: page {} has {pointer} = {got} but {what} is {want}", i + 1),
+                    Some(page.curl()),
+                );
+            }
+        }
+    }
+}
+
+fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+    let (Style::NextUrl { last_page, next, .. } | Style::Cursor { last_page, next, .. }) = &ctx.pagination.style else {
+        return;
+    };
+    let (WalkEnd::Last, Some(last)) = (&w.end, w.pages.last()) else {
+        return;
+    };
+    let signal = match last.next {
+        Next::Absent => Some(LastPage::Absent),
+        Next::Null => Some(LastPage::Null),
+        Next::Value(_) => None,
+    };
+    if signal.is_some_and(|s| last_page.contains(&s)) {
+        f.held(CheckId::LastPage);
+    } else {
+        f.breach(
+            CheckId::LastPage,
+            Basis::of(&last_page.reading),
+            format!(
+                "{label}: the last page's {} is {}; the spec accepts {}",
+                next.value,
+                match last.next {
+                    Next::Absent => "absent",
+                    Next::Null => "null",
+                    Next::Value(_) => "a value",
+                },
+                last_page
+                    .iter()
+                    .map(|l| match l {
+                        LastPage::Absent => "absent",
+                        LastPage::Null => "null",
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
             Some(last.curl()),
         );
     }
+}
 
-    // Comparisons with the reference walk.
-    if let (Some(r), true) = (reference, w.complete()) {
-        let (rk, wk) = (r.keys(), w.keys());
-        let (rs, ws) = (unique(&rk), unique(&wk));
-        let missing: Vec<String> = rs.difference(&ws).map(|s| s.to_string()).collect();
-        let extra: Vec<String> = ws.difference(&rs).map(|s| s.to_string()).collect();
-        failed |= props.check(
-            COMPLETE,
-            missing.is_empty() && extra.is_empty(),
-            || {
-                format!(
-                    "{label} returned {} distinct items, the walk at size {} returned {}: {} missing ({}), {} extra ({})",
-                    ws.len(),
-                    p.size_max,
-                    rs.len(),
-                    missing.len(),
-                    sample(&missing),
-                    extra.len(),
-                    sample(&extra)
-                )
-            },
-            w.first_curl(),
-        );
-        // Order of the items both walks returned, first occurrences only.
-        let order = |keys: &[String], other: &BTreeSet<&String>| {
-            let mut seen = HashSet::new();
-            keys.iter()
-                .filter(|k| other.contains(k) && seen.insert(k.to_string()))
-                .cloned()
-                .collect::<Vec<_>>()
-        };
-        let (ro, wo) = (order(&rk, &ws), order(&wk, &rs));
-        let first_difference = ro.iter().zip(&wo).position(|(a, b)| a != b);
-        failed |= props.check(
-            STABLE_ORDER,
-            first_difference.is_none(),
-            || {
-                let i = first_difference.unwrap_or(0);
-                format!(
-                    "{label}: item #{} is {} where the walk at size {} has {}",
-                    i + 1,
-                    wo[i],
-                    p.size_max,
-                    ro[i]
-                )
-            },
-            w.first_curl(),
-        );
+/// `has-more` is true on every page but the last and false on the last: a last page without
+/// items after a page that said "more" means the flag was true where nothing followed.
+fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+    if !matches!(ctx.pagination.style, Style::ItemCursor { .. }) || !w.complete() {
+        return;
     }
-    failed
+    match w.pages.as_slice() {
+        [.., before, last] if last.items.is_empty() && before.has_more == Some(true) => f.breach(
+            CheckId::HasMore,
+            Basis::Documented,
+            format!(
+                "{label}: page {} says it has more, but the page after it is empty: has-more was true on the last page",
+                w.pages.len() - 1
+            ),
+            Some(before.curl()),
+        ),
+        _ => f.held(CheckId::HasMore),
+    }
 }
 
-fn show(v: Option<&serde_json::Value>) -> String {
-    v.map(|v| v.to_string())
-        .unwrap_or_else(|| "absent".to_string())
-}
-
-/// A page size above the maximum is rejected or clamped, as `over-max` allows.
-fn over_max(ctx: &Ctx, props: &mut Props, total: u64) {
-    let p = ctx.pagination;
-    let statuses = &ctx.op.errors.invalid_param;
-    let mut unobservable = false;
-    for size in [p.size_max + 1, p.size_max * 3 + 7] {
-        let url = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
-        let response = match ctx.probe.get(&url, &Auth::Target) {
-            Ok(r) => r,
-            Err(e) => {
-                ctx.note_error(&e);
-                continue;
-            }
-        };
-        let curl = response.request.curl();
-        let status = response.status;
-        if statuses.contains(&status) {
-            props.check(
-                OVER_MAX,
-                p.over_max.contains(&OverMax::Reject),
-                || format!("{}={size} was rejected with {status}, but the spec does not allow rejecting (over-max {:?})", p.size_param, p.over_max),
-                Some(curl),
-            );
-            continue;
-        }
-        if status != 200 {
-            props.fail(
-                OVER_MAX,
-                format!(
-                    "{}={size} got status {status}; the spec accepts {:?} ({:?})",
-                    p.size_param, p.over_max, statuses
-                ),
-                Some(curl),
-            );
-            continue;
-        }
-        if !p.over_max.contains(&OverMax::Clamp) {
-            props.fail(
-                OVER_MAX,
-                format!(
-                    "{}={size} was served (200), but the spec requires a rejection",
-                    p.size_param
-                ),
-                Some(curl),
-            );
-            continue;
-        }
-        let page = match read_page(ctx, response.clone()) {
-            Ok(page) => page,
-            Err(message) => {
-                props.fail(
-                    OVER_MAX,
-                    format!("{}={size}: {message}", p.size_param),
-                    Some(curl),
+fn judge_totals(ctx: &Ctx, f: &mut Findings, w: &Walk, reference: &Walk, label: &str) {
+    let total = unique(&reference.keys()).len() as u64;
+    let size = w.request.effective_size(ctx.pagination);
+    for (i, page) in w.pages.iter().enumerate() {
+        for (got, want, what) in [
+            (page.total, total, "total"),
+            (page.total_pages, total.div_ceil(size), "total pages"),
+        ] {
+            let Some(got) = got else { continue };
+            if got == want {
+                f.held(CheckId::Total);
+            } else {
+                f.breach(
+                    CheckId::Total,
+                    Basis::Documented,
+                    format!("{label}: page {} reports {what} {got}, the walk has {want}", i + 1),
+                    Some(page.curl()),
                 );
-                continue;
             }
-        };
-        let n = page.items.len() as u64;
-        if props.check(
-            OVER_MAX,
-            n <= p.size_max,
-            || format!("{}={size} served {n} items, more than size-max {}: neither rejected nor clamped", p.size_param, p.size_max),
-            Some(curl.clone()),
-        ) {
-            continue;
         }
-        if let (Some(ptr), Some(body)) = (&p.size_echo, response.body()) {
-            let echo = body.pointer(ptr).and_then(|v| v.as_u64());
-            props.check(
-                OVER_MAX,
-                echo == Some(p.size_max),
-                || {
-                    format!(
-                        "{}={size} was served with {ptr} = {}: a clamped page echoes size-max {}",
-                        p.size_param,
-                        show(body.pointer(ptr)),
-                        p.size_max
-                    )
-                },
-                Some(curl),
-            );
-        } else if total <= p.size_max {
-            unobservable = true;
-        }
-    }
-    if unobservable {
-        props.note(
-            OVER_MAX,
-            format!("served with at most size-max items; only {total} items exist, so clamping cannot be told from honouring the size"),
-        );
     }
 }
+
+fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, label: &str) {
+    let p = ctx.pagination;
+    let (rk, wk) = (r.keys(), w.keys());
+    let (rs, ws) = (unique(&rk), unique(&wk));
+    let missing: Vec<String> = rs.difference(&ws).map(|s| s.to_string()).collect();
+    let extra: Vec<String> = ws.difference(&rs).map(|s| s.to_string()).collect();
+    if missing.is_empty() && extra.is_empty() {
+        f.held(CheckId::Complete);
+    } else {
+        f.breach(
+            CheckId::Complete,
+            Basis::Documented,
+            format!(
+                "{label} returned {} distinct items, the walk at size {} returned {}: {} missing ({}), {} extra ({})",
+                ws.len(),
+                p.size_max,
+                rs.len(),
+                missing.len(),
+                sample(&missing),
+                extra.len(),
+                sample(&extra)
+            ),
+            w.first_curl(),
+        );
+    }
+    // Order of the items both walks returned, first occurrences only.
+    let order = |keys: &[String], other: &BTreeSet<&String>| {
+        let mut seen = HashSet::new();
+        keys.iter()
+            .filter(|k| other.contains(k) && seen.insert(k.to_string()))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (ro, wo) = (order(&rk, &ws), order(&wk, &rs));
+    match ro.iter().zip(&wo).position(|(a, b)| a != b) {
+        None => f.held(CheckId::StableOrder),
+        Some(i) => f.breach(
+            CheckId::StableOrder,
+            Basis::Convention(conventions::ONE_ORDER),
+            format!("{label}: item #{} is {} where the walk at size {} has {}", i + 1, wo[i], p.size_max, ro[i]),
+            w.first_curl(),
+        ),
+    }
+}
+
+/// A page size above the maximum is rejected or clamped, as `over-max` accepts.
+async fn over_max(ctx: &Ctx<'_>, total: u64) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::OverMax) {
+        return f;
+    }
+    let p = ctx.pagination;
+    let sizes = vec![p.size_max + 1, p.size_max * 3 + 7];
+    f.merge(
+        cases::each(ctx, sizes, |size| async move {
+            let mut f = Findings::new();
+            let url = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
+            if let Some(response) = ctx.get(&url, &Auth::Target).await {
+                let what = format!("{}={size}", p.size_param);
+                let breach = super::out_of_range(ctx, &what, &response, &p.over_max, p.size_max);
+                let held = !f.judge(CheckId::OverMax, breach);
+                if held && response.status == 200 && total <= p.size_max {
+                    f.note(
+                        CheckId::OverMax,
+                        format!("served with at most size-max items; only {total} items exist, so clamping cannot be told from honouring the size"),
+                    );
+                }
+            }
+            f
+        })
+        .await,
+    );
+    f
+}
+
+/// A window past the end of the list (offset, page number, or after the last item) has no
+/// items.
+async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::PastEnd) || !reference.complete() {
+        return f;
+    }
+    let p = ctx.pagination;
+    let total = unique(&reference.keys()).len() as u64;
+    let size = p.size_max;
+    let base = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
+    let urls: Vec<Url> = match &p.style {
+        Style::Offset { offset_param, .. } => vec![
+            with_param(&base, offset_param, &total.to_string()),
+            with_param(&base, offset_param, &(total + size).to_string()),
+        ],
+        Style::Page { page_param, first, .. } => {
+            let past = first + total.div_ceil(size).max(1);
+            vec![with_param(&base, page_param, &past.to_string())]
+        }
+        Style::ItemCursor { after_param, .. } => reference
+            .items()
+            .last()
+            .and_then(|item| item.pointer(&p.item_key))
+            .and_then(super::walk::as_param)
+            .map(|key| vec![with_param(&base, after_param, &key)])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for url in urls {
+        let Some(response) = ctx.get(&url, &Auth::Target).await else { continue };
+        let curl = response.request.curl();
+        match read_page(ctx, response) {
+            Ok(Page { items, .. }) if items.is_empty() => f.held(CheckId::PastEnd),
+            Ok(Page { items, keys, .. }) => f.breach(
+                CheckId::PastEnd,
+                Basis::Documented,
+                format!("a page past the end of the {total} items holds {} items ({})", items.len(), sample(&keys)),
+                Some(curl),
+            ),
+            Err(message) => f.breach(
+                CheckId::PastEnd,
+                Basis::Documented,
+                format!("a page past the end of the list: {message}"),
+                Some(curl),
+            ),
+        }
+    }
+    f
+}
+

@@ -1,173 +1,175 @@
 //! Schema: every response the other families received, success and error alike, has a
 //! documented status, a documented content type, a JSON body, and validates against the
-//! spec's schema for that status (JSON Schema 2020-12, formats asserted). DevPayr's "exactly
-//! the documented fields" comes from `additionalProperties: false` in its spec, not from code.
+//! spec's schema for that status (JSON Schema 2020-12, formats asserted).
+//!
+//! A failing keyword that lies under a node marked `x-reading` breaks only a reading (a
+//! warning); every other one breaks what the page documents (a failure). No check here names a
+//! field: DevPayr's "exactly the documented fields" is `additionalProperties: false` in its
+//! spec, Peeker's error body is a reading because its schema is marked as one.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Ctx, Props};
-use crate::probe::Auth;
-use crate::report::CheckResult;
+use crate::engine::findings::{conventions, Basis};
+use crate::engine::{Ctx, Findings};
+use crate::probe::{Auth, Response};
+use crate::registry::CheckId;
 
-/// Documented statuses only.
-pub const DOCUMENTED_STATUS: &str = "schema/documented-status";
-/// Documented content type.
-pub const CONTENT_TYPE: &str = "schema/content-type";
-/// Well-formed JSON.
-pub const JSON: &str = "schema/json";
-/// 200 bodies.
-pub const PAGE_BODY: &str = "schema/page-body";
-/// Error bodies.
-pub const ERROR_BODY: &str = "schema/error-body";
+/// The checks of this family.
+pub const CHECKS: &[CheckId] = &[
+    CheckId::DocumentedStatus,
+    CheckId::ContentType,
+    CheckId::Json,
+    CheckId::PageBody,
+    CheckId::ErrorBody,
+];
 
-const NAMES: &[&str] = &[DOCUMENTED_STATUS, CONTENT_TYPE, JSON, PAGE_BODY, ERROR_BODY];
+/// Most validation errors examined per body.
+const ERRORS_EXAMINED: usize = 16;
 
-/// Most validation errors quoted per body.
-const ERRORS_QUOTED: usize = 3;
-
-/// Runs the family over every response received so far.
-pub fn run(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut props = Props::new(NAMES);
+/// Runs the family over every response received so far (asking for one page if there is none).
+pub async fn run(ctx: &Ctx<'_>) -> Findings {
     let mut responses = ctx.probe.responses();
-    if !responses.iter().any(|r| r.status == 200) && !ctx.is_stopped() {
+    if !responses.iter().any(|r| r.status == 200) {
         // Run on its own (or after families that saw no page): ask for one page.
-        match ctx.probe.get(&ctx.url(&[], &[]), &Auth::Target) {
-            Ok(r) => responses.push(r),
-            Err(e) => {
-                ctx.note_error(&e);
-            }
+        if let Some(r) = ctx.get(&ctx.url(&[], &[]), &Auth::Target).await {
+            responses.push(r);
         }
     }
-    let mut validators: BTreeMap<String, Option<jsonschema::Validator>> = BTreeMap::new();
-    for r in &responses {
-        let status = r.status.to_string();
+    judge(ctx, &responses)
+}
+
+/// Judges `responses`.
+pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
+    let mut f = Findings::new();
+    let mut validators: BTreeMap<String, Option<(jsonschema::Validator, String)>> = BTreeMap::new();
+    for r in responses {
         let curl = Some(r.request.curl());
-        let documented = ctx.op.statuses.iter().any(|s| covers(s, r.status));
-        props.check(
-            DOCUMENTED_STATUS,
-            documented,
-            || {
-                format!(
-                    "status {status} is not documented for {} {} (documented: {})",
-                    ctx.op.method,
-                    ctx.op.path,
-                    ctx.op.statuses.join(", ")
-                )
-            },
-            curl.clone(),
-        );
-        if !documented || (300..400).contains(&r.status) {
+        documented_status(ctx, &mut f, r);
+        if (300..400).contains(&r.status) {
             continue;
         }
-        let key = ctx
-            .op
-            .statuses
-            .iter()
-            .find(|s| covers(s, r.status))
-            .cloned()
-            .unwrap_or(status.clone());
-        let types = content_types(ctx, &key);
-        if !types.is_empty() {
-            let media = r
-                .content_type
-                .as_deref()
-                .and_then(|c| c.split(';').next())
-                .map(|c| c.trim().to_ascii_lowercase());
-            props.check(
-                CONTENT_TYPE,
-                media.as_ref().is_some_and(|m| types.contains(m)),
-                || {
-                    format!(
-                        "status {status} served as {:?}; the spec documents {}",
-                        r.content_type.as_deref().unwrap_or("(no Content-Type)"),
-                        types.join(", ")
-                    )
-                },
-                curl.clone(),
-            );
-        }
+        content_type(ctx, &mut f, r);
         let body = match &r.json {
             Ok(b) => {
-                props.pass(JSON);
+                f.held(CheckId::Json);
                 b
             }
             Err(e) => {
-                props.fail(
-                    JSON,
-                    format!("status {status}: the body is {e}"),
-                    curl.clone(),
+                f.breach(
+                    CheckId::Json,
+                    Basis::Convention(conventions::JSON),
+                    format!("status {}: the body is {e}", r.status),
+                    curl,
                 );
                 continue;
             }
         };
-        let validator = validators.entry(key.clone()).or_insert_with(|| {
-            let schema = ctx.schemas.response(&ctx.op.pointer, &key)?;
-            jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema)
-                .ok()
-        });
-        let Some(validator) = validator else { continue };
-        let name = if r.status == 200 {
-            PAGE_BODY
-        } else {
-            ERROR_BODY
+        let Some(documented) = ctx.op.response(r.status) else {
+            continue;
         };
-        let errors = violations(validator, body);
-        props.check(
-            name,
-            errors.is_empty(),
-            || {
-                format!(
-                    "status {status}: the body does not match the spec's schema: {}",
-                    errors.join("; ")
-                )
-            },
-            curl,
-        );
-    }
-    if !responses.iter().any(|r| r.status != 200) {
-        props.skip(ERROR_BODY, "no error response was received");
-    }
-    // These checks only read responses already received: a stopped run does not void them.
-    props.finish(None)
-}
-
-/// Whether a documented status key (`"404"`, `"4XX"`, `"default"`) covers a status.
-fn covers(key: &str, status: u16) -> bool {
-    let s = status.to_string();
-    key == s
-        || key == "default"
-        || (key.len() == 3 && key.ends_with("XX") && key.as_bytes()[0] == s.as_bytes()[0])
-}
-
-/// Documented media types of a response, lower case.
-fn content_types(ctx: &Ctx, status: &str) -> Vec<String> {
-    let raw = &ctx.spec.raw;
-    let mut node = raw.pointer(&format!("{}/responses/{status}", ctx.op.pointer));
-    for _ in 0..8 {
-        match node.and_then(|n| n.get("$ref")).and_then(Value::as_str) {
-            Some(r) if r.starts_with("#/") => node = raw.pointer(&r[1..]),
-            _ => break,
+        let validator = validators.entry(documented.pointer.clone()).or_insert_with(|| {
+            let schema = ctx.schemas.response(ctx.op, r.status)?;
+            let v = jsonschema::options().should_validate_formats(true).build(&schema.schema).ok()?;
+            Some((v, schema.root))
+        });
+        let Some((validator, root)) = validator else { continue };
+        let check = if r.status == 200 { CheckId::PageBody } else { CheckId::ErrorBody };
+        match first_violation(ctx, validator, root, body) {
+            None => f.held(check),
+            Some((basis, message)) => f.breach(
+                check,
+                basis,
+                format!("status {}: the body does not match the spec's schema: {message}", r.status),
+                curl,
+            ),
         }
     }
-    node.and_then(|n| n.get("content"))
-        .and_then(Value::as_object)
-        .map(|c| c.keys().map(|k| k.to_ascii_lowercase()).collect())
-        .unwrap_or_default()
+    if !responses.iter().any(|r| r.status != 200 && !(300..400).contains(&r.status)) {
+        f.skip(CheckId::ErrorBody, "no error response was received");
+    }
+    f
 }
 
-/// The validation errors of a body, at most a few, each with its location.
-pub fn violations(validator: &jsonschema::Validator, body: &Value) -> Vec<String> {
-    validator
-        .iter_errors(body)
-        .take(ERRORS_QUOTED)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_string() } else { at };
-            format!("at {at}: {e}")
-        })
-        .collect()
+fn documented_status(ctx: &Ctx, f: &mut Findings, r: &Response) {
+    if ctx.op.response(r.status).is_some() {
+        f.held(CheckId::DocumentedStatus);
+        return;
+    }
+    let basis = match r.status {
+        500..=599 => Basis::Convention(conventions::NO_5XX),
+        400..=499 => Basis::of(&ctx.spec.reading(&ctx.op.pointer, Some("responses")).cloned()),
+        _ => Basis::Documented,
+    };
+    f.breach(
+        CheckId::DocumentedStatus,
+        basis,
+        format!(
+            "status {} is not documented for {} {} (documented: {})",
+            r.status,
+            ctx.op.method,
+            ctx.op.path,
+            ctx.op.status_list()
+        ),
+        Some(r.request.curl()),
+    );
+}
+
+fn content_type(ctx: &Ctx, f: &mut Findings, r: &Response) {
+    let media = r
+        .content_type()
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase());
+    let documented = ctx
+        .op
+        .response(r.status)
+        .map(|d| d.content_types.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| vec!["application/json".to_string()]);
+    if media.as_ref().is_some_and(|m| documented.contains(m)) {
+        f.held(CheckId::ContentType);
+        return;
+    }
+    let json = media
+        .as_deref()
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+    let basis = if json {
+        Basis::Documented
+    } else {
+        Basis::Convention(conventions::JSON)
+    };
+    f.breach(
+        CheckId::ContentType,
+        basis,
+        format!(
+            "status {} served as {:?}; the spec documents {}",
+            r.status,
+            r.content_type().unwrap_or("(no Content-Type)"),
+            documented.join(", ")
+        ),
+        Some(r.request.curl()),
+    );
+}
+
+/// The worst violation of `body` against `validator`: one that breaks a documented rule when
+/// there is one, else one that breaks only a reading, with the basis and a located message.
+/// `root` is where the validated schema sits in the spec.
+pub fn first_violation(ctx: &Ctx, validator: &jsonschema::Validator, root: &str, body: &Value) -> Option<(Basis, String)> {
+    let mut reading = None;
+    for e in validator.iter_errors(body).take(ERRORS_EXAMINED) {
+        let at = e.instance_path().to_string();
+        let at = if at.is_empty() { "/".to_string() } else { at };
+        let message = format!("at {at}: {e}");
+        match ctx
+            .schemas
+            .reading_for(&ctx.spec.readings, root, e.evaluation_path().as_str())
+        {
+            None => return Some((Basis::Documented, message)),
+            Some(r) => {
+                reading.get_or_insert((Basis::Reading(r.clone()), message));
+            }
+        }
+    }
+    reading
 }

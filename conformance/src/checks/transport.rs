@@ -3,60 +3,43 @@
 //! cross-origin link, a redirect, a body that never ends) rather than as noise in whichever
 //! property happened to be running.
 
-use super::{Ctx, Props};
+use crate::engine::findings::{conventions, Basis};
+use crate::engine::{Ctx, Findings};
 use crate::probe::IncidentKind;
-use crate::report::CheckResult;
+use crate::registry::CheckId;
 
-/// Links stay on the origin.
-pub const SAME_ORIGIN: &str = "transport/same-origin";
-/// No redirects.
-pub const NO_REDIRECT: &str = "transport/no-redirect";
-/// Within the timeout.
-pub const TIMELY: &str = "transport/timely";
-/// Under the body cap.
-pub const BODY_SIZE: &str = "transport/body-size";
-/// 429 storms end.
-pub const RATE_LIMIT_RECOVERS: &str = "transport/rate-limit-recovers";
-/// No connection errors.
-pub const CONNECTION: &str = "transport/connection";
-
-const KINDS: &[(&str, IncidentKind)] = &[
-    (SAME_ORIGIN, IncidentKind::CrossOrigin),
-    (NO_REDIRECT, IncidentKind::Redirect),
-    (TIMELY, IncidentKind::Timeout),
-    (BODY_SIZE, IncidentKind::BodyTooLarge),
-    (RATE_LIMIT_RECOVERS, IncidentKind::RateLimitStorm),
-    (CONNECTION, IncidentKind::Transport),
+/// Each check of this family, with the incidents it counts.
+pub const KINDS: &[(CheckId, IncidentKind)] = &[
+    (CheckId::SameOrigin, IncidentKind::CrossOrigin),
+    (CheckId::NoRedirect, IncidentKind::Redirect),
+    (CheckId::Timely, IncidentKind::Timeout),
+    (CheckId::BodySize, IncidentKind::BodyTooLarge),
+    (CheckId::RateLimitRecovers, IncidentKind::RateLimitStorm),
+    (CheckId::Connection, IncidentKind::Transport),
 ];
 
 /// Runs the family over the probe's incidents.
-pub fn run(ctx: &Ctx) -> Vec<CheckResult> {
-    let names: Vec<&'static str> = KINDS.iter().map(|(n, _)| *n).collect();
-    let mut props = Props::new(&names);
+pub fn run(ctx: &Ctx) -> Findings {
+    let mut f = Findings::new();
     let incidents = ctx.probe.incidents();
     let used = ctx.probe.requests_used();
-    for (name, kind) in KINDS {
+    for (check, kind) in KINDS {
         let of_kind: Vec<_> = incidents.iter().filter(|i| i.kind == *kind).collect();
-        match of_kind.first() {
-            Some(first) => {
-                let more = match of_kind.len() {
-                    1 => String::new(),
-                    n => format!(" ({n} times; the first is shown)"),
-                };
-                props.fail(
-                    name,
-                    format!("{}{more}", first.message),
-                    Some(first.curl.clone()),
-                );
-            }
-            None if used == 0 && *kind != IncidentKind::CrossOrigin => {
-                props.skip(name, "no request was sent")
-            }
-            None => {
-                props.pass_noted(name, format!("no incident in {used} requests"));
+        let convention = match kind {
+            IncidentKind::CrossOrigin | IncidentKind::Redirect => conventions::SAME_ORIGIN,
+            IncidentKind::RateLimitStorm => conventions::RATE_LIMIT,
+            _ => conventions::COMPLETE_RESPONSES,
+        };
+        for incident in &of_kind {
+            f.breach(*check, Basis::Convention(convention), incident.message.clone(), Some(incident.curl.clone()));
+        }
+        if of_kind.is_empty() {
+            if used == 0 && *kind != IncidentKind::CrossOrigin {
+                f.skip(*check, "no request was sent");
+            } else {
+                f.note(*check, format!("no incident in {used} requests"));
             }
         }
     }
-    // Incidents are facts about responses already received: a stopped run does not void them.
-    props.finish(None)
+    f
 }

@@ -1,18 +1,18 @@
 //! Walking every page of a list, as `x-pagination` describes it, without ever hanging.
 //!
-//! A walk ends at a page that signals the end, or is stopped with a termination verdict: a
-//! next link or cursor seen before, a non-empty page identical to an earlier one, several empty
-//! pages in a row that still point further, or a page cap (derived by the caller from the first
-//! walk). A page that is not a usable 200 page ends it as well.
+//! A walk ends at a page that signals the end (in the way its style does), or is stopped with
+//! a termination verdict: a next link or cursor seen before, a non-empty page identical to an
+//! earlier one, several empty pages in a row that still point further, or a page cap (derived
+//! by the caller from the first walk). A page that is not a usable 200 page ends it as well.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::Value;
-use specs::NextKind;
+use specs::Style;
 use url::Url;
 
-use super::Ctx;
+use crate::engine::Ctx;
 use crate::probe::{Auth, ProbeError, Response};
 
 /// Empty pages in a row, each pointing to a next page, after which a walk is judged endless.
@@ -28,7 +28,7 @@ pub struct PageRequest {
     /// Filters and other query parameters.
     pub query: Vec<(String, String)>,
     /// Path parameters that differ from the target's.
-    pub path: Vec<(&'static str, String)>,
+    pub path: Vec<(String, String)>,
 }
 
 impl PageRequest {
@@ -40,6 +40,14 @@ impl PageRequest {
         }
     }
 
+    /// The same request at another page size.
+    pub fn at_size(&self, size: Option<u64>) -> PageRequest {
+        PageRequest {
+            size,
+            ..self.clone()
+        }
+    }
+
     /// The query of the first page.
     pub fn first_query(&self, size_param: &str) -> Vec<(String, String)> {
         let mut q = self.query.clone();
@@ -48,10 +56,33 @@ impl PageRequest {
         }
         q
     }
+
+    /// The filters as `a=1&b=2`, for messages.
+    pub fn label(&self, size_param: &str, size_default: u64) -> String {
+        let mut parts: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.extend(self.path.iter().map(|(k, v)| format!("{{{k}}}={v}")));
+        let size = match self.size {
+            Some(s) => format!("{size_param}={s}"),
+            None => format!("the default size ({size_default})"),
+        };
+        if parts.is_empty() {
+            format!("walk at {size}")
+        } else {
+            format!("walk of {} at {size}", parts.join("&"))
+        }
+    }
+
+    /// The page size the server should apply: the requested one within the range, or the
+    /// default.
+    pub fn effective_size(&self, p: &specs::Pagination) -> u64 {
+        self.size
+            .unwrap_or(p.size_default)
+            .clamp(p.size_min, p.size_max)
+    }
 }
 
-/// How a page says what comes next.
-#[derive(Debug, Clone, PartialEq)]
+/// How a page says what comes next (next-url and cursor styles).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// The member is absent.
     Absent,
@@ -70,8 +101,14 @@ pub struct Page {
     pub items: Vec<Value>,
     /// Their keys (`item-key`, as compact JSON).
     pub keys: Vec<String>,
-    /// The next link or cursor.
+    /// The next link or cursor (next-url, cursor, link-header styles).
     pub next: Next,
+    /// The has-more flag (item-cursor style).
+    pub has_more: Option<bool>,
+    /// The total number of items the page reports (offset, page styles).
+    pub total: Option<u64>,
+    /// The total number of pages the page reports (page style).
+    pub total_pages: Option<u64>,
 }
 
 impl Page {
@@ -99,9 +136,22 @@ pub enum WalkEnd {
         message: String,
         /// The request.
         request: String,
+        /// Its status, when it had one.
+        status: Option<u16>,
     },
     /// No response (see the probe's incidents).
     Probe(ProbeError),
+}
+
+impl WalkEnd {
+    /// In words, for skip reasons.
+    pub fn describe(&self) -> String {
+        match self {
+            WalkEnd::Last => "complete".into(),
+            WalkEnd::Probe(e) => e.to_string(),
+            WalkEnd::Endless { message, .. } | WalkEnd::BadPage { message, .. } => message.clone(),
+        }
+    }
 }
 
 /// Every page of one walk.
@@ -131,15 +181,56 @@ impl Walk {
         self.pages.iter().flat_map(|p| p.items.iter())
     }
 
-    /// The curl line of the first page (or of the request that was never answered).
+    /// The curl line of the first page.
     pub fn first_curl(&self) -> Option<String> {
         self.pages.first().map(Page::curl)
+    }
+
+    /// The first continuation request of the walk (its second page's URL), if it has one.
+    pub fn continuation(&self) -> Option<Url> {
+        self.pages.get(1).map(|p| p.response.request.url.clone())
     }
 }
 
 /// The key of an item as compact JSON (`"dom_1"`, `101`); absent keys are `null`.
 pub fn item_key(item: &Value, pointer: &str) -> String {
     item.pointer(pointer).unwrap_or(&Value::Null).to_string()
+}
+
+/// A JSON scalar as it would be written in a query string (`true`, `42`, `abc`).
+pub fn as_param(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn count_at(body: &Value, pointer: &Option<String>) -> Result<Option<u64>, String> {
+    match pointer {
+        None => Ok(None),
+        Some(p) => match body.pointer(p) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{p} is not a whole number: {v}")),
+        },
+    }
+}
+
+/// The URL of `rel="next"` in a `Link` header (RFC 8288), relations compared without case.
+pub fn link_next(header: Option<&str>) -> Result<Option<String>, String> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let links = parse_link_header::parse_with_rel(header)
+        .map_err(|e| format!("the Link header {header:?} does not parse ({e:?})"))?;
+    Ok(links
+        .into_iter()
+        .find(|(rel, _)| rel.split_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
+        .map(|(_, link)| link.raw_uri))
 }
 
 /// Reads one response as a page of the paginated operation.
@@ -150,10 +241,7 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
             Ok(v) => v.to_string().chars().take(160).collect::<String>(),
             Err(e) => e.clone(),
         };
-        return Err(format!(
-            "status {} instead of a page: {excerpt}",
-            response.status
-        ));
+        return Err(format!("status {} instead of a page: {excerpt}", response.status));
     }
     let body = response
         .json
@@ -164,26 +252,120 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
         .and_then(Value::as_array)
         .ok_or_else(|| format!("a 200 without an items array at {}", p.items))?
         .clone();
-    let next = match body.pointer(&p.next) {
-        None => Next::Absent,
-        Some(Value::Null) => Next::Null,
-        Some(Value::String(s)) => Next::Value(s.clone()),
-        Some(other) => return Err(format!("{} is not a string or null: {other}", p.next)),
-    };
-    let keys = items.iter().map(|i| item_key(i, &p.item_key)).collect();
-    Ok(Page {
-        response,
+    let mut page = Page {
+        keys: items.iter().map(|i| item_key(i, &p.item_key)).collect(),
         items,
-        keys,
-        next,
-    })
+        next: Next::Absent,
+        has_more: None,
+        total: None,
+        total_pages: None,
+        response: response.clone(),
+    };
+    match &p.style {
+        Style::NextUrl { next, .. } | Style::Cursor { next, .. } => {
+            page.next = match body.pointer(next) {
+                None => Next::Absent,
+                Some(Value::Null) => Next::Null,
+                Some(Value::String(s)) => Next::Value(s.clone()),
+                Some(other) => return Err(format!("{} is not a string or null: {other}", next.value)),
+            };
+        }
+        Style::LinkHeader { .. } => {
+            page.next = match link_next(response.header("link"))? {
+                Some(url) => Next::Value(url),
+                None => Next::Absent,
+            };
+        }
+        Style::ItemCursor { has_more, .. } => {
+            page.has_more = match body.pointer(has_more) {
+                Some(Value::Bool(b)) => Some(*b),
+                other => {
+                    return Err(format!(
+                        "{has_more} is not a boolean: {}",
+                        other.map_or("absent".to_string(), Value::to_string)
+                    ))
+                }
+            };
+        }
+        Style::Offset { total, .. } => page.total = count_at(body, total)?,
+        Style::Page {
+            total_pages, total, ..
+        } => {
+            page.total = count_at(body, total)?;
+            page.total_pages = count_at(body, total_pages)?;
+        }
+    }
+    Ok(page)
 }
 
-/// Walks every page of `request`, stopping after `page_cap` pages.
-pub fn walk(ctx: &Ctx, request: &PageRequest, page_cap: usize) -> Walk {
+/// Where a walk goes after a page.
+pub enum Step {
+    /// To this URL; the string identifies the position (a link, a cursor, an offset).
+    To(Url, String),
+    /// Nowhere: the page is the last.
+    End,
+}
+
+/// The next step of `request` after `page`, the `index`-th (from 0) page, whose URL was `at`;
+/// `first` is the URL of the walk's first page.
+pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usize, page: &Page) -> Result<Step, String> {
     let p = ctx.pagination;
-    let first_query = request.first_query(&p.size_param);
-    let first_url = ctx.url(&request.path, &first_query);
+    let size = request.effective_size(p) as usize;
+    match &p.style {
+        Style::NextUrl { .. } | Style::LinkHeader { .. } => match &page.next {
+            Next::Value(link) => at
+                .join(link)
+                .map(|u| Step::To(u, link.clone()))
+                .map_err(|e| format!("next link {link:?} is not a URL ({e})")),
+            _ => Ok(Step::End),
+        },
+        Style::Cursor { token_param, .. } => match &page.next {
+            Next::Value(cursor) => Ok(Step::To(with_param(first, token_param, cursor), cursor.clone())),
+            _ => Ok(Step::End),
+        },
+        Style::ItemCursor { after_param, .. } => match (page.has_more, page.items.last()) {
+            (Some(true), Some(last)) => {
+                let key = last
+                    .pointer(&p.item_key)
+                    .and_then(as_param)
+                    .ok_or_else(|| format!("the last item has no usable key at {}", p.item_key))?;
+                Ok(Step::To(with_param(first, after_param, &key), key))
+            }
+            (Some(true), None) => Err("an empty page says it has more".into()),
+            _ => Ok(Step::End),
+        },
+        Style::Offset { offset_param, .. } => {
+            let next = (index + 1) * size;
+            let past_total = page.total.is_some_and(|t| next as u64 >= t);
+            if page.items.len() < size || past_total {
+                Ok(Step::End)
+            } else {
+                Ok(Step::To(with_param(first, offset_param, &next.to_string()), next.to_string()))
+            }
+        }
+        Style::Page {
+            page_param,
+            first: first_number,
+            ..
+        } => {
+            let number = first_number + index as u64 + 1;
+            let past_pages = page.total_pages.is_some_and(|t| number >= first_number + t);
+            let past_total = page.total.is_some_and(|t| (index as u64 + 1) * size as u64 >= t);
+            if page.items.len() < size || past_pages || past_total {
+                Ok(Step::End)
+            } else {
+                Ok(Step::To(with_param(first, page_param, &number.to_string()), number.to_string()))
+            }
+        }
+    }
+}
+
+/// Walks every page of `request` with the target's credential, stopping after `page_cap`
+/// pages.
+pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk {
+    let p = ctx.pagination;
+    let path: Vec<(&str, String)> = request.path.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let first_url = ctx.url(&path, &request.first_query(&p.size_param));
     let mut url = first_url.clone();
     let mut pages: Vec<Page> = Vec::new();
     let mut seen_next: HashSet<String> = HashSet::new();
@@ -195,7 +377,7 @@ pub fn walk(ctx: &Ctx, request: &PageRequest, page_cap: usize) -> Walk {
         end,
     };
     loop {
-        let response = match ctx.probe.get(&url, &Auth::Target) {
+        let response = match ctx.probe.get(&url, &Auth::Target).await {
             Ok(r) => r,
             Err(e) => {
                 ctx.note_error(&e);
@@ -203,6 +385,7 @@ pub fn walk(ctx: &Ctx, request: &PageRequest, page_cap: usize) -> Walk {
             }
         };
         let curl = response.request.curl();
+        let status = response.status;
         let page = match read_page(ctx, response) {
             Ok(page) => page,
             Err(message) => {
@@ -212,104 +395,70 @@ pub fn walk(ctx: &Ctx, request: &PageRequest, page_cap: usize) -> Walk {
                     WalkEnd::BadPage {
                         message: format!("page {n}: {message}"),
                         request: curl,
+                        status: Some(status),
                     },
                 );
             }
         };
-        let next = page.next.clone();
         let repeated = !page.keys.is_empty() && !seen_pages.insert(page.keys.clone());
-        empty_in_a_row = if page.keys.is_empty() {
-            empty_in_a_row + 1
-        } else {
-            0
-        };
+        empty_in_a_row = if page.keys.is_empty() { empty_in_a_row + 1 } else { 0 };
+        let next = step(ctx, request, &first_url, &url, pages.len(), &page);
         pages.push(page);
         let n = pages.len();
+        let endless = |message: String| WalkEnd::Endless {
+            message,
+            request: curl.clone(),
+        };
         if repeated {
-            return done(
-                pages,
-                WalkEnd::Endless {
-                    message: format!(
-                        "page {n} repeats the items of an earlier page: the walk would cycle"
-                    ),
-                    request: curl,
-                },
-            );
+            return done(pages, endless(format!("page {n} repeats the items of an earlier page: the walk would cycle")));
         }
-        let Next::Value(token) = next else {
-            return done(pages, WalkEnd::Last);
+        let (next_url, token) = match next {
+            Ok(Step::End) => return done(pages, WalkEnd::Last),
+            Ok(Step::To(u, t)) => (u, t),
+            Err(message) => {
+                return done(
+                    pages,
+                    WalkEnd::BadPage {
+                        message: format!("page {n}: {message}"),
+                        request: curl.clone(),
+                        status: Some(status),
+                    },
+                )
+            }
         };
         if !seen_next.insert(token.clone()) {
-            return done(
-                pages,
-                WalkEnd::Endless {
-                    message: format!(
-                        "page {n} points to a next page already followed ({token:?}): the walk would cycle"
-                    ),
-                    request: curl,
-                },
-            );
+            return done(pages, endless(format!("page {n} points to a next page already followed ({token:?}): the walk would cycle")));
         }
         if empty_in_a_row >= EMPTY_PAGES_IN_A_ROW {
-            return done(
-                pages,
-                WalkEnd::Endless {
-                    message: format!(
-                        "{empty_in_a_row} empty pages in a row still point to a next page"
-                    ),
-                    request: curl,
-                },
-            );
+            return done(pages, endless(format!("{empty_in_a_row} empty pages in a row still point to a next page")));
         }
         if n >= page_cap {
-            return done(
-                pages,
-                WalkEnd::Endless {
-                    message: format!(
-                        "no last page after {n} pages (cap derived from the first walk)"
-                    ),
-                    request: curl,
-                },
-            );
+            return done(pages, endless(format!("no last page after {n} pages (cap derived from the first walk)")));
         }
-        url = match p.kind {
-            NextKind::NextUrl => match pages[n - 1].response.request.url.join(&token) {
-                Ok(u) => u,
-                Err(e) => {
-                    return done(
-                        pages,
-                        WalkEnd::BadPage {
-                            message: format!("page {n}: next link {token:?} is not a URL ({e})"),
-                            request: curl,
-                        },
-                    )
-                }
-            },
-            NextKind::Cursor => next_cursor_url(&first_url, &p.token_param, &token),
-        };
+        url = next_url;
     }
 }
 
-/// The first page's URL with the cursor parameter set.
-pub fn next_cursor_url(first: &Url, token_param: &str, token: &str) -> Url {
-    let pairs: Vec<(String, String)> = first
+/// A URL with one query parameter replaced (or added at the end).
+pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
+    let pairs: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| k != token_param)
+        .filter(|(k, _)| k != name)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let mut url = first.clone();
-    url.set_query(None);
+    let mut out = url.clone();
+    out.set_query(None);
     {
-        let mut q = url.query_pairs_mut();
+        let mut q = out.query_pairs_mut();
         for (k, v) in &pairs {
             q.append_pair(k, v);
         }
-        q.append_pair(token_param, token);
+        q.append_pair(name, value);
     }
-    url
+    out
 }
 
-/// A URL with one query parameter replaced (or added).
-pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
-    next_cursor_url(url, name, value)
+/// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
+pub fn page_cap(total: u64, size: u64) -> usize {
+    (2 * total.div_ceil(size.max(1)) + 3) as usize
 }

@@ -5,8 +5,33 @@ pub mod wire;
 
 use std::time::Duration;
 
-use conformance::mock::{self, Fault, MockConfig, RunningMock, Vendor};
 use conformance::{Options, Report, Target};
+use mock::{Fault, MockConfig, RunningMock};
+
+/// An embedded spec, by name.
+pub fn spec(name: &str) -> specs::Spec {
+    specs::load(name).expect("an embedded spec").expect("it parses")
+}
+
+/// A fixture spec of `fixtures/specs/`, by file stem: APIs that no Rust names.
+pub fn fixture(name: &str) -> specs::Spec {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/specs")
+        .join(format!("{name}.yaml"));
+    specs::Spec::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every fixture spec, by file stem.
+pub fn fixtures() -> Vec<specs::Spec> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/specs");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/specs is readable")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| specs::Spec::load(p).unwrap_or_else(|e| panic!("{e}"))).collect()
+}
 
 /// Few cases and a fixed seed: the tests prove that properties are caught, not that random
 /// search is thorough. Time limits are generous: they bound hostile faults, never normal work.
@@ -24,7 +49,7 @@ pub fn options() -> Options {
 
 /// A target for a running mock, with every credential and option the mock offers.
 pub fn target(m: &RunningMock) -> Target {
-    Target::for_mock(m).expect("the mock's base URL parses")
+    conformance::target::for_mock(m).expect("the mock's base URL parses")
 }
 
 /// Starts a mock with `config`, checks it with `options`, shuts it down.
@@ -36,20 +61,15 @@ pub async fn check(config: MockConfig, options: Options) -> (Report, Target) {
     (report, t)
 }
 
-/// A mock of `vendor` with a fault, and enough data to show it.
-///
-/// The target sees one DevPayr project of four: with 400 domains it holds about a hundred,
-/// more than `size-max` (so that serving more than the maximum is visible without a size echo)
-/// and some of the one-in-sixteen items that the item-level faults break.
-pub fn faulty(vendor: Vendor, fault: Fault) -> MockConfig {
-    let items = match vendor {
-        Vendor::Peeker => MockConfig::new(vendor).items,
-        Vendor::Devpayr => 400,
-    };
+/// A mock of `spec` with a fault, and enough data to show it: with 400 items, a target that
+/// sees one path value of several still holds more than `size-max` (so that serving more than
+/// the maximum is visible without a size echo) and some of the one-in-sixteen items that the
+/// item-level faults break.
+pub fn faulty(spec: specs::Spec, fault: Fault) -> MockConfig {
     MockConfig {
         fault: Some(fault),
-        items,
-        ..MockConfig::new(vendor)
+        items: 400,
+        ..MockConfig::new(spec)
     }
 }
 

@@ -1,0 +1,202 @@
+//! One run: refuse what must not be probed, walk the reference, run the families
+//! concurrently, judge what was received, and turn the findings into a [`Report`].
+//!
+//! The families that send requests (pagination, filters, errors) run at the same time, each
+//! running its own walks and probes concurrently; the probe keeps at most `--concurrency`
+//! requests in flight and shares one budget, one deadline and one 429 back-off between them.
+//! Schema, rate-limit shape and transport come last: they judge every response and incident
+//! the others produced. Findings merge in any order with the same result, so a seed gives the
+//! same report whatever the scheduling.
+
+pub mod cases;
+pub mod ctx;
+pub mod findings;
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub use ctx::Ctx;
+pub use findings::Findings;
+
+use crate::checks::{self, walk, PageRequest, Walk, WalkEnd};
+use crate::probe::transport::{Live, Transport};
+use crate::probe::{Probe, ProbeError};
+use crate::registry::CheckId;
+use crate::report::{Report, Stop};
+use crate::target::{Options, Target};
+
+/// What a finished run leaves besides its report: every exchange, for recordings.
+pub struct Run {
+    /// The report.
+    pub report: Report,
+    /// The probe, with every exchange and incident of the run.
+    pub probe: Option<Arc<Probe>>,
+    /// What a replay of the run needs to send the same requests.
+    pub meta: Option<crate::har::RunMeta>,
+}
+
+/// Checks `target` against its spec over HTTP. Never fails: problems are in the report (see
+/// [`Report::exit_code`]).
+pub async fn run(target: Target, options: Options) -> Report {
+    run_recorded(target, options).await.report
+}
+
+/// Like [`run`], keeping the probe (and with it every exchange) for a recording.
+pub async fn run_recorded(target: Target, options: Options) -> Run {
+    let transport = match Live::new(&target.base_url, options.request_timeout) {
+        Ok(t) => Arc::new(t) as Arc<dyn Transport>,
+        Err(e) => {
+            let mut report = Report::new(&target.spec.name, target.base_url.as_str(), &options);
+            report.stop = Some(Stop::Usage(format!("cannot build the HTTP client: {e}")));
+            return Run { report, probe: None, meta: None };
+        }
+    };
+    run_with(target, options, transport).await
+}
+
+/// Checks `target` through `transport` (HTTP, or a recording being replayed).
+pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Transport>) -> Run {
+    let started = Instant::now();
+    let mut report = Report::new(&target.spec.name, target.base_url.as_str(), &options);
+    let meta = Some(crate::har::meta(&target, &options));
+    if let Some(reason) = target.refusal() {
+        report.stop = Some(Stop::Refused(reason));
+        return Run { report, probe: None, meta };
+    }
+    let spec = target.spec.clone();
+    let Some((op, pagination)) = spec
+        .paginated_operation()
+        .and_then(|op| op.pagination.as_ref().map(|p| (op, p)))
+    else {
+        report.stop = Some(Stop::Usage(format!("{} has no operation with x-pagination", spec.file)));
+        return Run { report, probe: None, meta };
+    };
+    let probe = Arc::new(Probe::new(&target, &options, transport));
+    let ctx = Ctx::new(&probe, &target, &options, op, pagination);
+    let missing = ctx.missing_path_values();
+    if !missing.is_empty() {
+        report.stop = Some(Stop::Usage(format!(
+            "no value for the path parameter(s) {} of {} (give --path NAME=VALUE)",
+            missing.join(", "),
+            op.path
+        )));
+        return Run { report, probe: Some(probe), meta };
+    }
+    let findings = with_progress(&ctx, families(&ctx)).await;
+    if let Some(reason) = unreachable(&probe) {
+        report.stop = Some(Stop::Unreachable(reason));
+    } else {
+        let stopped = ctx.stopped();
+        let judged_after = [checks::schema::CHECKS, checks::transport::KINDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().as_slice(), &[CheckId::RateLimit]].concat();
+        report.checks = findings.verdicts(options.selection.checks(), stopped.as_ref(), &judged_after);
+        report.stop = stopped.map(|e| match e {
+            ProbeError::Budget { .. } => Stop::BudgetExhausted(e.to_string()),
+            ProbeError::Deadline(_) => Stop::Deadline(e.to_string()),
+            other => Stop::Unusable(other.to_string()),
+        });
+    }
+    report.requests_used = probe.requests_used();
+    report.rate_limited = probe.rate_limited();
+    report.elapsed = started.elapsed();
+    if let Some(secret) = &target.credential {
+        report.redact(secret.expose());
+    }
+    report.apply_strict();
+    Run {
+        report,
+        probe: Some(probe),
+        meta,
+    }
+}
+
+/// The reason the server could not be reached, when no request got any response.
+fn unreachable(probe: &Probe) -> Option<String> {
+    let exchanges = probe.exchanges();
+    if exchanges.iter().any(|e| matches!(e.outcome, crate::probe::Outcome::Response(_))) {
+        return None;
+    }
+    exchanges.iter().find_map(|e| match &e.outcome {
+        crate::probe::Outcome::Failed(err @ ProbeError::Unreachable(_)) => Some(err.to_string()),
+        _ => None,
+    })
+}
+
+/// The checks that need the reference walk.
+fn need_reference(ctx: &Ctx) -> bool {
+    let uses = |list: &[CheckId]| list.iter().any(|c| *c != CheckId::OverMax && ctx.selected(*c));
+    uses(checks::pagination::CHECKS) || uses(checks::filters::CHECKS)
+}
+
+/// Every family, the request-sending ones concurrently, then the judges of what was received.
+async fn families(ctx: &Ctx<'_>) -> Findings {
+    let p = ctx.pagination;
+    let reference = if need_reference(ctx) {
+        let cap = (ctx.options.max_requests / 4).clamp(10, 10_000) as usize;
+        walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await
+    } else {
+        Walk {
+            request: PageRequest::sized(Some(p.size_max)),
+            pages: Vec::new(),
+            end: WalkEnd::Probe(ProbeError::NotRecorded),
+        }
+    };
+    let pagination = async {
+        match ctx.any_selected(checks::pagination::CHECKS) {
+            true => checks::pagination::run(ctx, &reference).await,
+            false => Findings::new(),
+        }
+    };
+    let filters = async {
+        match ctx.any_selected(checks::filters::CHECKS) {
+            true => checks::filters::run(ctx, &reference).await,
+            false => Findings::new(),
+        }
+    };
+    let errors = async {
+        match ctx.any_selected(checks::errors::CHECKS) {
+            true => checks::errors::run(ctx).await,
+            false => Findings::new(),
+        }
+    };
+    let (a, b, c) = tokio::join!(pagination, filters, errors);
+    let mut f = Findings::new();
+    for found in [a, b, c] {
+        f.merge(found);
+    }
+    if ctx.any_selected(checks::schema::CHECKS) {
+        f.merge(checks::schema::run(ctx).await);
+    }
+    if ctx.selected(CheckId::RateLimit) {
+        f.merge(checks::errors::rate_limit_shape(ctx));
+    }
+    f.merge(checks::transport::run(ctx));
+    f
+}
+
+/// Runs `work`, drawing a spinner with the requests sent so far on a terminal.
+async fn with_progress<F: std::future::Future<Output = Findings>>(ctx: &Ctx<'_>, work: F) -> Findings {
+    if !(ctx.options.progress && std::io::stderr().is_terminal()) {
+        return work.await;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}: {msg}") {
+        bar.set_style(style);
+    }
+    bar.set_prefix(ctx.spec.name.clone());
+    let ticker = async {
+        loop {
+            bar.set_message(format!("{} requests so far", ctx.probe.requests_used()));
+            bar.tick();
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+    };
+    let found = tokio::select! {
+        found = work => found,
+        () = ticker => Findings::new(),
+    };
+    bar.finish_and_clear();
+    found
+}

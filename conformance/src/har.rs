@@ -1,0 +1,455 @@
+//! Recording a run as an HTTP Archive (HAR 1.2), and replaying one offline.
+//!
+//! The archive holds every exchange the probe had: pages, refusals, 429s, timeouts, refused
+//! cross-origin links, each entry marked in its `comment` (`{"run":0,"auth":"target",
+//! "outcome":"rate-limited"}`). The credential is masked everywhere, as in every report: `***`
+//! in the header that carries it or in the query, and in any body or header that echoed it
+//! (the probe masks those as it reads them). Bodies longer than [`BODY_CAP`] are cut, and the
+//! cut is said in the content's `comment` (`truncated: kept N of M bytes`).
+//!
+//! The log's `comment` holds what a replay needs to send the same requests: per run, the API,
+//! the base URL, the path values, the seed and the options. [`replay`] reads an archive back
+//! into targets whose transport answers each request from the recording (in the order the
+//! answers were recorded), so `cargo xtask replay PATH.har` re-judges a run with the same
+//! checks and no server and no key. A request the recording does not hold is answered with
+//! "not recorded", and the checks that needed it say so as a skip.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::Engine as _;
+use har::v1_2;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Run;
+use crate::probe::transport::{Sent, Transport, WireError, WireRequest, WireResponse};
+use crate::probe::{Exchange, Outcome, ProbeError};
+use crate::registry::CheckId;
+use crate::target::{Options, Secret, Target};
+use crate::Selection;
+
+/// Longest body kept in an archive, in bytes; a longer one is cut and the cut is said.
+pub const BODY_CAP: usize = 1024 * 1024;
+
+/// What a replay needs to know of one run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunMeta {
+    /// The API (its spec's name).
+    pub api: String,
+    /// The base URL.
+    pub base_url: String,
+    /// Whether the run had a credential (its value is never recorded).
+    pub credential: bool,
+    /// The credential's conventional prefix (`pk_test_`), which is not secret: the suite's
+    /// made-up keys start with it, and a replay must make up the same ones.
+    pub credential_prefix: String,
+    /// Path values, forbidden and missing values, known owners.
+    pub path_values: BTreeMap<String, String>,
+    /// For the access parameter: a value the credential may not read.
+    pub forbidden: BTreeMap<String, String>,
+    /// For the access parameter: a value that does not exist.
+    pub missing: BTreeMap<String, String>,
+    /// Known values of owner filters.
+    pub owner_values: BTreeMap<String, Vec<String>>,
+    /// The seed.
+    pub seed: u64,
+    /// Proptest cases per family.
+    pub cases: u32,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// The request budget.
+    pub max_requests: u64,
+    /// Milliseconds per request.
+    pub request_timeout_ms: u64,
+    /// Milliseconds for the run.
+    pub deadline_ms: u64,
+    /// Largest body read.
+    pub body_cap: usize,
+    /// 429s in a row before a request is given up.
+    pub max_retries: u32,
+    /// Shrink steps per family.
+    pub max_shrink_iters: u32,
+    /// Warnings as failures.
+    pub strict: bool,
+    /// The checks that ran.
+    pub checks: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LogComment {
+    conformance: Vec<RunMeta>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct EntryComment {
+    run: usize,
+    auth: String,
+    outcome: String,
+}
+
+/// The archive of `runs` (each with its probe), as a HAR 1.2 document.
+pub fn archive(runs: &[(RunMeta, Vec<Exchange>)]) -> anyhow::Result<har::Har> {
+    let mut entries = Vec::new();
+    for (index, (_, exchanges)) in runs.iter().enumerate() {
+        for e in exchanges {
+            entries.push(entry(index, e)?);
+        }
+    }
+    let metas: Vec<RunMeta> = runs.iter().map(|(m, _)| m.clone()).collect();
+    Ok(har::Har {
+        log: har::Spec::V1_2(v1_2::Log {
+            creator: v1_2::Creator {
+                name: "conformance".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                comment: None,
+            },
+            browser: None,
+            pages: None,
+            entries,
+            comment: Some(serde_json::to_string(&LogComment { conformance: metas })?),
+        }),
+    })
+}
+
+/// What a replay needs of a finished run.
+pub fn meta(target: &Target, options: &Options) -> RunMeta {
+    RunMeta {
+        api: target.spec.name.clone(),
+        base_url: target.base_url.to_string(),
+        credential: target.credential.is_some(),
+        credential_prefix: target.credential_prefix().to_string(),
+        path_values: target.path_values.clone(),
+        forbidden: target.forbidden.clone(),
+        missing: target.missing.clone(),
+        owner_values: target.owner_values.clone(),
+        seed: options.seed,
+        cases: options.cases,
+        concurrency: options.concurrency,
+        max_requests: options.max_requests,
+        request_timeout_ms: options.request_timeout.as_millis() as u64,
+        deadline_ms: options.deadline.as_millis() as u64,
+        body_cap: options.body_cap,
+        max_retries: options.max_retries,
+        max_shrink_iters: options.max_shrink_iters,
+        strict: options.strict,
+        checks: options.selection.checks().iter().map(|c| c.name().to_string()).collect(),
+    }
+}
+
+/// Writes the archive of `runs` to `path`.
+pub fn write(runs: &[Run], path: &Path) -> anyhow::Result<()> {
+    let recorded: Vec<(RunMeta, Vec<Exchange>)> = runs
+        .iter()
+        .filter_map(|r| Some((r.meta.clone()?, r.probe.as_ref()?.exchanges())))
+        .collect();
+    let text = har::to_json(&archive(&recorded)?)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn headers(list: &[(String, String)]) -> Vec<v1_2::Headers> {
+    list.iter()
+        .map(|(name, value)| v1_2::Headers {
+            name: name.clone(),
+            value: value.clone(),
+            comment: None,
+        })
+        .collect()
+}
+
+fn outcome_word(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Response(r) if r.status == 429 => "rate-limited".into(),
+        Outcome::Response(_) => "response".into(),
+        Outcome::Failed(ProbeError::Timeout(d)) => format!("timeout: {}", d.as_millis()),
+        Outcome::Failed(ProbeError::BodyTooLarge(cap)) => format!("body-too-large: {cap}"),
+        Outcome::Failed(ProbeError::Unreachable(m)) => format!("unreachable: {m}"),
+        Outcome::Failed(ProbeError::Transport(m)) => format!("transport: {m}"),
+        Outcome::Failed(ProbeError::Deadline(_)) => "deadline".into(),
+        Outcome::Failed(other) => format!("failed: {other}"),
+        Outcome::NotSent(m) => format!("not-sent: {m}"),
+    }
+}
+
+fn entry(run: usize, e: &Exchange) -> anyhow::Result<v1_2::Entries> {
+    let url = e.request.url_masked();
+    let request = v1_2::Request {
+        method: "GET".into(),
+        url: url.to_string(),
+        http_version: "HTTP/1.1".into(),
+        cookies: Vec::new(),
+        headers: headers(&e.request.headers_masked()),
+        query_string: url
+            .query_pairs()
+            .map(|(k, v)| v1_2::QueryString {
+                name: k.into_owned(),
+                value: v.into_owned(),
+                comment: None,
+            })
+            .collect(),
+        post_data: None,
+        headers_size: -1,
+        body_size: 0,
+        comment: None,
+    };
+    let response = match &e.outcome {
+        Outcome::Response(r) => {
+            let (text, encoding, comment) = body_text(&r.body);
+            v1_2::Response {
+                status: i64::from(r.status),
+                status_text: reason(r.status).into(),
+                http_version: "HTTP/1.1".into(),
+                cookies: Vec::new(),
+                headers: headers(&r.headers),
+                content: v1_2::Content {
+                    size: r.body.len() as i64,
+                    compression: None,
+                    mime_type: r.content_type().map(str::to_string),
+                    text: Some(text),
+                    encoding,
+                    comment,
+                },
+                redirect_url: r.header("location").map(str::to_string),
+                headers_size: -1,
+                body_size: r.body.len() as i64,
+                comment: None,
+            }
+        }
+        // No response: status 0, as browsers record aborted requests.
+        _ => v1_2::Response {
+            status: 0,
+            status_text: String::new(),
+            http_version: String::new(),
+            cookies: Vec::new(),
+            headers: Vec::new(),
+            content: v1_2::Content {
+                size: 0,
+                compression: None,
+                mime_type: None,
+                text: None,
+                encoding: None,
+                comment: None,
+            },
+            redirect_url: None,
+            headers_size: -1,
+            body_size: -1,
+            comment: None,
+        },
+    };
+    let started: chrono::DateTime<chrono::Utc> = e.started.into();
+    let millis = e.elapsed.as_secs_f64() * 1000.0;
+    Ok(v1_2::Entries {
+        pageref: None,
+        started_date_time: started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        time: millis,
+        request,
+        response,
+        cache: v1_2::Cache {
+            before_request: None,
+            after_request: None,
+        },
+        timings: v1_2::Timings {
+            blocked: None,
+            dns: None,
+            connect: None,
+            send: 0.0,
+            wait: millis,
+            receive: 0.0,
+            ssl: None,
+            comment: None,
+        },
+        server_ip_address: None,
+        connection: None,
+        comment: Some(serde_json::to_string(&EntryComment {
+            run,
+            auth: e.request.auth.clone(),
+            outcome: outcome_word(&e.outcome),
+        })?),
+    })
+}
+
+/// A body as HAR text: UTF-8 as it is, anything else in base64; cut at [`BODY_CAP`].
+fn body_text(body: &[u8]) -> (String, Option<String>, Option<String>) {
+    let kept = &body[..body.len().min(BODY_CAP)];
+    let comment = (kept.len() < body.len()).then(|| format!("truncated: kept {} of {} bytes", kept.len(), body.len()));
+    match std::str::from_utf8(kept) {
+        Ok(text) => (text.to_string(), None, comment),
+        Err(_) => (
+            base64::engine::general_purpose::STANDARD.encode(kept),
+            Some("base64".into()),
+            comment,
+        ),
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        410 => "Gone",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// One recorded answer.
+type Answer = Result<WireResponse, WireError>;
+
+/// A transport that answers from a recording: each request key gets its recorded answers in
+/// the order they were recorded; once they are used up the last one repeats (a request sent
+/// more often than recorded is still the same request to a deterministic server).
+pub struct Replay {
+    answers: Mutex<HashMap<String, VecDeque<Answer>>>,
+    last: Mutex<HashMap<String, Answer>>,
+}
+
+impl Transport for Replay {
+    fn send(&self, request: WireRequest) -> Sent<'_> {
+        let answer = {
+            let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            match answers.get_mut(&request.key).and_then(VecDeque::pop_front) {
+                Some(a) => {
+                    last.insert(request.key.clone(), a.clone());
+                    a
+                }
+                None => last.get(&request.key).cloned().unwrap_or(Err(WireError::NotRecorded)),
+            }
+        };
+        Box::pin(async move { answer })
+    }
+}
+
+/// A run read back from an archive: what to check, how, and the recorded answers.
+pub struct Replayed {
+    /// The target, with a stand-in credential where the run had one.
+    pub target: Target,
+    /// The options of the recorded run.
+    pub options: Options,
+    /// Answers the requests from the recording.
+    pub transport: Arc<dyn Transport>,
+}
+
+/// The stand-in for a credential that was masked in the recording (after its prefix).
+const STAND_IN: &str = "replayed-credential";
+
+/// Reads an archive written by [`write`] back into the runs it recorded.
+pub fn replay(path: &Path) -> anyhow::Result<Vec<Replayed>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let archive: har::Har = har::from_str(&text).with_context(|| format!("{} is not a HAR document", path.display()))?;
+    let har::Spec::V1_2(log) = archive.log else {
+        anyhow::bail!("{}: only HAR 1.2 archives written by `--har` can be replayed", path.display());
+    };
+    let meta: LogComment = log
+        .comment
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .with_context(|| format!("{}: the log's comment does not describe a conformance run (was it written by `--har`?)", path.display()))?;
+    let mut answers: Vec<HashMap<String, VecDeque<Answer>>> = vec![HashMap::new(); meta.conformance.len()];
+    for (i, e) in log.entries.iter().enumerate() {
+        let comment: EntryComment = e
+            .comment
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .with_context(|| format!("{}: entry {i} has no conformance comment", path.display()))?;
+        let Some(run) = answers.get_mut(comment.run) else {
+            anyhow::bail!("{}: entry {i} names run {}, which the log does not describe", path.display(), comment.run);
+        };
+        let Some(answer) = answer(e, &comment.outcome) else {
+            continue;
+        };
+        run.entry(format!("{} {}", comment.auth, e.request.url))
+            .or_default()
+            .push_back(answer);
+    }
+    meta.conformance
+        .into_iter()
+        .zip(answers)
+        .map(|(m, answers)| replayed(m, answers))
+        .collect()
+}
+
+fn answer(e: &v1_2::Entries, outcome: &str) -> Option<Answer> {
+    let word = outcome.split(':').next().unwrap_or_default();
+    let detail = outcome.split_once(": ").map(|(_, d)| d.to_string()).unwrap_or_default();
+    Some(match word {
+        "response" | "rate-limited" => {
+            let content = &e.response.content;
+            let text = content.text.clone().unwrap_or_default();
+            let body = match content.encoding.as_deref() {
+                Some("base64") => base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).unwrap_or_default(),
+                _ => text.into_bytes(),
+            };
+            Ok(WireResponse {
+                status: u16::try_from(e.response.status).unwrap_or(0),
+                headers: e
+                    .response
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
+                    .collect(),
+                body,
+            })
+        }
+        "timeout" => Err(WireError::Timeout(Duration::from_millis(detail.parse().unwrap_or(0)))),
+        "body-too-large" => Err(WireError::BodyTooLarge(detail.parse().unwrap_or(0))),
+        "unreachable" => Err(WireError::Unreachable(detail)),
+        "transport" => Err(WireError::Transport(detail)),
+        // Not sent, or cut by the run's deadline: nothing came back that a replay could give.
+        _ => return None,
+    })
+}
+
+fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::Result<Replayed> {
+    let spec = specs::load(&m.api)
+        .with_context(|| format!("the recording is of `{}`, which has no spec in specs/", m.api))?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let base = m.base_url.parse().with_context(|| format!("the recorded base URL `{}` is not a URL", m.base_url))?;
+    let mut target = Target::new(Arc::new(spec), base);
+    target.credential = m
+        .credential
+        .then(|| Secret::new(format!("{}{STAND_IN}", m.credential_prefix)));
+    target.path_values = m.path_values;
+    target.forbidden = m.forbidden;
+    target.missing = m.missing;
+    target.owner_values = m.owner_values;
+    // A replay has no live system to protect; the recorded run was allowed or refused then.
+    target.allow_live = true;
+    let names: Vec<String> = m.checks.iter().filter(|n| CheckId::from_name(n).is_some()).cloned().collect();
+    let options = Options {
+        cases: m.cases,
+        seed: m.seed,
+        max_requests: m.max_requests,
+        request_timeout: Duration::from_millis(m.request_timeout_ms.max(1)),
+        deadline: Duration::from_millis(m.deadline_ms.max(1)),
+        body_cap: m.body_cap,
+        concurrency: m.concurrency.max(1),
+        // The waits were the server's; a replay need not wait again.
+        retry_after_cap: Duration::ZERO,
+        max_retries: m.max_retries,
+        max_shrink_iters: m.max_shrink_iters,
+        strict: m.strict,
+        selection: Selection::new(&names, &[]).map_err(|e| anyhow::anyhow!("{e}"))?,
+        progress: false,
+    };
+    Ok(Replayed {
+        target,
+        options,
+        transport: Arc::new(Replay {
+            answers: Mutex::new(answers),
+            last: Mutex::new(HashMap::new()),
+        }),
+    })
+}

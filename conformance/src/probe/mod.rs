@@ -1,0 +1,868 @@
+//! The probe client: HTTP to the target, with every guard the checks rely on.
+//!
+//! - Redirects are never followed: a 3xx is returned as it is and recorded as an incident, so
+//!   the credential never travels to wherever `Location` points.
+//! - Same-origin guard: a URL whose scheme, host or port differs from the base URL's is not
+//!   requested at all; the refusal is an incident (a named violation in the report).
+//! - 429: `Retry-After` is honoured up to a cap (seconds or an HTTP date), with exponential
+//!   backoff when it is absent (see [`retry_wait`]), and the wait holds back *every* request of
+//!   the run, not only the limited one: one 429 slows everyone. Every 429 is kept for the
+//!   429-shape check, and a request still limited after a few retries is given up.
+//! - Request budget, per-request timeout (headers and whole body), total deadline, body size
+//!   cap, and at most `concurrency` requests in flight. A request cut short by the run's
+//!   deadline is not the server's fault: it ends the run without a timeout incident.
+//! - Every exchange is recorded, with a `curl` line that prints the credential as `***`, and a
+//!   server that echoes the credential (in a body, a header or a `Location`) has it replaced
+//!   by `***` as the response is read, so no excerpt can carry it into a report.
+//!
+//! The probe is async; the families run their walks and probes concurrently on it.
+
+pub mod transport;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use specs::{Security, SecurityKind};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::target::{Options, Secret, Target};
+use transport::{Transport, WireError, WireHeader, WireRequest};
+
+pub use transport::install_crypto_provider;
+
+/// Which credential a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// The target's credential (none if the target has none).
+    Target,
+    /// No credential at all.
+    None,
+    /// A deliberately wrong credential (masked like the real one).
+    Other(Secret),
+}
+
+impl Auth {
+    /// A label for the choice that names no secret, to match recordings by.
+    fn label(&self) -> String {
+        match self {
+            Auth::Target => "target".into(),
+            Auth::None => "none".into(),
+            Auth::Other(s) => {
+                let digest = Sha256::digest(s.expose().as_bytes());
+                let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+                format!("other:{hex}")
+            }
+        }
+    }
+}
+
+/// A request as sent, enough to replay it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The URL, without any credential.
+    pub url: Url,
+    /// How the credential was chosen: `target`, `none` or `other:<digest>`.
+    pub auth: String,
+    /// Header carrying a credential, if any; its value is never stored.
+    pub auth_header: Option<String>,
+    /// Query parameter carrying a credential, if any.
+    pub auth_query: Option<String>,
+    /// How the credential header is written in the curl line, e.g. `Bearer ***`.
+    auth_display: String,
+}
+
+impl RequestInfo {
+    /// A `curl` command line replaying the request, the credential printed as `***`.
+    pub fn curl(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let url = self.url_masked();
+        match &self.auth_header {
+            Some(h) => format!(
+                "curl -sS -H {} {}",
+                quote(&format!("{h}: {}", self.auth_display)),
+                quote(url.as_str())
+            ),
+            None => format!("curl -sS {}", quote(url.as_str())),
+        }
+    }
+
+    /// The URL as it was sent, a query credential shown as `***`.
+    pub fn url_masked(&self) -> Url {
+        let mut url = self.url.clone();
+        if let Some(q) = &self.auth_query {
+            url.query_pairs_mut().append_pair(q, "***");
+        }
+        url
+    }
+
+    /// The request as a recording knows it: `target http://…`, the URL masked.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.auth, self.url_masked())
+    }
+
+    /// The request headers as sent, the credential as `***` (for recordings).
+    pub fn headers_masked(&self) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("accept".to_string(), "application/json".to_string()),
+            (
+                "user-agent".to_string(),
+                concat!("conformance/", env!("CARGO_PKG_VERSION")).to_string(),
+            ),
+        ];
+        if let Some(h) = &self.auth_header {
+            headers.push((h.clone(), self.auth_display.clone()));
+        }
+        headers
+    }
+}
+
+/// A response, its body read (up to the cap), masked and parsed.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The request.
+    pub request: RequestInfo,
+    /// HTTP status.
+    pub status: u16,
+    /// Every header, names in lower case, the credential masked.
+    pub headers: Vec<(String, String)>,
+    /// The body, the credential masked.
+    pub body: Vec<u8>,
+    /// The body as JSON, or why it is not JSON (with the start of the body).
+    pub json: Result<Value, String>,
+    /// Time from sending to the last byte.
+    pub elapsed: Duration,
+}
+
+impl Response {
+    /// The body as JSON, if it is.
+    pub fn body(&self) -> Option<&Value> {
+        self.json.as_ref().ok()
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `Content-Type`, if sent.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+}
+
+/// Why a request produced no response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The run's request budget is used up.
+    #[error("request budget exhausted ({used}/{allowed} requests)")]
+    Budget {
+        /// Requests sent.
+        used: u64,
+        /// Requests allowed.
+        allowed: u64,
+    },
+    /// The run's deadline passed.
+    #[error("the run's deadline ({0:?}) passed")]
+    Deadline(Duration),
+    /// The URL is not on the base URL's origin; nothing was sent.
+    #[error("refused to send a request to another origin: {0}")]
+    CrossOrigin(String),
+    /// No complete response in time.
+    #[error("no complete response within {0:?}")]
+    Timeout(Duration),
+    /// The body is larger than the cap.
+    #[error("body larger than {0} bytes; stopped reading")]
+    BodyTooLarge(usize),
+    /// Still 429 after the allowed retries.
+    #[error("still rate limited (429) after {0} retries")]
+    RateLimited(u32),
+    /// Connection or protocol failure.
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// No connection could be made.
+    #[error("cannot connect: {0}")]
+    Unreachable(String),
+    /// Too many requests in a row met a transport problem; the probe sends no more.
+    #[error("{0} requests in a row met a transport problem (timeout, oversized body, 429 storm, connection error); no further request is sent")]
+    Unusable(u32),
+    /// A recording has no answer to this request (replay only).
+    #[error("the recording has no answer to this request")]
+    NotRecorded,
+}
+
+impl ProbeError {
+    /// Whether the error ends the whole run (no further request can be sent).
+    pub fn ends_run(&self) -> bool {
+        matches!(
+            self,
+            ProbeError::Budget { .. } | ProbeError::Deadline(_) | ProbeError::Unusable(_)
+        )
+    }
+}
+
+/// What went wrong on the wire, whichever check was running: each kind is a named check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IncidentKind {
+    /// A URL to follow was on another origin.
+    CrossOrigin,
+    /// The server answered with a redirect.
+    Redirect,
+    /// A request timed out.
+    Timeout,
+    /// A body was larger than the cap.
+    BodyTooLarge,
+    /// A request stayed rate limited.
+    RateLimitStorm,
+    /// Connection or protocol failure.
+    Transport,
+}
+
+/// One transport-level problem, with the request that met it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Incident {
+    /// What happened.
+    pub kind: IncidentKind,
+    /// In words.
+    pub message: String,
+    /// The request, as a curl line with the credential masked.
+    pub curl: String,
+}
+
+/// What became of one request sent (or refused) by the probe.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A response (429s included).
+    Response(Arc<Response>),
+    /// No response: timeout, oversized body, connection error.
+    Failed(ProbeError),
+    /// Not sent: another origin.
+    NotSent(String),
+}
+
+/// One exchange, for recordings: every attempt, rate-limited, refused and failed ones too.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Order in which the probe sent it.
+    pub seq: u64,
+    /// The request.
+    pub request: RequestInfo,
+    /// When it was sent.
+    pub started: SystemTime,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// What came of it.
+    pub outcome: Outcome,
+}
+
+/// Requests in a row that may end in a transport problem before the probe gives up.
+pub const FAILURES_IN_A_ROW: u32 = 3;
+
+/// The probe client of one run against one target.
+pub struct Probe {
+    transport: Arc<dyn Transport>,
+    credential: Option<Secret>,
+    security: Option<Security>,
+    base: Url,
+    options: Options,
+    started: Instant,
+    used: AtomicU64,
+    rate_limited: AtomicU64,
+    exhausted: AtomicBool,
+    failures_in_a_row: AtomicU32,
+    in_flight: Semaphore,
+    /// Requests wait until this instant (a 429's `Retry-After` holds everyone back).
+    paused_until: Mutex<Option<Instant>>,
+    /// Requests being retried after a 429. While there are any, no new request starts: the
+    /// limited ones go first, so that a server limiting every Nth request cannot keep hitting
+    /// the same request while the others fill the gaps.
+    retrying: tokio::sync::watch::Sender<u32>,
+    /// Most requests in flight at once, and the sum of request durations, for benchmarks.
+    busy: Mutex<(u64, Duration)>,
+    exchanges: Mutex<Vec<Exchange>>,
+    incidents: Mutex<Vec<Incident>>,
+}
+
+impl std::fmt::Debug for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probe")
+            .field("base", &self.base.as_str())
+            .field("credential", &self.credential)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Probe {
+    /// A probe for `target` that sends through `transport`.
+    pub fn new(target: &Target, options: &Options, transport: Arc<dyn Transport>) -> Probe {
+        Probe {
+            transport,
+            credential: target.credential.clone(),
+            security: target.spec.security().cloned(),
+            base: target.base_url.clone(),
+            options: options.clone(),
+            started: Instant::now(),
+            used: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            exhausted: AtomicBool::new(false),
+            failures_in_a_row: AtomicU32::new(0),
+            in_flight: Semaphore::new(options.concurrency.max(1)),
+            paused_until: Mutex::new(None),
+            retrying: tokio::sync::watch::channel(0).0,
+            busy: Mutex::new((0, Duration::ZERO)),
+            exchanges: Mutex::new(Vec::new()),
+            incidents: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The base URL of the target.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// Requests sent so far (429 retries included).
+    pub fn requests_used(&self) -> u64 {
+        self.used.load(Ordering::SeqCst)
+    }
+
+    /// Responses with status 429 so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(Ordering::SeqCst)
+    }
+
+    /// Whether the budget ran out.
+    pub fn budget_exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::SeqCst)
+    }
+
+    /// The sum of the time every request took, for the mean number in flight.
+    pub fn busy_time(&self) -> Duration {
+        lock(&self.busy).1
+    }
+
+    /// Every final (non-429) response so far, ordered by request (curl line), then status:
+    /// an order that does not depend on how concurrent requests were scheduled.
+    pub fn responses(&self) -> Vec<Arc<Response>> {
+        self.sorted(|r| r.status != 429)
+    }
+
+    /// Every 429 response so far, ordered like [`Probe::responses`].
+    pub fn rate_limited_responses(&self) -> Vec<Arc<Response>> {
+        self.sorted(|r| r.status == 429)
+    }
+
+    fn sorted(&self, keep: impl Fn(&Response) -> bool) -> Vec<Arc<Response>> {
+        let mut out: Vec<Arc<Response>> = lock(&self.exchanges)
+            .iter()
+            .filter_map(|e| match &e.outcome {
+                Outcome::Response(r) if keep(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_cached_key(|r| (r.request.curl(), r.status, r.body.clone()));
+        out
+    }
+
+    /// Every transport incident so far, in an order that does not depend on scheduling.
+    pub fn incidents(&self) -> Vec<Incident> {
+        let mut incidents = lock(&self.incidents).clone();
+        incidents.sort();
+        incidents
+    }
+
+    /// Every exchange so far, in the order sent.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.exchanges).clone()
+    }
+
+    /// Describes a request without sending it.
+    pub fn describe(&self, url: &Url, auth: &Auth) -> RequestInfo {
+        let key_present = match auth {
+            Auth::Target => self.credential.is_some(),
+            Auth::None => false,
+            Auth::Other(_) => true,
+        };
+        let (auth_header, auth_query) = match (&self.security, key_present) {
+            (Some(s), true) => match &s.kind {
+                SecurityKind::Query(q) => (None, Some(q.clone())),
+                _ => (s.header_name().map(str::to_string), None),
+            },
+            _ => (None, None),
+        };
+        let auth_display = self
+            .security
+            .as_ref()
+            .map(|s| s.header_value("***"))
+            .unwrap_or_default();
+        RequestInfo {
+            url: url.clone(),
+            auth: auth.label(),
+            auth_header,
+            auth_query,
+            auth_display,
+        }
+    }
+
+    fn incident(&self, kind: IncidentKind, message: String, request: &RequestInfo) {
+        lock(&self.incidents).push(Incident {
+            kind,
+            message,
+            curl: request.curl(),
+        });
+    }
+
+    fn record(&self, request: &RequestInfo, started: SystemTime, elapsed: Duration, outcome: Outcome) {
+        let mut log = lock(&self.exchanges);
+        let seq = log.len() as u64 + 1;
+        log.push(Exchange {
+            seq,
+            request: request.clone(),
+            started,
+            elapsed,
+            outcome,
+        });
+    }
+
+    /// Sends `GET url`, retrying on 429.
+    ///
+    /// After [`FAILURES_IN_A_ROW`] requests in a row end in a transport problem, every later
+    /// request fails at once with [`ProbeError::Unusable`]: a server that times out or streams
+    /// endless bodies would otherwise make the run last (requests × timeout).
+    pub async fn get(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
+        let failures = self.failures_in_a_row.load(Ordering::SeqCst);
+        if failures >= FAILURES_IN_A_ROW {
+            return Err(ProbeError::Unusable(failures));
+        }
+        let result = self.get_retrying(url, auth).await;
+        match &result {
+            Ok(_) => self.failures_in_a_row.store(0, Ordering::SeqCst),
+            Err(
+                ProbeError::Timeout(_)
+                | ProbeError::BodyTooLarge(_)
+                | ProbeError::RateLimited(_)
+                | ProbeError::Transport(_)
+                | ProbeError::Unreachable(_),
+            ) => {
+                self.failures_in_a_row.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn get_retrying(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
+        let info = self.describe(url, auth);
+        if !same_origin(&self.base, url) {
+            let message = format!(
+                "{url} is not on the origin of the base URL ({}); the request was not sent",
+                self.base.origin().ascii_serialization()
+            );
+            self.incident(IncidentKind::CrossOrigin, message.clone(), &info);
+            self.record(&info, SystemTime::now(), Duration::ZERO, Outcome::NotSent(message));
+            return Err(ProbeError::CrossOrigin(url.to_string()));
+        }
+        let key = match auth {
+            Auth::Target => self.credential.as_ref(),
+            Auth::None => None,
+            Auth::Other(s) => Some(s),
+        };
+        // A new request waits for the retried ones.
+        let mut retried = self.retrying.subscribe();
+        let _ = retried.wait_for(|n| *n == 0).await;
+        let mut attempt: u32 = 0;
+        let mut counted = false;
+        let result = loop {
+            if let Err(e) = self.wait_for_pause().await {
+                break Err(e);
+            }
+            let response = match self.send_once(url, key, &info).await {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+            if response.status != 429 {
+                if (300..400).contains(&response.status) {
+                    self.incident(
+                        IncidentKind::Redirect,
+                        format!(
+                            "status {} redirecting to {}; not followed (the credential stays with the base URL's origin)",
+                            response.status,
+                            response.header("location").unwrap_or("(no Location)")
+                        ),
+                        &info,
+                    );
+                }
+                break Ok(response);
+            }
+            self.rate_limited.fetch_add(1, Ordering::SeqCst);
+            if !counted {
+                counted = true;
+                self.retrying.send_modify(|n| *n += 1);
+            }
+            if attempt >= self.options.max_retries {
+                self.incident(
+                    IncidentKind::RateLimitStorm,
+                    format!(
+                        "still 429 after {attempt} retries that honoured Retry-After (capped at {:?})",
+                        self.options.retry_after_cap
+                    ),
+                    &info,
+                );
+                break Err(ProbeError::RateLimited(attempt));
+            }
+            let wait = retry_wait(
+                response.header("retry-after"),
+                attempt,
+                self.options.retry_after_cap,
+                SystemTime::now(),
+            );
+            let left = self.options.deadline.saturating_sub(self.started.elapsed());
+            if wait >= left {
+                break Err(ProbeError::Deadline(self.options.deadline));
+            }
+            self.pause_everyone(wait);
+            attempt += 1;
+        };
+        if counted {
+            self.retrying.send_modify(|n| *n = n.saturating_sub(1));
+        }
+        result
+    }
+
+    /// Holds back every request of the run for `wait`.
+    fn pause_everyone(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut paused = lock(&self.paused_until);
+        if paused.is_none_or(|p| p < until) {
+            *paused = Some(until);
+        }
+    }
+
+    async fn wait_for_pause(&self) -> Result<(), ProbeError> {
+        loop {
+            let until = *lock(&self.paused_until);
+            match until {
+                Some(until) if until > Instant::now() => {
+                    if self.started.elapsed() + (until - Instant::now()) >= self.options.deadline {
+                        return Err(ProbeError::Deadline(self.options.deadline));
+                    }
+                    tokio::time::sleep_until(until.into()).await;
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// One attempt: budget, deadline, the in-flight limit, the timeout, then the transport.
+    async fn send_once(
+        &self,
+        url: &Url,
+        key: Option<&Secret>,
+        info: &RequestInfo,
+    ) -> Result<Arc<Response>, ProbeError> {
+        let elapsed = self.started.elapsed();
+        if elapsed >= self.options.deadline {
+            return Err(ProbeError::Deadline(self.options.deadline));
+        }
+        let used = self.used.fetch_add(1, Ordering::SeqCst);
+        if used >= self.options.max_requests {
+            self.used.fetch_sub(1, Ordering::SeqCst);
+            self.exhausted.store(true, Ordering::SeqCst);
+            return Err(ProbeError::Budget {
+                used,
+                allowed: self.options.max_requests,
+            });
+        }
+        let limit = self
+            .options
+            .request_timeout
+            .min(self.options.deadline - elapsed);
+        let request = self.wire_request(url, key, info)?;
+        let _permit = self.in_flight.acquire().await;
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let sent = tokio::time::timeout(limit, self.transport.send(request)).await;
+        let took = started.elapsed();
+        {
+            let mut busy = lock(&self.busy);
+            busy.0 += 1;
+            busy.1 += took;
+        }
+        let wire = match sent {
+            // Cut short by the run's deadline, not by the per-request timeout: the server is
+            // not to blame, the run is over.
+            Err(_) if limit < self.options.request_timeout => {
+                self.record(info, started_at, took, Outcome::Failed(ProbeError::Deadline(self.options.deadline)));
+                return Err(ProbeError::Deadline(self.options.deadline));
+            }
+            Err(_) => Err(WireError::Timeout(limit)),
+            Ok(result) => result,
+        };
+        let wire = match wire {
+            Ok(w) => w,
+            Err(e) => {
+                let (kind, error) = match e {
+                    WireError::Timeout(d) => (Some(IncidentKind::Timeout), ProbeError::Timeout(d)),
+                    WireError::BodyTooLarge(cap) => {
+                        (Some(IncidentKind::BodyTooLarge), ProbeError::BodyTooLarge(cap))
+                    }
+                    WireError::Transport(m) => (Some(IncidentKind::Transport), ProbeError::Transport(m)),
+                    WireError::Unreachable(m) => (Some(IncidentKind::Transport), ProbeError::Unreachable(m)),
+                    WireError::NotRecorded => (None, ProbeError::NotRecorded),
+                };
+                let error = match (&error, key) {
+                    (ProbeError::Transport(m), Some(k)) => ProbeError::Transport(redact_text(m, k.expose())),
+                    (ProbeError::Unreachable(m), Some(k)) => ProbeError::Unreachable(redact_text(m, k.expose())),
+                    _ => error,
+                };
+                if let Some(kind) = kind {
+                    let message = match &error {
+                        ProbeError::Timeout(d) => format!("no complete response within {d:?}"),
+                        other => other.to_string(),
+                    };
+                    self.incident(kind, message, info);
+                }
+                self.record(info, started_at, took, Outcome::Failed(error.clone()));
+                return Err(error);
+            }
+        };
+        let response = Arc::new(self.read(wire, key, info, took));
+        self.record(info, started_at, took, Outcome::Response(response.clone()));
+        Ok(response)
+    }
+
+    fn wire_request(&self, url: &Url, key: Option<&Secret>, info: &RequestInfo) -> Result<WireRequest, ProbeError> {
+        let mut request_url = url.clone();
+        let mut headers = vec![WireHeader {
+            name: "accept".into(),
+            value: "application/json".into(),
+            sensitive: false,
+        }];
+        if let (Some(security), Some(key)) = (&self.security, key) {
+            match &security.kind {
+                SecurityKind::Query(q) => {
+                    request_url.query_pairs_mut().append_pair(q, key.expose());
+                }
+                _ => {
+                    let name = security.header_name().unwrap_or("authorization").to_string();
+                    let value = security.header_value(key.expose());
+                    if reqwest::header::HeaderValue::from_str(&value).is_err() {
+                        return Err(ProbeError::Transport(
+                            "the credential is not a valid header value".into(),
+                        ));
+                    }
+                    headers.push(WireHeader {
+                        name,
+                        value,
+                        sensitive: true,
+                    });
+                }
+            }
+        }
+        Ok(WireRequest {
+            url: request_url,
+            headers,
+            body_cap: self.options.body_cap,
+            auth: info.auth.clone(),
+            key: info.key(),
+        })
+    }
+
+    /// A wire response as the checks see it: the credential masked, the body parsed.
+    fn read(&self, wire: transport::WireResponse, key: Option<&Secret>, info: &RequestInfo, took: Duration) -> Response {
+        let secret = key.map(|k| k.expose()).filter(|k| !k.is_empty());
+        // A server that echoes the credential must not get it into any report: replace it
+        // before the body is parsed or excerpted (an excerpt could cut it in two).
+        let body = match secret {
+            Some(k) => redact_bytes(wire.body, k.as_bytes()),
+            None => wire.body,
+        };
+        let headers = wire
+            .headers
+            .into_iter()
+            .map(|(n, v)| match secret {
+                Some(k) => (n, redact_text(&v, k)),
+                None => (n, v),
+            })
+            .collect();
+        let json = serde_json::from_slice::<Value>(&body).map_err(|e| {
+            let text = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+            format!("not JSON ({e}); the body starts with {text:?}")
+        });
+        Response {
+            request: info.clone(),
+            status: wire.status,
+            headers,
+            body,
+            json,
+            elapsed: took,
+        }
+    }
+}
+
+/// Whether `url` may be requested with the credential of `base`: same scheme, host and port.
+///
+/// `localhost` and `127.0.0.1` are different hosts, `http` and `https` different schemes; an
+/// explicit default port (`http://h:80`) is the same origin as none. URLs without a tuple
+/// origin (`file:`, `data:`) are never the same origin as anything.
+pub fn same_origin(base: &Url, url: &Url) -> bool {
+    let (a, b) = (base.origin(), url.origin());
+    a.is_tuple() && a == b
+}
+
+/// First wait after a 429 without a usable `Retry-After`; doubled on each further retry.
+pub const BACKOFF_START: Duration = Duration::from_millis(100);
+
+/// How long to wait before retrying a request answered 429.
+///
+/// `Retry-After` in seconds (`0`, `7`) or as an HTTP date (RFC 9110, compared with `now`) is
+/// honoured; when it is absent or unusable, the wait is [`BACKOFF_START`] doubled per earlier
+/// retry (`attempt` counts them from 0): 100 ms, 200 ms, 400 ms, … Never longer than `cap`.
+pub fn retry_wait(retry_after: Option<&str>, attempt: u32, cap: Duration, now: SystemTime) -> Duration {
+    let given = retry_after.and_then(|s| {
+        let s = s.trim();
+        s.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
+            httpdate::parse_http_date(s)
+                .ok()
+                .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+        })
+    });
+    let wait = given.unwrap_or_else(|| BACKOFF_START.saturating_mul(1u32 << attempt.min(20)));
+    wait.min(cap)
+}
+
+fn redact_text(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, "***")
+    }
+}
+
+fn redact_bytes(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
+    if secret.is_empty() || !body.windows(secret.len()).any(|w| w == secret) {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i..].starts_with(secret) {
+            out.extend_from_slice(b"***");
+            i += secret.len();
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_origin_of_the_base_url_is_the_same_origin() {
+        let base = Url::parse("http://127.0.0.1:8080/api/v1").unwrap();
+        let same = [
+            "http://127.0.0.1:8080/api/v1/items?page_token=x",
+            "http://127.0.0.1:8080/elsewhere",
+            "HTTP://127.0.0.1:8080/x",
+            "http://user:pw@127.0.0.1:8080/x",
+        ];
+        let other = [
+            "http://127.0.0.1:8081/api/v1/items",  // port
+            "http://127.0.0.1/api/v1/items",       // port (default 80)
+            "http://localhost:8080/api/v1/items",  // host: same machine, other name
+            "http://127.0.0.2:8080/api/v1/items",  // host
+            "http://[::1]:8080/api/v1/items",      // host
+            "http://[::ffff:127.0.0.1]:8080/x",    // host, however equivalent
+            "https://127.0.0.1:8080/api/v1/items", // scheme
+            "ws://127.0.0.1:8080/x",               // scheme
+            "file:///etc/passwd",                  // no origin at all
+            "data:text/plain,x",
+        ];
+        for u in same {
+            assert!(same_origin(&base, &Url::parse(u).unwrap()), "{u}");
+        }
+        for u in other {
+            assert!(!same_origin(&base, &Url::parse(u).unwrap()), "{u}");
+        }
+        // A protocol-relative next link resolves to another host.
+        let joined = base.join("//localhost:8080/api/v1/items").unwrap();
+        assert!(!same_origin(&base, &joined));
+        let https = Url::parse("https://api.example.com/v1").unwrap();
+        assert!(same_origin(&https, &Url::parse("https://api.example.com:443/x").unwrap()));
+        assert!(!same_origin(&https, &Url::parse("http://api.example.com/x").unwrap()));
+        assert!(!same_origin(&https, &Url::parse("https://api.example.com.evil.example/x").unwrap()));
+        assert!(!same_origin(&https, &Url::parse("https://sandbox.api.example.com/x").unwrap()));
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let cap = Duration::from_secs(5);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(retry_wait(Some("0"), 0, cap, now), Duration::ZERO);
+        assert_eq!(retry_wait(Some("2"), 3, cap, now), Duration::from_secs(2));
+        assert_eq!(retry_wait(Some(" 3 "), 0, cap, now), Duration::from_secs(3));
+        assert_eq!(retry_wait(Some("3600"), 0, cap, now), cap);
+        assert_eq!(retry_wait(Some("18446744073709551615"), 0, cap, now), cap);
+        // An HTTP date: 2015-10-21 07:28:00 GMT is 2 s after `now`; a date past is no wait.
+        assert_eq!(
+            retry_wait(Some("Wed, 21 Oct 2015 07:28:02 GMT"), 0, cap, now),
+            Duration::from_secs(2)
+        );
+        assert_eq!(retry_wait(Some("Wed, 21 Oct 2015 07:00:00 GMT"), 0, cap, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn without_retry_after_the_backoff_doubles_up_to_the_cap() {
+        let cap = Duration::from_secs(5);
+        let now = SystemTime::now();
+        let schedule: Vec<u128> = (0..8).map(|a| retry_wait(None, a, cap, now).as_millis()).collect();
+        assert_eq!(schedule, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        for bad in ["-1", "1.5", "", "soon"] {
+            assert_eq!(retry_wait(Some(bad), 2, cap, now), Duration::from_millis(400), "{bad:?}");
+        }
+        assert_eq!(retry_wait(None, u32::MAX, cap, now), cap);
+        assert_eq!(retry_wait(None, 3, Duration::from_millis(50), now), Duration::from_millis(50));
+    }
+
+    #[test]
+    fn an_echoed_credential_is_replaced() {
+        let body = br#"{"message":"bad key pk_test_abc in pk_test_abc"}"#.to_vec();
+        assert_eq!(
+            redact_bytes(body, b"pk_test_abc"),
+            br#"{"message":"bad key *** in ***"}"#.to_vec()
+        );
+        assert_eq!(redact_bytes(b"nothing".to_vec(), b"pk_test_abc"), b"nothing");
+        assert_eq!(redact_text("http://x/?k=abc", "abc"), "http://x/?k=***");
+    }
+
+    #[test]
+    fn curl_masks_the_credential() {
+        let info = RequestInfo {
+            url: Url::parse("http://h/x?a=1").unwrap(),
+            auth: "target".into(),
+            auth_header: Some("Authorization".into()),
+            auth_query: None,
+            auth_display: "Bearer ***".into(),
+        };
+        assert_eq!(info.curl(), "curl -sS -H 'Authorization: Bearer ***' 'http://h/x?a=1'");
+        let info = RequestInfo {
+            auth_header: None,
+            auth_query: Some("api_key".into()),
+            ..info
+        };
+        assert_eq!(info.curl(), "curl -sS 'http://h/x?a=1&api_key=***'");
+    }
+}
