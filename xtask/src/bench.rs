@@ -3,8 +3,9 @@
 //! | figure | method |
 //! |---|---|
 //! | codegen | both clients generated in-process from `specs/`, mean over `--codegen-runs` |
-//! | mock throughput | `conformance::mock::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
-//! | conformance | wall time and requests of `xtask conformance` (both reference mocks, default cases), as a user runs it |
+//! | mock throughput | `mock::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
+//! | conformance | wall time and requests of `xtask conformance` (every reference mock, default cases), as a user runs it |
+//! | latency | each spec's reference mock answering after `--latency-ms` (150 by default, like a sandbox across an ocean), checked at the default concurrency and, as the baseline of the same run, at concurrency 1: wall time, requests, mean requests in flight (time spent in requests / wall time) and effective concurrency (requests × latency / wall time) |
 //!
 //! Throughput means nothing in a debug build, so a debug `xtask` re-runs itself with `--release`
 //! (pass `--no-release` to measure the debug build anyway). The conformance figure uses the dev
@@ -15,8 +16,8 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use conformance::mock::{bench_mock, BenchOptions};
-use specs::{Spec, Vendor};
+use mock::bench::{bench_mock, BenchOptions};
+use specs::Spec;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,12 +36,18 @@ pub struct Args {
     /// Skip the conformance run (it builds and runs the dev-profile xtask).
     #[arg(long)]
     no_conformance: bool,
+    /// Latency of the mocks in the latency run, in milliseconds.
+    #[arg(long, default_value_t = 150)]
+    latency_ms: u64,
+    /// Skip the latency run (about a minute: its baseline is sequential).
+    #[arg(long)]
+    no_latency: bool,
 }
 
-struct Row {
-    name: String,
-    figure: String,
-    method: String,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) figure: String,
+    pub(crate) method: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -60,19 +67,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     rows.push(codegen_row(args.codegen_runs)?);
-    for vendor in Vendor::ALL {
-        let mut options = BenchOptions::new(vendor);
+    let embedded = specs::all().map_err(|e| anyhow::anyhow!("{e}"))?;
+    for spec in &embedded {
+        let name = spec.name.clone();
+        let mut options = BenchOptions::new(spec.clone());
         options.duration = Duration::from_secs(args.seconds);
         options.connections = args.connections;
         let r = bench_mock(options)?;
         if r.requests == 0 {
             bail!(
-                "the {vendor} mock answered no request successfully ({} errors)",
+                "the {name} mock answered no request successfully ({} errors)",
                 r.errors
             );
         }
         rows.push(Row {
-            name: format!("mock {vendor} throughput"),
+            name: format!("mock {name} throughput"),
             figure: format!(
                 "{:.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} errors)",
                 r.requests_per_sec,
@@ -91,32 +100,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.no_conformance {
         rows.push(conformance_row()?);
     }
+    if !args.no_latency {
+        for spec in &embedded {
+            rows.extend(crate::bench_latency::rows(spec, Duration::from_millis(args.latency_ms))?);
+        }
+    }
     print_table(&rows);
     Ok(ExitCode::SUCCESS)
 }
 
 fn codegen_row(runs: u32) -> anyhow::Result<Row> {
     let runs = runs.max(1);
-    let root = crate::root();
-    let specs: Vec<(Vendor, Spec)> = Vendor::ALL
-        .into_iter()
-        .map(|v| Ok((v, Spec::load(&root.join("specs").join(v.file_name()))?)))
-        .collect::<anyhow::Result<_>>()?;
+    let specs: Vec<Spec> = crate::codegen::spec_files(&crate::root())?;
     let started = Instant::now();
     let mut bytes = 0;
     for _ in 0..runs {
         bytes = 0;
-        for (vendor, spec) in &specs {
-            let krate = codegen::generate(spec, *vendor)?;
+        for spec in &specs {
+            let krate = codegen::generate(spec)?;
             bytes += krate.files.iter().map(|f| f.contents.len()).sum::<usize>();
         }
     }
     let mean = started.elapsed() / runs;
     Ok(Row {
-        name: "codegen, both clients".into(),
+        name: format!("codegen, {} clients", specs.len()),
         figure: format!("{:.1} ms", mean.as_secs_f64() * 1e3),
         method: format!(
-            "in-process generate() of both specs, mean of {runs} runs, {} KiB of output",
+            "in-process generate() of every spec, mean of {runs} runs, {} KiB of output",
             bytes / 1024
         ),
     })
@@ -152,7 +162,7 @@ fn conformance_row() -> anyhow::Result<Row> {
     }
     let requests = requests_in(&json)?;
     Ok(Row {
-        name: "conformance, both mocks".into(),
+        name: "conformance, every mock".into(),
         figure: format!("{:.1} s, {requests} requests", elapsed.as_secs_f64()),
         method: "`xtask conformance` (dev profile, default cases, mocks in-process), wall time"
             .into(),

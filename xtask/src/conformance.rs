@@ -1,20 +1,29 @@
 //! `cargo xtask conformance`: check a server against its spec.
 //!
-//! With no vendor, both reference mocks are started in-process and checked (the embedded
-//! default, what CI runs). With `peeker` or `devpayr`, the server at `--base-url` is checked.
-//! Exit 0: every check passed (skips are listed); 1: a violation; 2: usage error, unreachable
-//! server, refused (a `pk_live_` key without `--allow-live`: nothing is sent), or incomplete.
+//! With no API, every spec's reference mock is started in-process and checked (the embedded
+//! default, what CI runs). With `<api>` (any spec in `specs/`), the server at `--base-url` is
+//! checked. The subcommand of each API is built from its spec: the credential flag and its
+//! environment variable come from the security scheme (`--token` / `PEEKER_TOKEN` for a bearer
+//! token, `--api-key` / `DEVPAYR_API_KEY` for an API key), path values are `--path NAME=VALUE`
+//! (or `--NAME VALUE`), access probes `--forbidden NAME=VALUE` and `--missing NAME=VALUE` (or
+//! `--forbidden-NAME`, `--missing-NAME`), and owner filters take known owners as `--PARAM`.
+//!
+//! Exit 0: every check passed or warned; 1: a failure; 2: usage error, unreachable server,
+//! refused (a live key without `--allow-live`: nothing is sent), or incomplete.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Subcommand;
-use conformance::mock::{self, MockConfig, Vendor};
-use conformance::{Options, Report, Secret, Stop, Target};
+use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
+use conformance::{Options, Report, Secret, Selection, Stop, Target};
+use heck::ToKebabCase;
+use specs::{Location, Match, Spec};
 
 /// What `--help` says about the guards, after the options; the numbers are the defaults of
 /// [`Options`], so the text cannot drift from them.
@@ -23,25 +32,31 @@ fn guards() -> String {
     format!(
         "\
 What is sent, and where:
-  Requests go only to the origin (scheme, host, port) of --base-url. The key is sent only
-  there, only in the spec's header (Peeker: Authorization: Bearer; DevPayr: X-API-KEY).
-  A next link or a redirect to another origin is reported (transport/same-origin,
-  transport/no-redirect) and never followed; no redirect is ever followed.
-  Prefer the env vars PEEKER_TOKEN / DEVPAYR_API_KEY to --token / --api-key (command
-  lines are visible to other users of the machine). The key is printed as *** everywhere.
-  A Peeker pk_live_ key is refused (exit 2, nothing sent) unless --allow-live is given.
+  Requests go only to the origin (scheme, host, port) of --base-url. The credential is sent
+  only there, only where the spec's security scheme puts it. A next link or a redirect to
+  another origin is reported (transport/same-origin, transport/no-redirect) and never
+  followed; no redirect is ever followed. Prefer the environment variable to the credential
+  flag (command lines are visible to other users of the machine). The credential is printed
+  as *** everywhere; one shorter than {min} characters is refused (it could not be masked in
+  the report without mangling it). A live key (the spec's x-live-prefix) is refused (exit 2,
+  nothing sent) unless --allow-live is given.
 
 Politeness (per server):
   --max-requests (default {max}, 429 retries included), --request-timeout (default {timeout} s,
   headers and whole body), --deadline (default {deadline} s for the whole run); at most
-  {concurrency} requests in flight; bodies larger than {cap} MiB are not read (transport/body-size).
-  A 429 waits for Retry-After (seconds, capped at {retry_cap} s) or backs off 100 ms, 200 ms,
-  400 ms, ... when it is absent; a request still limited after {retries} retries is given up
-  (transport/rate-limit-recovers). 429s are counted in the summary and checked against
-  the documented shape (errors/rate-limit), never reported otherwise.
+  --concurrency (default {concurrency}) requests in flight; bodies larger than {cap} MiB are not
+  read (transport/body-size). A 429 waits for Retry-After (seconds or an HTTP date, capped at
+  {retry_cap} s) or backs off 100 ms, 200 ms, 400 ms, ... when it is absent, and holds back
+  every request of the run meanwhile; a request still limited after {retries} retries is given
+  up (transport/rate-limit-recovers). 429s are counted in the summary and checked against the
+  documented shape (errors/rate-limit).
 
-Exit codes: 0 every check passed (skips are listed); 1 the server violates a check;
-  2 usage error, unreachable, refused, or incomplete (budget or deadline).",
+Verdicts: pass; warn when only a reading the spec chose where the vendor page is silent is
+  broken (shown with the reading); fail when a documented fact or an HTTP/JSON convention is.
+
+Exit codes: 0 every check passed or warned (skips are listed); 1 a failure (or, with
+  --strict, a warning); 2 usage error, unreachable, refused, or incomplete (budget or deadline).",
+        min = conformance::target::MIN_SECRET_LEN,
         max = o.max_requests,
         timeout = o.request_timeout.as_secs_f64(),
         deadline = o.deadline.as_secs_f64(),
@@ -52,68 +67,9 @@ Exit codes: 0 every check passed (skips are listed); 1 the server violates a che
     )
 }
 
-#[derive(clap::Args)]
-#[command(after_help = guards())]
-pub struct Args {
-    #[command(subcommand)]
-    server: Option<Server>,
-    #[command(flatten)]
-    common: Common,
-}
-
-#[derive(Subcommand)]
-enum Server {
-    /// Check a Peeker server (e.g. the sandbox, or `cargo xtask mock peeker`).
-    #[command(after_help = guards())]
-    Peeker {
-        /// The spec's server URL on that server, e.g. http://127.0.0.1:8080/api/partner/v1.
-        #[arg(long)]
-        base_url: String,
-        /// The partner key (pk_test_…); prefer the env var, which no process list shows.
-        #[arg(
-            long,
-            env = "PEEKER_TOKEN",
-            hide_env_values = true,
-            allow_hyphen_values = true
-        )]
-        token: Option<String>,
-        /// Allow a live key (pk_live_…): the checks send hundreds of requests, some malformed.
-        #[arg(long)]
-        allow_live: bool,
-        /// The email of a customer with domains (repeatable). The response never shows emails,
-        /// so without one the `user_email` filter is checked only with an unknown address.
-        #[arg(long = "user-email", value_name = "EMAIL")]
-        user_emails: Vec<String>,
-    },
-    /// Check a DevPayr server (e.g. `cargo xtask mock devpayr`).
-    #[command(after_help = guards())]
-    Devpayr {
-        /// The spec's server URL on that server, e.g. http://127.0.0.1:8081/api/v1.
-        #[arg(long)]
-        base_url: String,
-        /// The API key (project-scoped or global); prefer the env var, which no process list
-        /// shows.
-        #[arg(
-            long,
-            env = "DEVPAYR_API_KEY",
-            hide_env_values = true,
-            allow_hyphen_values = true
-        )]
-        api_key: Option<String>,
-        /// A project the key may read.
-        #[arg(long)]
-        project: u64,
-        /// A project the key may not read (checks the 403); skipped without it.
-        #[arg(long)]
-        forbidden_project: Option<u64>,
-        /// A project id that does not exist (checks the 404); skipped without it.
-        #[arg(long)]
-        missing_project: Option<u64>,
-    },
-}
-
-#[derive(clap::Args)]
-struct Common {
+/// The options every run takes, before or after the API's name.
+#[derive(clap::Args, Debug)]
+pub struct Common {
     /// Proptest cases per property family.
     #[arg(long, global = true)]
     cases: Option<u32>,
@@ -131,18 +87,39 @@ struct Common {
     /// skipped and the run exits 2.
     #[arg(long, global = true, value_name = "SECS", default_value_t = Secs(Options::default().deadline))]
     deadline: Secs,
-    /// Write a JUnit XML report here.
+    /// Requests in flight at once; independent walks and probes run concurrently up to it.
+    #[arg(long, global = true, value_name = "N", default_value_t = Options::default().concurrency,
+          value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
+    concurrency: usize,
+    /// Warnings (readings the spec chose, not followed by the server) count as failures.
     #[arg(long, global = true)]
+    strict: bool,
+    /// Run only these checks: names or family globs, comma-separated (`pagination/*,errors/missing-key`).
+    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',')]
+    checks: Vec<String>,
+    /// Leave out these checks: names or family globs, comma-separated.
+    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',')]
+    exclude_checks: Vec<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long, global = true, value_name = "PATH")]
     junit: Option<PathBuf>,
     /// Write a JSON report here.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write a markdown summary here (GitHub-flavoured; for $GITHUB_STEP_SUMMARY).
+    #[arg(long, global = true, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Record every exchange as an HTTP Archive (HAR 1.2) here, the credential masked.
+    #[arg(long, global = true, value_name = "PATH")]
+    har: Option<PathBuf>,
 }
 
 impl Common {
-    fn options(&self) -> Options {
+    fn options(&self) -> anyhow::Result<Options> {
+        let selection = Selection::new(&self.checks, &self.exclude_checks).map_err(Usage::from)?;
         let mut o = Options {
             progress: true,
+            selection,
             ..Options::default()
         };
         if let Some(c) = self.cases {
@@ -154,8 +131,207 @@ impl Common {
         o.max_requests = self.max_requests;
         o.request_timeout = self.request_timeout.0;
         o.deadline = self.deadline.0;
-        o
+        o.concurrency = self.concurrency;
+        o.strict = self.strict;
+        Ok(o)
     }
+}
+
+/// A usage error found after parsing: exit 2 with the message.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+impl From<conformance::registry::UnknownCheck> for Usage {
+    fn from(e: conformance::registry::UnknownCheck) -> Usage {
+        Usage(e.to_string())
+    }
+}
+
+/// The parsed command line: the API (if any) with its own arguments, and the common options.
+#[derive(Debug)]
+pub struct Args {
+    server: Option<(String, ArgMatches)>,
+    common: Common,
+}
+
+impl FromArgMatches for Args {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let common = Common::from_arg_matches(matches)?;
+        let server = matches
+            .subcommand()
+            .map(|(name, m)| (name.to_string(), m.clone()));
+        Ok(Args { server, common })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Args::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for Args {
+    fn augment_args(cmd: Command) -> Command {
+        let mut cmd = Common::augment_args(cmd).after_help(guards());
+        // A spec that does not parse is reported when it is used, with its located error.
+        for spec in specs::names().into_iter().filter_map(|n| specs::load(n)?.ok()) {
+            cmd = cmd.subcommand(server_command(&spec));
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Args::augment_args(cmd)
+    }
+}
+
+/// The environment variable of `spec`'s credential.
+fn env_var(spec: &Spec) -> Option<String> {
+    spec.credential_env()
+}
+
+/// The owner filters of the operation under test: (parameter, flag).
+fn owner_flags(spec: &Spec) -> Vec<(String, String)> {
+    spec.paginated_operation()
+        .map(|op| {
+            op.filters
+                .iter()
+                .filter(|f| f.matching == Match::Owner)
+                .map(|f| (f.param.clone(), f.param.to_kebab_case()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The path parameters of the operation under test, and the one credentials are scoped to.
+fn path_params(spec: &Spec) -> (Vec<String>, Option<String>) {
+    let Some(op) = spec.paginated_operation() else {
+        return (Vec::new(), None);
+    };
+    let names = op.parameters_in(Location::Path).map(|p| p.name.clone()).collect();
+    (names, op.access.as_ref().map(|a| a.path_param.clone()))
+}
+
+/// The subcommand of one API, built from its spec.
+fn server_command(spec: &Spec) -> Command {
+    let title = spec.openapi.info.title.clone();
+    let server = spec.server_url().unwrap_or("https://api.example.com");
+    let example = format!("http://127.0.0.1:8080{}", spec.server_path());
+    let mut needs: Vec<String> = Vec::new();
+    let mut cmd = Command::new(spec.name.clone())
+        .about(format!("Check a server of the {title} against specs/{}.yaml", spec.name))
+        .arg(
+            Arg::new("base-url")
+                .long("base-url")
+                .required(true)
+                .value_name("URL")
+                .help(format!("The spec's server URL ({server}) on that server, e.g. {example}")),
+        );
+    if let Some(security) = spec.security() {
+        let noun = security.credential_noun();
+        let env = env_var(spec).unwrap_or_default();
+        cmd = cmd.arg(
+            Arg::new("credential")
+                .long(noun)
+                .value_name(noun.to_ascii_uppercase().replace('-', "_"))
+                .env(env.clone())
+                .hide_env_values(true)
+                .allow_hyphen_values(true)
+                .help(format!(
+                    "The credential ({}); prefer the environment variable, which no process list shows",
+                    match security.header_name() {
+                        Some(h) => format!("sent in the {h} header"),
+                        None => "sent in the query".to_string(),
+                    }
+                )),
+        );
+        needs.push(format!("a credential: --{noun} or {env}"));
+        if let Some(prefix) = &security.live_prefix {
+            cmd = cmd.arg(
+                Arg::new("allow-live")
+                    .long("allow-live")
+                    .action(ArgAction::SetTrue)
+                    .help(format!(
+                        "Allow a live key ({prefix}…): the checks send hundreds of requests, some malformed"
+                    )),
+            );
+        }
+    }
+    let (paths, access) = path_params(spec);
+    if !paths.is_empty() {
+        cmd = cmd.arg(
+            Arg::new("path")
+                .long("path")
+                .value_name("NAME=VALUE")
+                .action(ArgAction::Append)
+                .help(format!("A value of a path parameter the credential may read ({})", paths.join(", "))),
+        );
+    }
+    for name in &paths {
+        cmd = cmd.arg(
+            Arg::new(format!("path:{name}"))
+                .long(name.to_kebab_case())
+                .value_name("VALUE")
+                .help(format!("Same as --path {name}=VALUE")),
+        );
+        needs.push(format!("--{} VALUE (or --path {name}=VALUE)", name.to_kebab_case()));
+    }
+    if let Some(name) = &access {
+        let kebab = name.to_kebab_case();
+        cmd = cmd
+            .arg(
+                Arg::new("forbidden")
+                    .long("forbidden")
+                    .value_name("NAME=VALUE")
+                    .action(ArgAction::Append)
+                    .help(format!("A value of `{name}` the credential may not read (checks errors/forbidden; skipped without it)")),
+            )
+            .arg(
+                Arg::new("missing")
+                    .long("missing")
+                    .value_name("NAME=VALUE")
+                    .action(ArgAction::Append)
+                    .help(format!(
+                        "A value of `{name}` that does not exist (checks errors/not-found; without it one is made up from the parameter's type)"
+                    )),
+            )
+            .arg(
+                Arg::new(format!("forbidden:{name}"))
+                    .long(format!("forbidden-{kebab}"))
+                    .value_name("VALUE")
+                    .help(format!("Same as --forbidden {name}=VALUE")),
+            )
+            .arg(
+                Arg::new(format!("missing:{name}"))
+                    .long(format!("missing-{kebab}"))
+                    .value_name("VALUE")
+                    .help(format!("Same as --missing {name}=VALUE")),
+            );
+    }
+    for (param, flag) in owner_flags(spec) {
+        cmd = cmd.arg(
+            Arg::new(format!("owner:{param}"))
+                .long(flag.clone())
+                .value_name("VALUE")
+                .action(ArgAction::Append)
+                .help(format!(
+                    "A known value of the owner filter `{param}` (repeatable). The response never shows it, so without one the filter is checked only with a value that must select nothing"
+                )),
+        );
+    }
+    let needs = if needs.is_empty() {
+        "nothing but --base-url".to_string()
+    } else {
+        needs.join("; ")
+    };
+    cmd.after_help(format!("This API needs: --base-url; {needs}.\n\n{}", guards()))
 }
 
 /// A positive number of seconds on the command line (`10`, `0.5`).
@@ -184,22 +360,29 @@ impl fmt::Display for Secs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = args.common.options();
+    let options = match args.common.options() {
+        Ok(o) => o,
+        Err(e) => return usage(&e.to_string()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
-    let reports = match args.server {
+    let runs = match &args.server {
         None => runtime.block_on(embedded(options))?,
-        Some(server) => {
-            let target = target(server)?;
+        Some((name, matches)) => {
+            let target = match target(name, matches) {
+                Ok(t) => t,
+                Err(e) => return usage(&e.to_string()),
+            };
             if let Some(secret) = &target.credential {
                 redact_panics(secret.expose().to_string());
             }
-            vec![runtime.block_on(conformance::run(target, options))]
+            vec![runtime.block_on(conformance::run_recorded(target, options))]
         }
     };
+    let reports: Vec<Report> = runs.iter().map(|r| r.report.clone()).collect();
     for r in &reports {
         println!("{}", r.render());
     }
@@ -208,25 +391,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for r in &reports {
         match &r.stop {
             Some(Stop::Refused(s) | Stop::Usage(s) | Stop::Unreachable(s)) => {
-                eprintln!("error: {}: {s}", r.vendor);
+                eprintln!("error: {}: {s}", r.api);
             }
             Some(Stop::BudgetExhausted(s)) => {
-                eprintln!("error: {}: incomplete, {s}; raise --max-requests", r.vendor);
+                eprintln!("error: {}: incomplete, {s}; raise --max-requests", r.api);
             }
             Some(Stop::Deadline(s)) => {
-                eprintln!("error: {}: incomplete, {s}; raise --deadline", r.vendor);
+                eprintln!("error: {}: incomplete, {s}; raise --deadline", r.api);
             }
-            Some(Stop::Unusable(s)) => eprintln!("error: {}: incomplete, {s}", r.vendor),
+            Some(Stop::Unusable(s)) => eprintln!("error: {}: incomplete, {s}", r.api),
             None => {}
         }
     }
-    if let Some(path) = &args.common.junit {
+    let common = &args.common;
+    if let Some(path) = &common.junit {
         conformance::report::write_junit(&reports, path)?;
     }
-    if let Some(path) = &args.common.json {
+    if let Some(path) = &common.json {
         conformance::report::write_json(&reports, path)?;
     }
+    if let Some(path) = &common.markdown {
+        conformance::report::write_markdown(&reports, path)?;
+    }
+    if let Some(path) = &common.har {
+        conformance::har::write(&runs, path)?;
+    }
     Ok(ExitCode::from(conformance::report::exit_code(&reports)))
+}
+
+fn usage(message: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {message}");
+    Ok(ExitCode::from(2))
 }
 
 /// Replaces the default panic message with one where the credential is `***`: a panic in a
@@ -260,8 +455,7 @@ fn redact_panics(secret: String) {
 }
 
 fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
-    let url = conformance::url::Url::parse(s)
-        .with_context(|| format!("--base-url `{s}` is not a URL"))?;
+    let url = conformance::url::Url::parse(s).with_context(|| format!("--base-url `{s}` is not a URL"))?;
     anyhow::ensure!(
         matches!(url.scheme(), "http" | "https"),
         "--base-url `{s}` is not an http(s) URL"
@@ -269,58 +463,101 @@ fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
     Ok(url)
 }
 
-fn target(server: Server) -> anyhow::Result<Target> {
-    Ok(match server {
-        Server::Peeker {
-            base_url,
-            token,
-            allow_live,
-            user_emails,
-        } => {
-            let token = token.context("no Peeker key: pass --token or set PEEKER_TOKEN")?;
-            let mut t = Target::new(Vendor::Peeker, parse_url(&base_url)?);
-            t.credential = Some(Secret::new(token));
-            t.allow_live = allow_live;
-            t.owner_values = user_emails;
-            t
-        }
-        Server::Devpayr {
-            base_url,
-            api_key,
-            project,
-            forbidden_project,
-            missing_project,
-        } => {
-            let key = api_key.context("no DevPayr key: pass --api-key or set DEVPAYR_API_KEY")?;
-            let mut t = Target::new(Vendor::Devpayr, parse_url(&base_url)?);
-            t.credential = Some(Secret::new(key));
-            t.project = Some(project);
-            t.forbidden_project = forbidden_project;
-            t.missing_project = missing_project;
-            t
-        }
-    })
+/// `NAME=VALUE` pairs of a repeatable flag, each name one of `known`.
+fn pairs(matches: &ArgMatches, id: &str, flag: &str, known: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for pair in matches.get_many::<String>(id).into_iter().flatten() {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--{flag} `{pair}`: give NAME=VALUE"))?;
+        anyhow::ensure!(
+            known.iter().any(|k| k == name),
+            "--{flag} `{pair}`: `{name}` is not a path parameter here (the path parameters are: {})",
+            known.join(", ")
+        );
+        out.insert(name.to_string(), value.to_string());
+    }
+    Ok(out)
 }
 
-/// Starts both reference mocks in-process and checks them side by side.
+fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
+    let spec = Arc::new(
+        specs::load(name)
+            .with_context(|| format!("no spec `{name}` in specs/"))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    let base = matches.get_one::<String>("base-url").context("--base-url is required")?;
+    let mut t = Target::new(spec.clone(), parse_url(base)?);
+    if let Some(security) = spec.security() {
+        let noun = security.credential_noun();
+        let env = env_var(&spec).unwrap_or_default();
+        let key = matches
+            .get_one::<String>("credential")
+            .with_context(|| format!("no credential: pass --{noun} or set {env}"))?;
+        t.credential = Some(Secret::new(key.clone()));
+        t.allow_live = matches.try_get_one::<bool>("allow-live").ok().flatten().copied().unwrap_or(false);
+    }
+    let (paths, access) = path_params(&spec);
+    t.path_values = pairs(matches, "path", "path", &paths)?;
+    for p in &paths {
+        if let Some(v) = matches.get_one::<String>(&format!("path:{p}")) {
+            t.path_values.insert(p.clone(), v.clone());
+        }
+    }
+    if let Some(missing) = paths.iter().find(|p| !t.path_values.contains_key(*p)) {
+        anyhow::bail!(
+            "no value for the path parameter `{missing}`: pass --{} VALUE (or --path {missing}=VALUE)",
+            missing.to_kebab_case()
+        );
+    }
+    if let Some(a) = &access {
+        let known = std::slice::from_ref(a);
+        t.forbidden = pairs(matches, "forbidden", "forbidden", known)?;
+        t.missing = pairs(matches, "missing", "missing", known)?;
+        if let Some(v) = matches.get_one::<String>(&format!("forbidden:{a}")) {
+            t.forbidden.insert(a.clone(), v.clone());
+        }
+        if let Some(v) = matches.get_one::<String>(&format!("missing:{a}")) {
+            t.missing.insert(a.clone(), v.clone());
+        }
+    }
+    for (param, _) in owner_flags(&spec) {
+        let values: Vec<String> = matches
+            .get_many::<String>(&format!("owner:{param}"))
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        if !values.is_empty() {
+            t.owner_values.insert(param, values);
+        }
+    }
+    Ok(t)
+}
+
+/// Starts every spec's reference mock in-process and checks them side by side.
 ///
 /// The mocks rate-limit every 20th request (with `Retry-After: 0`, so no time is lost), so that
 /// the 429 handling and the 429-shape check are exercised as well.
-async fn embedded(options: Options) -> anyhow::Result<Vec<Report>> {
-    let config = |vendor| MockConfig {
-        rate_limit_every: Some(20),
-        retry_after_secs: 0,
-        ..MockConfig::new(vendor)
-    };
-    let peeker = mock::start(config(Vendor::Peeker)).await?;
-    let devpayr = mock::start(config(Vendor::Devpayr)).await?;
-    let (a, b) = tokio::join!(
-        conformance::run(Target::for_mock(&peeker)?, options.clone()),
-        conformance::run(Target::for_mock(&devpayr)?, options),
-    );
-    peeker.shutdown().await;
-    devpayr.shutdown().await;
-    Ok(vec![a, b])
+async fn embedded(options: Options) -> anyhow::Result<Vec<conformance::Run>> {
+    let mut mocks = Vec::new();
+    for spec in specs::all().map_err(|e| anyhow::anyhow!("{e}"))? {
+        let config = mock::MockConfig {
+            rate_limit_every: Some(20),
+            retry_after_secs: 0,
+            ..mock::MockConfig::new(spec)
+        };
+        mocks.push(mock::start(config).await?);
+    }
+    let targets = mocks
+        .iter()
+        .map(conformance::target::for_mock)
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = futures::future::join_all(targets.into_iter().map(|t| conformance::run_recorded(t, options.clone()))).await;
+    for m in mocks {
+        m.shutdown().await;
+    }
+    Ok(runs)
 }
 
 #[cfg(test)]
@@ -342,7 +579,22 @@ mod tests {
         let o = Options::default();
         let text = guards();
         assert!(text.contains(&format!("default {}", o.max_requests)));
-        assert!(text.contains(&format!("{} requests in flight", o.concurrency)));
+        assert!(text.contains(&format!("(default {}) requests in flight", o.concurrency)));
         assert!(text.contains(&format!("{} MiB", o.body_cap / (1024 * 1024))));
+    }
+
+    #[test]
+    fn every_spec_gets_a_subcommand_with_its_own_flags() {
+        for spec in specs::all().unwrap() {
+            let cmd = server_command(&spec);
+            let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+            assert!(longs.contains(&"base-url"));
+            if let Some(security) = spec.security() {
+                assert!(longs.contains(&security.credential_noun()), "{}: {longs:?}", spec.name);
+            }
+            for p in path_params(&spec).0 {
+                assert!(longs.contains(&p.to_kebab_case().as_str()), "{}: {longs:?}", spec.name);
+            }
+        }
     }
 }

@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_latency;
 mod ci;
 mod codegen;
 mod conformance;
 mod docs_check;
 mod mock;
+mod replay;
 mod schemathesis;
 
 #[derive(Parser)]
@@ -30,17 +32,19 @@ struct Cli {
 enum Command {
     /// Regenerate generated/ from specs/; --check fails on drift and prints the diff.
     Codegen(codegen::Args),
-    /// Run a reference mock server of one vendor until Ctrl-C.
+    /// Run the reference mock of one API until Ctrl-C.
     Mock(mock::Args),
-    /// Check a server against its spec; with no vendor, check both reference mocks in-process.
+    /// Check a server against its spec; with no API, check every reference mock in-process.
     Conformance(conformance::Args),
+    /// Re-judge a run recorded with `conformance --har`, offline.
+    Replay(replay::Args),
     /// fmt --check, clippy -D warnings, codegen --check, the tests and Schemathesis.
     Ci(ci::Args),
     /// Run the benchmarks and print them as a table.
     Bench(bench::Args),
     /// Compare the vendor doc pages with the fingerprints in specs/sources.toml.
     DocsCheck(docs_check::Args),
-    /// Run Schemathesis (in a virtualenv under target/) with specs/*.yaml against both mocks.
+    /// Run Schemathesis (in a virtualenv under target/) with specs/*.yaml against their mocks.
     Schemathesis(schemathesis::Args),
 }
 
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen::run(args),
         Command::Mock(args) => mock::run(args),
         Command::Conformance(args) => conformance::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Ci(args) => ci::run(args),
         Command::Bench(args) => bench::run(args),
         Command::DocsCheck(args) => docs_check::run(args),

@@ -1,22 +1,23 @@
-//! `cargo xtask mock peeker|devpayr`: runs one reference mock until Ctrl-C.
+//! `cargo xtask mock <api>`: runs the reference mock of any spec in `specs/` until Ctrl-C.
 //!
 //! It prints the base URL and each credential with what it can reach, one per line, so that a
 //! person (or a script reading stdout) can point a client or `cargo xtask conformance` at it.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
-use conformance::mock::{self, Fault, MockConfig, Vendor};
+use mock::{Fault, MockConfig, ReadingMode};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Which vendor API to serve: peeker or devpayr.
-    #[arg(value_parser = ["peeker", "devpayr"])]
-    vendor: String,
+    /// Which API to serve: the name of a spec in specs/ (`peeker` for specs/peeker.yaml).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(specs::names()))]
+    api: String,
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Number of seeded domains.
+    /// Number of seeded items.
     #[arg(long, default_value_t = 130)]
     items: usize,
     /// Answer every Nth request with 429.
@@ -25,64 +26,101 @@ pub struct Args {
     /// Retry-After of a 429, in seconds.
     #[arg(long, default_value_t = 1)]
     retry_after: u64,
+    /// Milliseconds added before every answer, like a server across an ocean.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
     /// Inject a fault; `--fault help` lists them.
     #[arg(long)]
     fault: Option<String>,
+    /// Serve another plausible reading of what the vendor page leaves open; `--reading help`
+    /// lists them.
+    #[arg(long)]
+    reading: Option<String>,
     /// Seed of the data and the credentials.
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
 
-fn fault_list() -> String {
-    Fault::ALL
-        .iter()
-        .map(|f| {
-            let vendors: Vec<&str> = f.vendors().iter().map(|v| v.name()).collect();
-            format!(
-                "  {:<24} [{}] {}",
-                f.name(),
-                vendors.join(", "),
-                f.description()
-            )
+fn list<T: Copy>(all: &[T], name: fn(T) -> &'static str, description: fn(T) -> &'static str, applies: impl Fn(T) -> Result<(), String>) -> String {
+    all.iter()
+        .map(|&x| {
+            let mark = match applies(x) {
+                Ok(()) => String::new(),
+                Err(why) => format!("  (not here: {why})"),
+            };
+            format!("  {:<30} {}{mark}", name(x), description(x))
         })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let vendor = Vendor::from_name(&args.vendor).context("unknown vendor")?;
-    let fault = match args.fault.as_deref() {
-        None => None,
-        Some("help") => {
-            println!("Faults (name [vendors] what changes):\n{}", fault_list());
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(name) => match Fault::from_name(name) {
-            Some(f) if f.applies_to(vendor) => Some(f),
-            Some(f) => {
-                eprintln!(
-                    "error: the fault `{f}` does not apply to {vendor}\n{}",
-                    fault_list()
-                );
-                return Ok(ExitCode::from(2));
-            }
-            None => {
-                eprintln!(
-                    "error: unknown fault `{name}`; valid names:\n{}",
-                    fault_list()
-                );
-                return Ok(ExitCode::from(2));
+/// Parses `--fault` or `--reading`: `help` lists them (exit 0), an unknown or inapplicable
+/// name is a usage error (exit 2) with the list.
+fn choose<T: Copy>(
+    what: &str,
+    given: Option<&str>,
+    all: &[T],
+    from_name: fn(&str) -> Option<T>,
+    name: fn(T) -> &'static str,
+    description: fn(T) -> &'static str,
+    applies: impl Fn(T) -> Result<(), String>,
+) -> Result<Option<T>, ExitCode> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let table = list(all, name, description, &applies);
+    if given == "help" {
+        println!("{what}s (name, what changes):\n{table}");
+        return Err(ExitCode::SUCCESS);
+    }
+    match from_name(given) {
+        Some(x) => match applies(x) {
+            Ok(()) => Ok(Some(x)),
+            Err(why) => {
+                eprintln!("error: the {what} `{given}` does not apply here: {why}\n{table}");
+                Err(ExitCode::from(2))
             }
         },
+        None => {
+            eprintln!("error: unknown {what} `{given}`; valid names:\n{table}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let spec = specs::load(&args.api)
+        .with_context(|| format!("no spec `{}`", args.api))?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fault = match choose("fault", args.fault.as_deref(), Fault::ALL, Fault::from_name, Fault::name, Fault::description, |f| {
+        f.applies_to(&spec)
+    }) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
     };
+    let reading = match choose(
+        "reading mode",
+        args.reading.as_deref(),
+        ReadingMode::ALL,
+        ReadingMode::from_name,
+        ReadingMode::name,
+        ReadingMode::description,
+        |m| m.applies_to(&spec),
+    ) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let name = spec.name.clone();
     let config = MockConfig {
         items: args.items,
         rate_limit_every: args.rate_limit_every,
         retry_after_secs: args.retry_after,
+        latency: Duration::from_millis(args.latency_ms),
         fault,
+        reading,
         seed: args.seed,
         port: args.port,
-        ..MockConfig::new(vendor)
+        ..MockConfig::new(spec)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,10 +129,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let running = mock::start(config).await?;
         println!("{}", mock::describe(&running));
-        eprintln!("serving {vendor} until Ctrl-C");
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot listen for Ctrl-C")?;
+        eprintln!("serving {name} until Ctrl-C");
+        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
         running.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })

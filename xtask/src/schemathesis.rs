@@ -1,10 +1,10 @@
-//! `cargo xtask schemathesis`: Schemathesis, an independent OpenAPI fuzzer, runs specs/*.yaml
-//! against both reference mocks, so the mocks and the specs are checked by a tool that is not
-//! ours.
+//! `cargo xtask schemathesis`: Schemathesis, an independent OpenAPI fuzzer, runs every
+//! `specs/*.yaml` against its reference mock, so the mocks and the specs are checked by a tool
+//! that is not ours.
 //!
 //! The pinned version lives in `xtask/schemathesis-requirements.txt` and is installed into a
 //! virtualenv at `target/schemathesis-venv` (reinstalled when the requirements file changes).
-//! Both mocks run in-process on 127.0.0.1:0. The checks are the response-side ones
+//! The mocks run in-process on 127.0.0.1:0. The checks are the response-side ones
 //! (server errors, status codes, content types, response schemas and headers) plus the
 //! request-side ones that a read-only list endpoint can answer (negative data rejection,
 //! positive data acceptance, ignored auth, unsupported methods).
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context};
-use conformance::mock::{self, Fault, MockConfig, RunningMock, Vendor};
+use mock::{Fault, MockConfig, RunningMock};
 use sha2::{Digest, Sha256};
 
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
@@ -28,11 +28,11 @@ pub struct Args {
     /// Seed of Schemathesis' data generation, for replay.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Run only this vendor.
-    #[arg(long, value_parser = ["peeker", "devpayr"])]
-    vendor: Option<String>,
-    /// Start the mocks with this fault (to see Schemathesis catch it); vendors it does not
-    /// apply to run without it.
+    /// Run only this API (a spec in specs/).
+    #[arg(long, alias = "vendor", value_parser = clap::builder::PossibleValuesParser::new(specs::names()))]
+    api: Option<String>,
+    /// Start the mocks with this fault (to see Schemathesis catch it); APIs it does not apply
+    /// to run without it.
     #[arg(long)]
     fault: Option<String>,
 }
@@ -51,10 +51,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = root.join("target/schemathesis");
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let st = ensure_venv(&root)?;
-    let vendors: Vec<Vendor> = match &args.vendor {
-        Some(name) => vec![Vendor::from_name(name).context("unknown vendor")?],
-        None => Vendor::ALL.to_vec(),
-    };
+    let specs: Vec<specs::Spec> = specs::all()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_iter()
+        .filter(|s| args.api.as_ref().is_none_or(|a| *a == s.name))
+        .collect();
 
     let fault = match &args.fault {
         None => None,
@@ -70,10 +71,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start a tokio runtime")?;
     let mut all_ok = true;
     let mut table = Vec::new();
-    for vendor in vendors {
+    for spec in specs {
+        let name = spec.name.clone();
         let config = MockConfig {
-            fault: fault.filter(|f| f.applies_to(vendor)),
-            ..MockConfig::new(vendor)
+            fault: fault.filter(|f| f.applies_to(&spec).is_ok()),
+            ..MockConfig::new(spec)
         };
         let mock = runtime.block_on(mock::start(config))?;
         // Schemathesis runs as a child process while the mock serves on the runtime's workers.
@@ -84,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         all_ok &= ok;
         table.push(format!(
             "{:<8} operations {:>2}  test cases {:>5}  failures {:>3}  errors {:>3}  {}",
-            vendor.name(),
+            name,
             figures.operations,
             figures.generated,
             figures.failures,
@@ -144,30 +146,30 @@ fn ensure_venv(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(st)
 }
 
-/// The Schemathesis configuration of one vendor.
+/// The Schemathesis configuration of one API.
 ///
 /// Positive data acceptance also accepts the statuses `x-errors.invalid-token` documents:
 /// the spec types page tokens and cursors as free strings (they are opaque), so Schemathesis
-/// generates "valid" random tokens that a correct server must refuse. For DevPayr the path
-/// parameter is pinned to the project the key may read, so the cases reach the 200 path;
-/// the 401/403/404 paths are covered by the mock tests and the conformance checks.
-fn config(mock: &RunningMock, vendor: Vendor) -> anyhow::Result<String> {
-    let spec = vendor.spec()?;
-    let op = spec
-        .paginated_operation()
-        .context("no paginated operation")?;
+/// generates "valid" random tokens that a correct server must refuse. Path parameters are
+/// pinned to the values the mock's primary credential may read, so the cases reach the 200
+/// path; the 401/403/404 paths are covered by the mock tests and the conformance checks.
+fn config(mock: &RunningMock) -> anyhow::Result<String> {
+    let op = mock.spec().paginated_operation().context("no paginated operation")?;
     let mut accepted: Vec<String> = vec!["2xx".into()];
     accepted.extend(op.errors.invalid_token.iter().map(u16::to_string));
     let mut text = format!(
         "[checks.positive_data_acceptance]\nexpected-statuses = [{}]\n",
-        accepted
-            .iter()
-            .map(|s| format!("\"{s}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
+        accepted.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
     );
-    if let Some(project) = mock.credentials.scoped_project {
-        text.push_str(&format!("\n[parameters]\n\"path.project\" = {project}\n"));
+    if !mock.credentials.path_values.is_empty() {
+        text.push_str("\n[parameters]\n");
+        for (name, value) in &mock.credentials.path_values {
+            let integer = op
+                .parameter(name, specs::Location::Path)
+                .is_some_and(|p| p.schema_type() == Some("integer"));
+            let value = if integer { value.clone() } else { format!("{value:?}") };
+            text.push_str(&format!("\"path.{name}\" = {value}\n"));
+        }
     }
     Ok(text)
 }
@@ -179,36 +181,27 @@ fn run_one(
     mock: &RunningMock,
     args: &Args,
 ) -> anyhow::Result<Figures> {
-    let vendor = mock.vendor();
-    let config_path = out.join(format!("{}.toml", vendor.name()));
-    std::fs::write(&config_path, config(mock, vendor)?)
+    let name = mock.spec().name.clone();
+    let config_path = out.join(format!("{name}.toml"));
+    std::fs::write(&config_path, config(mock)?)
         .with_context(|| format!("cannot write {}", config_path.display()))?;
-    let report = out.join(format!("{}.json", vendor.name()));
+    let report = out.join(format!("{name}.json"));
     let _ = std::fs::remove_file(&report);
-    let header = match vendor {
-        Vendor::Peeker => format!(
-            "Authorization: Bearer {}",
-            mock.credentials.peeker_token.as_deref().unwrap_or_default()
-        ),
-        Vendor::Devpayr => format!(
-            "X-API-KEY: {}",
-            mock.credentials.scoped_key.as_deref().unwrap_or_default()
-        ),
-    };
-    println!(
-        "== Schemathesis: specs/{} against {}",
-        vendor.file_name(),
-        mock.base_url
-    );
-    let status = Command::new(st)
+    let header = mock::primary_header(mock).map(|(n, v)| format!("{n}: {v}"));
+    println!("== Schemathesis: specs/{name}.yaml against {}", mock.base_url);
+    let mut command = Command::new(st);
+    command
         .current_dir(out)
         .env("SCHEMATHESIS_TELEMETRY", "false")
         .arg("--config-file")
         .arg(&config_path)
         .arg("run")
-        .arg(root.join("specs").join(vendor.file_name()))
-        .args(["--url", &mock.base_url])
-        .args(["-H", &header])
+        .arg(root.join("specs").join(format!("{name}.yaml")))
+        .args(["--url", &mock.base_url]);
+    if let Some(header) = &header {
+        command.args(["-H", header]);
+    }
+    let status = command
         .args(["--checks", CHECKS])
         .args(["--max-examples", &args.max_examples.to_string()])
         .args(["--seed", &args.seed.to_string()])

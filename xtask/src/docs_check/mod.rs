@@ -96,10 +96,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!(
                     "{:<11} {:<8} {from}: {reason}",
                     "unreachable",
-                    page.spec.name()
+                    page.spec
                 )
             }
-            verdict => println!("{:<11} {:<8} {from}", verdict.word(), page.spec.name()),
+            verdict => println!("{:<11} {:<8} {from}", verdict.word(), page.spec),
         }
         for line in &outcome.details {
             println!("    {line}");
@@ -136,7 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             sources.record(&outcome.page, &fingerprint, &date);
             println!(
                 "accepted    {:<8} {}: {fingerprint}, reconciled {date}, snapshot {}",
-                outcome.page.spec.name(),
+                outcome.page.spec,
                 outcome.page.url,
                 path.display()
             );
@@ -241,7 +241,7 @@ fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) 
 
 /// The NEW and GONE facts of a reference page, one line each.
 fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String> {
-    let spec_path = crate::root().join("specs").join(page.spec.file_name());
+    let spec_path = crate::root().join("specs").join(format!("{}.yaml", page.spec));
     let spec = match specs::Spec::load(&spec_path) {
         Ok(spec) => spec,
         Err(e) => return vec![format!("cannot compare facts: {e}")],
@@ -257,13 +257,13 @@ fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String
     if then.is_none() {
         lines.push(format!(
             "facts compared with specs/{} alone (no snapshot): readings the page never stated show as GONE",
-            page.spec.file_name()
+            format!("{}.yaml", page.spec)
         ));
     }
     if found.is_empty() {
         lines.push(format!(
             "no facts differ from specs/{}: the change is in prose or layout; read the diff, then accept",
-            page.spec.file_name()
+            format!("{}.yaml", page.spec)
         ));
     }
     let width = found

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use specs::Vendor;
 use toml_edit::{DocumentMut, Item, Value};
 
 /// What a page is, which decides how a change is reported.
@@ -24,7 +23,8 @@ pub enum Kind {
 pub struct Page {
     /// Position among the `[[page]]` tables, for writing back.
     pub index: usize,
-    pub spec: Vendor,
+    /// The name of the spec written from the page (`specs/<spec>.yaml`).
+    pub spec: String,
     pub operation: Option<String>,
     pub kind: Kind,
     pub url: String,
@@ -69,9 +69,13 @@ impl Sources {
                 string(key)?.ok_or_else(|| anyhow::anyhow!("{at}: `{key}` is missing"))
             };
             let spec_name = required("spec")?;
-            let spec = Vendor::from_name(&spec_name).with_context(|| {
-                format!("{at}: unknown spec `{spec_name}` (known: peeker, devpayr)")
-            })?;
+            if !specs::names().contains(&spec_name.as_str()) {
+                bail!(
+                    "{at}: unknown spec `{spec_name}` (known: {})",
+                    specs::names().join(", ")
+                );
+            }
+            let spec = spec_name;
             let url = required("url")?;
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 bail!("{at}: `url` must be an http(s) URL, not `{url}`");
