@@ -15,15 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use conformance::mock::{self, Fault, Vendor};
+use conformance::probe::transport::Live;
 use conformance::probe::{Auth, Probe, ProbeError};
-use conformance::{Options, Report, Secret, Stop, Target, Verdict};
+use conformance::{CheckId, Options, Report, Secret, Stop, Target, Verdict};
+use mock::Fault;
 use serde_json::json;
 use suite_util::wire::{
     json_reply, peeker_answer, peeker_page, peeker_page_size, peeker_pages, Handler, Reply,
     Request, Wire, PEEKER_BASE_PATH,
 };
-use suite_util::{faulty, target};
+use suite_util::{faulty, spec, target};
 
 /// The key the in-test servers accept. Its middle is distinctive, so that a partial leak (an
 /// excerpt cut in the middle of the key) is caught too.
@@ -60,7 +61,7 @@ const STALLS: Duration = Duration::from_millis(300);
 #[derive(Clone, Copy)]
 enum Server {
     /// A reference mock with a fault.
-    Mock(Vendor, &'static str),
+    Mock(&'static str, &'static str),
     /// An in-test server: the handler is made from (its origin, the decoy's origin).
     Wire(fn(String, String) -> Handler),
     /// A port with nothing listening.
@@ -111,49 +112,49 @@ const HOSTILE: &[Row] = &[
     ),
     row(
         "last page links to itself (Peeker)",
-        Mock(Vendor::Peeker, "endless-next"),
+        Mock("peeker", "endless-next"),
         ANSWERS,
         Violation("pagination/terminates"),
     ),
     row(
         "last cursor returns the last page again (DevPayr)",
-        Mock(Vendor::Devpayr, "endless-next"),
+        Mock("devpayr", "endless-next"),
         ANSWERS,
         Violation("pagination/terminates"),
     ),
     row(
         "cursor ignored: every follow-up is the first page",
-        Mock(Vendor::Devpayr, "cursor-ignored-by-cache"),
+        Mock("devpayr", "cursor-ignored-by-cache"),
         ANSWERS,
         Violation("pagination/terminates"),
     ),
     row(
         "429 storm (Peeker)",
-        Mock(Vendor::Peeker, "rate-limit-storm"),
+        Mock("peeker", "rate-limit-storm"),
         ANSWERS,
         Violation("transport/rate-limit-recovers"),
     ),
     row(
         "429 storm (DevPayr)",
-        Mock(Vendor::Devpayr, "rate-limit-storm"),
+        Mock("devpayr", "rate-limit-storm"),
         ANSWERS,
         Violation("transport/rate-limit-recovers"),
     ),
     row(
-        "429 with the wrong body shape",
+        "429 whose body is not JSON",
         W(rate_limit_wrong_shape),
         ANSWERS,
         Violation("errors/rate-limit"),
     ),
     row(
         "body never finishes (Peeker)",
-        Mock(Vendor::Peeker, "slow-body"),
+        Mock("peeker", "slow-body"),
         STALLS,
         Violation("transport/timely"),
     ),
     row(
         "body never finishes (DevPayr)",
-        Mock(Vendor::Devpayr, "slow-body"),
+        Mock("devpayr", "slow-body"),
         STALLS,
         Violation("transport/timely"),
     ),
@@ -165,37 +166,37 @@ const HOSTILE: &[Row] = &[
     ),
     row(
         "100 MB body (Peeker)",
-        Mock(Vendor::Peeker, "huge-body"),
+        Mock("peeker", "huge-body"),
         ANSWERS,
         Violation("transport/body-size"),
     ),
     row(
         "100 MB body (DevPayr)",
-        Mock(Vendor::Devpayr, "huge-body"),
+        Mock("devpayr", "huge-body"),
         ANSWERS,
         Violation("transport/body-size"),
     ),
     row(
         "malformed JSON (Peeker)",
-        Mock(Vendor::Peeker, "malformed-json"),
+        Mock("peeker", "malformed-json"),
         ANSWERS,
         Violation("schema/json"),
     ),
     row(
         "malformed JSON (DevPayr)",
-        Mock(Vendor::Devpayr, "malformed-json"),
+        Mock("devpayr", "malformed-json"),
         ANSWERS,
         Violation("schema/json"),
     ),
     row(
         "wrong content type (Peeker)",
-        Mock(Vendor::Peeker, "wrong-content-type"),
+        Mock("peeker", "wrong-content-type"),
         ANSWERS,
         Violation("schema/content-type"),
     ),
     row(
         "wrong content type (DevPayr)",
-        Mock(Vendor::Devpayr, "wrong-content-type"),
+        Mock("devpayr", "wrong-content-type"),
         ANSWERS,
         Violation("schema/content-type"),
     ),
@@ -219,13 +220,13 @@ const HOSTILE: &[Row] = &[
     ),
     row(
         "redirect to another origin (Peeker mock)",
-        Mock(Vendor::Peeker, "redirect-other-origin"),
+        Mock("peeker", "redirect-other-origin"),
         ANSWERS,
         Violation("transport/no-redirect"),
     ),
     row(
         "redirect to another origin (DevPayr mock)",
-        Mock(Vendor::Devpayr, "redirect-other-origin"),
+        Mock("devpayr", "redirect-other-origin"),
         ANSWERS,
         Violation("transport/no-redirect"),
     ),
@@ -237,7 +238,7 @@ const HOSTILE: &[Row] = &[
     ),
     row(
         "next link to another origin (Peeker mock)",
-        Mock(Vendor::Peeker, "cross-origin-next"),
+        Mock("peeker", "cross-origin-next"),
         ANSWERS,
         Violation("transport/same-origin"),
     ),
@@ -276,34 +277,48 @@ fn cycling_next(origin: String, _: String) -> Handler {
     })
 }
 
-/// Page `n` holds `dom_n` and links to page `n + 1`, forever.
+/// Page `n` is full (as many fresh items as the page size) and links to page `n + 1`,
+/// forever.
 fn endless_fresh_next(origin: String, _: String) -> Handler {
     Arc::new(move |r: &Request| {
         let n: u64 = r
             .query("page_token")
             .and_then(|t| t.parse().ok())
             .unwrap_or(0);
+        let size = peeker_page_size(r).unwrap_or(25);
+        let ids: Vec<String> = (0..size).map(|k| format!("dom_{n}_{k}")).collect();
         let next = next_link(&origin, r, &(n + 1).to_string());
-        page(&origin, r, &[format!("dom_{n}")], Some(next))
+        page(&origin, r, &ids, Some(next))
     })
 }
 
-/// Every other request is a 429 whose body lacks the documented `message`.
-fn rate_limit_wrong_shape(origin: String, _: String) -> Handler {
+/// Every other request is a 429 with `body` as `content_type`.
+fn rate_limited_every_other(origin: String, content_type: &'static str, body: &'static [u8]) -> Handler {
     Arc::new(move |r: &Request| {
         if r.n.is_multiple_of(2) {
             Reply::Full {
                 status: 429,
                 headers: vec![
-                    ("Content-Type".into(), "application/json".into()),
+                    ("Content-Type".into(), content_type.into()),
                     ("Retry-After".into(), "0".into()),
                 ],
-                body: br#"{"error":{"code":429}}"#.to_vec(),
+                body: body.to_vec(),
             }
         } else {
             peeker_answer(&origin, KEY, r, &|_| None)
         }
     })
+}
+
+/// Every other request is a 429 whose body is not JSON: a JSON API answers JSON, errors
+/// included.
+fn rate_limit_wrong_shape(origin: String, _: String) -> Handler {
+    rate_limited_every_other(origin, "text/html", b"<html><body>Too Many Requests</body></html>")
+}
+
+/// Every other request is a 429 whose body is JSON of another shape than the spec's reading.
+fn rate_limit_other_json(origin: String, _: String) -> Handler {
+    rate_limited_every_other(origin, "application/json", br#"{"error":{"code":429}}"#)
 }
 
 fn never_answers(_: String, _: String) -> Handler {
@@ -358,6 +373,12 @@ async fn decoy() -> Wire {
     Wire::start(|_| Arc::new(|_: &Request| json_reply(200, &json!({})))).await
 }
 
+/// A probe of `target` over HTTP.
+fn probe(target: &Target, options: &Options) -> Probe {
+    let live = Live::new(&target.base_url, options.request_timeout).expect("an HTTP client");
+    Probe::new(target, options, Arc::new(live))
+}
+
 /// A port nothing listens on: bound, then freed.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -368,7 +389,7 @@ fn free_port() -> u16 {
 }
 
 fn wire_target(wire: &Wire) -> Target {
-    let mut t = Target::new(Vendor::Peeker, wire.peeker_base().parse().unwrap());
+    let mut t = Target::new(Arc::new(spec("peeker")), wire.peeker_base().parse().unwrap());
     t.credential = Some(Secret::new(KEY));
     t
 }
@@ -387,7 +408,7 @@ async fn run_row(r: &Row) -> (Report, u64, u64, String) {
     match r.server {
         Mock(vendor, fault) => {
             let fault = Fault::from_name(fault).expect("a fault name");
-            let m = mock::start(faulty(vendor, fault)).await.expect("mock");
+            let m = mock::start(faulty(spec(vendor), fault)).await.expect("mock");
             let t = target(&m);
             let secret = t.credential.as_ref().unwrap().expose().to_string();
             let report = run(t, options).await;
@@ -409,7 +430,7 @@ async fn run_row(r: &Row) -> (Report, u64, u64, String) {
         }
         Down => {
             let mut t = Target::new(
-                Vendor::Peeker,
+                Arc::new(spec("peeker")),
                 format!("http://127.0.0.1:{}{PEEKER_BASE_PATH}", free_port())
                     .parse()
                     .unwrap(),
@@ -440,7 +461,7 @@ async fn hostile(behaviour: &str) {
         Violation(check) => {
             assert_eq!(report.exit_code(), 1, "{behaviour}: exit code\n{text}");
             assert!(
-                report.failures().contains(&check),
+                report.failures().iter().any(|c| c.name() == check),
                 "{behaviour}: `{check}` did not fail\n{text}"
             );
             assert!(text.contains("verdict: FAIL"), "{text}");
@@ -469,14 +490,11 @@ fn the_table_names_real_checks_and_unique_behaviours() {
     for r in HOSTILE {
         assert!(seen.insert(r.behaviour), "{} twice", r.behaviour);
         if let Violation(check) = r.expect {
-            assert!(
-                conformance::checks::CHECKS.iter().any(|(n, _)| *n == check),
-                "unknown check {check}"
-            );
+            assert!(CheckId::from_name(check).is_some(), "unknown check {check}");
         }
         if let Mock(vendor, fault) = r.server {
             let f = Fault::from_name(fault).unwrap_or_else(|| panic!("unknown fault {fault}"));
-            assert!(f.applies_to(vendor), "{fault} does not apply to {vendor}");
+            assert!(f.applies_to(&spec(vendor)).is_ok(), "{fault} does not apply to {vendor}");
         }
     }
 }
@@ -507,7 +525,7 @@ hostile_tests! {
     cursor_ignored: "cursor ignored: every follow-up is the first page",
     rate_limit_storm_peeker: "429 storm (Peeker)",
     rate_limit_storm_devpayr: "429 storm (DevPayr)",
-    rate_limit_wrong_shape_fails_the_shape_check: "429 with the wrong body shape",
+    rate_limit_wrong_shape_fails_the_shape_check: "429 whose body is not JSON",
     body_never_finishes_peeker: "body never finishes (Peeker)",
     body_never_finishes_devpayr: "body never finishes (DevPayr)",
     no_answer: "no answer at all after the request",
@@ -602,7 +620,7 @@ async fn next_links_to_other_origins_are_reported_and_never_requested() {
         let report = run(wire_target(&wire), options(ANSWERS)).await;
         let text = report.render();
         assert_eq!(report.exit_code(), 1, "{what}: {text}");
-        let check = report.check("transport/same-origin").unwrap();
+        let check = report.check(CheckId::SameOrigin).unwrap();
         assert_eq!(check.verdict, Verdict::Fail, "{what}: {text}");
         assert!(
             check.detail.contains("not sent"),
@@ -611,7 +629,7 @@ async fn next_links_to_other_origins_are_reported_and_never_requested() {
         );
         assert_eq!(
             report.failures(),
-            ["transport/same-origin"],
+            [CheckId::SameOrigin],
             "{what}: only the link is wrong\n{text}"
         );
         assert!(
@@ -645,14 +663,7 @@ async fn the_probe_refuses_other_origins_before_connecting() {
     let server = Wire::start(|origin| peeker_pages(origin, KEY, |_| None)).await;
     let decoy = decoy().await;
     let target = wire_target(&server);
-    let spec = Vendor::Peeker.spec().unwrap();
-    let probe = Probe::new(
-        &target,
-        &spec,
-        &options(ANSWERS),
-        tokio::runtime::Handle::current(),
-    )
-    .unwrap();
+    let probe = probe(&target, &options(ANSWERS));
     let port = server.addr.port();
     let urls = [
         format!("{}/api/partner/v1/domains", decoy.origin()),
@@ -662,7 +673,7 @@ async fn the_probe_refuses_other_origins_before_connecting() {
     ];
     for (i, u) in urls.iter().enumerate() {
         for auth in [Auth::Target, Auth::None] {
-            let result = probe.get_async(&u.parse().unwrap(), &auth).await;
+            let result = probe.get(&u.parse().unwrap(), &auth).await;
             assert!(
                 matches!(&result, Err(ProbeError::CrossOrigin(_))),
                 "{u}: {result:?}"
@@ -675,7 +686,7 @@ async fn the_probe_refuses_other_origins_before_connecting() {
     assert_eq!(decoy.connections(), 0);
     // The same origin is served.
     let ok = probe
-        .get_async(
+        .get(
             &format!("{}/domains", server.peeker_base()).parse().unwrap(),
             &Auth::Target,
         )
@@ -695,22 +706,15 @@ async fn at_most_the_concurrency_limit_is_in_flight() {
         Arc::new(move |r: &Request| Reply::Delayed(Duration::from_millis(30), Box::new(inner(r))))
     })
     .await;
-    let spec = Vendor::Peeker.spec().unwrap();
     for limit in [1usize, 2] {
         let o = Options {
             concurrency: limit,
             ..options(ANSWERS)
         };
-        let probe = Probe::new(
-            &wire_target(&server),
-            &spec,
-            &o,
-            tokio::runtime::Handle::current(),
-        )
-        .unwrap();
+        let probe = probe(&wire_target(&server), &o);
         let url: conformance::url::Url =
             format!("{}/domains", server.peeker_base()).parse().unwrap();
-        let all = futures::future::join_all((0..8).map(|_| probe.get_async(&url, &Auth::Target)));
+        let all = futures::future::join_all((0..8).map(|_| probe.get(&url, &Auth::Target)));
         for r in all.await {
             assert_eq!(r.unwrap().status, 200);
         }
@@ -748,7 +752,7 @@ async fn the_deadline_ends_a_run_against_a_slow_endless_server() {
     );
     assert!(text.contains("verdict: NOT CHECKED"), "{text}");
     assert_eq!(
-        report.check("pagination/terminates").unwrap().verdict,
+        report.check(CheckId::Terminates).unwrap().verdict,
         Verdict::Skip,
         "{text}"
     );
@@ -783,7 +787,7 @@ async fn a_429_without_retry_after_is_retried_counted_and_not_a_failure() {
     );
     assert!(report.rate_limited >= 2, "{text}");
     assert_eq!(
-        report.check("errors/rate-limit").unwrap().verdict,
+        report.check(CheckId::RateLimit).unwrap().verdict,
         Verdict::Pass,
         "{text}"
     );
@@ -795,17 +799,31 @@ async fn a_429_without_retry_after_is_retried_counted_and_not_a_failure() {
     assert_eq!(report.requests_used, wire.requests().len() as u64, "{text}");
 }
 
-/// With the wrong 429 body shape, only the shape check fails: the 429s themselves are
+/// A 429 whose body is JSON of another shape than Peeker's (whose error body the page never
+/// documents) breaks a reading only: a warning, with the reading quoted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_of_another_json_shape_only_warns() {
+    let wire = Wire::start(|origin| rate_limit_other_json(origin, String::new())).await;
+    let report = run(wire_target(&wire), options(ANSWERS)).await;
+    let text = report.render();
+    assert_eq!(report.exit_code(), 0, "{text}");
+    assert_eq!(report.warnings(), [CheckId::RateLimit], "{text}");
+    let check = report.check(CheckId::RateLimit).unwrap();
+    assert!(check.readings.iter().any(|r| r.contains("#/components/schemas/Error")), "{check:?}");
+}
+
+/// With a 429 body that is not JSON, only the shape check fails: the 429s themselves are
 /// handled, not reported.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_of_the_wrong_shape_fails_only_the_shape_check() {
     let wire = Wire::start(|origin| rate_limit_wrong_shape(origin, String::new())).await;
     let report = run(wire_target(&wire), options(ANSWERS)).await;
     let text = report.render();
-    assert_eq!(report.failures(), ["errors/rate-limit"], "{text}");
+    assert_eq!(report.failures(), [CheckId::RateLimit], "{text}");
     assert!(report.rate_limited > 0);
-    let check = report.check("errors/rate-limit").unwrap();
+    let check = report.check(CheckId::RateLimit).unwrap();
     assert!(check.detail.contains("429 body"), "{}", check.detail);
+    assert!(check.detail.contains("convention: a JSON API answers JSON"), "{}", check.detail);
     assert!(
         check
             .request
@@ -814,10 +832,7 @@ async fn a_429_of_the_wrong_shape_fails_only_the_shape_check() {
         "{check:?}"
     );
     assert_eq!(
-        report
-            .check("transport/rate-limit-recovers")
-            .unwrap()
-            .verdict,
+        report.check(CheckId::RateLimitRecovers).unwrap().verdict,
         Verdict::Pass,
         "{text}"
     );
@@ -865,19 +880,19 @@ async fn a_server_echoing_the_key_does_not_get_it_into_any_report() {
         assert!(!text.contains(KEY_MIDDLE), "the key leaked:\n{text}");
     }
     // The echoes were seen (and masked), so the test did exercise them.
-    let check = |name: &str| report.check(name).unwrap().detail.clone();
+    let check = |c: CheckId| report.check(c).unwrap().detail.clone();
     assert!(
-        check("pagination/pages-served").contains("Bearer ***"),
+        check(CheckId::PagesServed).contains("Bearer ***"),
         "{}",
         texts.render
     );
     assert!(
-        check("transport/no-redirect").contains("key=Bearer ***"),
+        check(CheckId::NoRedirect).contains("key=Bearer ***"),
         "{}",
         texts.render
     );
     assert!(
-        check("filters/items-match").contains("dom_Bearer ***"),
+        check(CheckId::ItemsMatch).contains("dom_Bearer ***"),
         "{}",
         texts.render
     );

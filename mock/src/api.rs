@@ -273,6 +273,29 @@ impl Api {
             .filter(|f| f.location == Location::Query)
     }
 
+    /// The schema of an item field as the data must fill it: the field's own schema, with the
+    /// enum of a filter parameter on that field when the field does not list one (an enum
+    /// listed for a filter is documented for the field it filters).
+    pub(crate) fn field_schema(&self, path: &str, schema: &serde_json::Value) -> serde_json::Value {
+        let mut schema = schema.clone();
+        let Some(values) = self
+            .query_filters()
+            .filter(|f| f.field == path && f.matching != Match::Owner)
+            .find_map(|f| f.values.clone())
+        else {
+            return schema;
+        };
+        let values = serde_json::Value::from(values);
+        let target = match schema.get("type").and_then(serde_json::Value::as_str) {
+            Some("array") => schema.get_mut("items"),
+            _ => Some(&mut schema),
+        };
+        if let Some(serde_json::Value::Object(map)) = target {
+            map.entry("enum").or_insert(values);
+        }
+        schema
+    }
+
     /// The first owner filter of the query.
     pub(crate) fn owner_filter(&self) -> Option<&Filter> {
         self.query_filters().find(|f| f.matching == Match::Owner)

@@ -131,7 +131,12 @@ impl App {
         };
         let found = self.data.access_values.iter().position(|v| v.text == value);
         let existence_first = *rules.existence_first && self.mode != Some(ReadingMode::ScopeFirst);
-        if found.is_none() && existence_first {
+        // The missing-resource faults are a lookup that answers before any access rule.
+        let looked_up_first = matches!(
+            self.fault,
+            Some(Fault::MissingResourceServed | Fault::MissingResourceWrongStatus)
+        );
+        if found.is_none() && (existence_first || looked_up_first) {
             return self.missing_resource();
         }
         if let (Some(key), false) = (key, self.fault == Some(Fault::CrossProjectRead)) {

@@ -268,7 +268,8 @@ fn radix(api: &Api) -> Vec<(String, usize)> {
         let Some((schema, _)) = api.spec.member_schema(&api.item_pointer, &filter.field) else {
             continue;
         };
-        if let Some(n) = domain_size(api, schema) {
+        let schema = api.field_schema(&filter.field, schema);
+        if let Some(n) = domain_size(api, &schema) {
             out.push((filter.field.clone(), n));
         }
     }
@@ -612,7 +613,9 @@ impl Gen<'_> {
         };
         for (name, prop) in props {
             let path = format!("{at}/{}", json::escape(name));
-            let prop = specs::resolve(&self.api.spec.raw, prop).clone();
+            let prop = self
+                .api
+                .field_schema(&path, specs::resolve(&self.api.spec.raw, prop));
             if path == self.api.pagination.item_key {
                 out.insert(name.clone(), cx.key.clone());
                 continue;
@@ -830,7 +833,7 @@ fn shown(
     let mut shown = value.clone();
     let key = &api.pagination.item_key;
     match fault {
-        Some(Fault::OutOfEnum) if i == (len / 2).min(8) => {
+        Some(Fault::OutOfEnum) if is_victim(i, len, 16) => {
             if let Some((field, values)) = api.enum_field() {
                 let first = values.first().and_then(Value::as_str).unwrap_or("value");
                 let mut outside = format!("undocumented-{first}");

@@ -298,7 +298,8 @@ async fn out_of_enum() {
         .iter()
         .filter(|i| i["category"] != "inventory" && i["category"] != "connected")
         .count();
-    assert_eq!(outside, 1);
+    // One item in sixteen, so that whichever slice of the data a client sees has some.
+    assert_eq!(outside, (0..130).filter(|i| i % 16 == 8).count());
     assert_eq!(all.len(), 130);
 }
 

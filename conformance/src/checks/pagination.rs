@@ -70,7 +70,7 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         return f;
     }
     let total = unique(&reference.keys()).len() as u64;
-    let smallest = total.div_ceil(PAGES_PER_WALK).clamp(p.size_min, p.size_max);
+    let smallest = smallest_size(ctx, total, reference.pages.len());
     let walks = async {
         if !ctx.any_selected(WALKING) && !ctx.selected(CheckId::DefaultSize) {
             return Findings::new();
@@ -107,6 +107,20 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         f.note(CheckId::StableOrder, format!("only {total} item(s): order cannot differ"));
     }
     f
+}
+
+/// The smallest page size walked: a walk may take [`PAGES_PER_WALK`] pages, or twice the
+/// reference walk's when that is longer (a small maximum), and at least two sizes are walked
+/// when the range has two.
+fn smallest_size(ctx: &Ctx, total: u64, reference_pages: usize) -> u64 {
+    let p = ctx.pagination;
+    let pages = PAGES_PER_WALK.max(2 * reference_pages as u64);
+    let smallest = total.div_ceil(pages).clamp(p.size_min, p.size_max);
+    if smallest == p.size_max && p.size_max > p.size_min {
+        p.size_max - 1
+    } else {
+        smallest
+    }
 }
 
 fn skip_inapplicable(ctx: &Ctx, f: &mut Findings) {

@@ -334,10 +334,15 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
             (Some(true), None) => Err("an empty page says it has more".into()),
             _ => Ok(Step::End),
         },
+        // With a total, the total says where the list ends (a short page before it is a
+        // page-size violation, not the end); without one, a short page is the last.
         Style::Offset { offset_param, .. } => {
             let next = (index + 1) * size;
-            let past_total = page.total.is_some_and(|t| next as u64 >= t);
-            if page.items.len() < size || past_total {
+            let last = match page.total {
+                Some(total) => next as u64 >= total,
+                None => page.items.len() < size,
+            };
+            if last {
                 Ok(Step::End)
             } else {
                 Ok(Step::To(with_param(first, offset_param, &next.to_string()), next.to_string()))
@@ -349,9 +354,12 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
             ..
         } => {
             let number = first_number + index as u64 + 1;
-            let past_pages = page.total_pages.is_some_and(|t| number >= first_number + t);
-            let past_total = page.total.is_some_and(|t| (index as u64 + 1) * size as u64 >= t);
-            if page.items.len() < size || past_pages || past_total {
+            let last = match (page.total_pages, page.total) {
+                (Some(pages), _) => number >= first_number + pages,
+                (None, Some(total)) => (index as u64 + 1) * size as u64 >= total,
+                (None, None) => page.items.len() < size,
+            };
+            if last {
                 Ok(Step::End)
             } else {
                 Ok(Step::To(with_param(first, page_param, &number.to_string()), number.to_string()))

@@ -279,10 +279,10 @@ pub struct Probe {
     in_flight: Semaphore,
     /// Requests wait until this instant (a 429's `Retry-After` holds everyone back).
     paused_until: Mutex<Option<Instant>>,
-    /// Requests being retried after a 429. While there are any, no new request starts: the
-    /// limited ones go first, so that a server limiting every Nth request cannot keep hitting
-    /// the same request while the others fill the gaps.
-    retrying: tokio::sync::watch::Sender<u32>,
+    /// First attempts share this lane; a retry after a 429 takes it alone, once the requests
+    /// in flight are done and before any new one starts, so that a server limiting every Nth
+    /// request cannot keep hitting the same request while the others fill the gaps.
+    lane: tokio::sync::RwLock<()>,
     /// Most requests in flight at once, and the sum of request durations, for benchmarks.
     busy: Mutex<(u64, Duration)>,
     exchanges: Mutex<Vec<Exchange>>,
@@ -314,7 +314,7 @@ impl Probe {
             failures_in_a_row: AtomicU32::new(0),
             in_flight: Semaphore::new(options.concurrency.max(1)),
             paused_until: Mutex::new(None),
-            retrying: tokio::sync::watch::channel(0).0,
+            lane: tokio::sync::RwLock::new(()),
             busy: Mutex::new((0, Duration::ZERO)),
             exchanges: Mutex::new(Vec::new()),
             incidents: Mutex::new(Vec::new()),
@@ -472,16 +472,24 @@ impl Probe {
             Auth::None => None,
             Auth::Other(s) => Some(s),
         };
-        // A new request waits for the retried ones.
-        let mut retried = self.retrying.subscribe();
-        let _ = retried.wait_for(|n| *n == 0).await;
         let mut attempt: u32 = 0;
-        let mut counted = false;
+        // Once rate limited, the request keeps the lane to itself until it is served or
+        // given up, so that its retries follow each other on the server.
+        let mut alone = None;
         let result = loop {
             if let Err(e) = self.wait_for_pause().await {
                 break Err(e);
             }
-            let response = match self.send_once(url, key, &info).await {
+            let sent = if attempt == 0 {
+                let _shared = self.lane.read().await;
+                self.send_once(url, key, &info).await
+            } else {
+                if alone.is_none() {
+                    alone = Some(self.lane.write().await);
+                }
+                self.send_once(url, key, &info).await
+            };
+            let response = match sent {
                 Ok(r) => r,
                 Err(e) => break Err(e),
             };
@@ -500,10 +508,6 @@ impl Probe {
                 break Ok(response);
             }
             self.rate_limited.fetch_add(1, Ordering::SeqCst);
-            if !counted {
-                counted = true;
-                self.retrying.send_modify(|n| *n += 1);
-            }
             if attempt >= self.options.max_retries {
                 self.incident(
                     IncidentKind::RateLimitStorm,
@@ -528,9 +532,7 @@ impl Probe {
             self.pause_everyone(wait);
             attempt += 1;
         };
-        if counted {
-            self.retrying.send_modify(|n| *n = n.saturating_sub(1));
-        }
+        drop(alone);
         result
     }
 

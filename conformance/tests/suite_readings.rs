@@ -1,0 +1,125 @@
+//! The suite against servers that follow the vendor pages faithfully but take another reading
+//! where a page is silent (the reference mocks' `--reading` modes): each passes, with exactly
+//! the warnings of the readings it breaks, each warning quoting its reading; `--strict` turns
+//! them into failures. specs/README.md names each reading's mode; a test keeps it honest.
+
+mod suite_util;
+
+use conformance::{CheckId, Verdict};
+use mock::{MockConfig, ReadingMode};
+use suite_util::{options, spec, target};
+
+use CheckId::*;
+
+/// (spec, mode) → the checks that warn, and nothing else may.
+const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
+    ("peeker", ReadingMode::AuthOtherStatus, &[MissingKey, InvalidKey]),
+    ("peeker", ReadingMode::LenientParams, &[InvalidParam]),
+    ("peeker", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    ("peeker", ReadingMode::TokenRestart, &[TamperedToken]),
+    ("peeker", ReadingMode::RetryAfterDate, &[RateLimit]),
+    ("peeker", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
+    ("peeker", ReadingMode::SparseItems, &[PageBody]),
+    ("peeker", ReadingMode::SparseEnvelope, &[PageBody]),
+    ("peeker", ReadingMode::UnknownOwnerRefused, &[Owner]),
+    ("peeker", ReadingMode::UnknownParamsRefused, &[]),
+    ("peeker", ReadingMode::NextTokenOnly, &[]),
+    ("peeker", ReadingMode::LastPageNull, &[]),
+    ("devpayr", ReadingMode::LenientParams, &[InvalidParam]),
+    ("devpayr", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    ("devpayr", ReadingMode::TokenRestart, &[TamperedToken]),
+    ("devpayr", ReadingMode::RetryAfterDate, &[RateLimit]),
+    ("devpayr", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
+    ("devpayr", ReadingMode::ExtraEnvelopeFields, &[]),
+    ("devpayr", ReadingMode::NullFields, &[PageBody]),
+    ("devpayr", ReadingMode::StringFlags, &[RateLimit, PageBody, ErrorBody]),
+    ("devpayr", ReadingMode::ScopeFirst, &[NotFound]),
+];
+
+/// A mock in `mode`, rate-limited (Retry-After 0) so that the 429 readings are exercised too.
+fn config(name: &str, mode: ReadingMode) -> MockConfig {
+    MockConfig {
+        reading: Some(mode),
+        rate_limit_every: Some(7),
+        retry_after_secs: 0,
+        ..MockConfig::new(spec(name))
+    }
+}
+
+#[test]
+fn the_table_covers_every_mode_that_applies_to_a_vendor() {
+    for name in ["peeker", "devpayr"] {
+        let s = spec(name);
+        for mode in ReadingMode::ALL {
+            let listed = EXPECTED.iter().any(|(n, m, _)| *n == name && m == mode);
+            assert_eq!(listed, mode.applies_to(&s).is_ok(), "{name} {}", mode.name());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reading_mode_passes_with_its_warnings_only() {
+    for (name, mode, warned) in EXPECTED {
+        let m = mock::start(config(name, *mode)).await.unwrap();
+        let report = conformance::run(target(&m), options()).await;
+        m.shutdown().await;
+        let text = report.render();
+        assert_eq!(report.exit_code(), 0, "{name} {}: {text}", mode.name());
+        assert!(report.failures().is_empty(), "{name} {}: {text}", mode.name());
+        let mut got = report.warnings();
+        let mut want = warned.to_vec();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{name} {}: the warnings differ\n{text}", mode.name());
+        for check in &got {
+            let c = report.check(*check).unwrap();
+            assert!(!c.readings.is_empty(), "{name} {}: {check} warns without its reading", mode.name());
+            assert!(c.readings.iter().all(|r| r.contains("Reading:")), "{:?}", c.readings);
+        }
+        if !got.is_empty() {
+            assert!(text.contains("PASS with warnings"), "{text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_turns_warnings_into_failures() {
+    let m = mock::start(config("peeker", ReadingMode::ErrorShape)).await.unwrap();
+    let mut o = options();
+    o.strict = true;
+    let report = conformance::run(target(&m), o).await;
+    m.shutdown().await;
+    assert_eq!(report.exit_code(), 1, "{}", report.render());
+    let c = report.check(ErrorBody).unwrap();
+    assert_eq!(c.verdict, Verdict::Fail);
+    assert!(c.detail.contains("--strict"), "{}", c.detail);
+    assert!(report.warnings().is_empty());
+}
+
+/// specs/README.md names a mode for readings that have one: each name is a real mode that
+/// applies to that spec, and every mode of the table is named there.
+#[test]
+fn the_specs_readme_names_real_modes() {
+    let readme = include_str!("../../specs/README.md");
+    let section = readme.split("## Readings").nth(1).expect("a Readings section");
+    // A list item's continuation lines are indented: join them, so that a mode's name is
+    // found whatever the line breaks.
+    let section = section.replace("\n  ", " ");
+    let mut current = None;
+    let mut named = Vec::new();
+    for line in section.lines() {
+        if let Some(file) = line.strip_prefix("### `").and_then(|l| l.strip_suffix(".yaml`")) {
+            current = Some(file.to_string());
+        }
+        for part in line.split("ode `").skip(1) {
+            let mode = part.split('`').next().unwrap_or_default();
+            let file = current.clone().expect("a file heading");
+            let m = ReadingMode::from_name(mode).unwrap_or_else(|| panic!("specs/README.md names `{mode}`, not a mode"));
+            assert!(m.applies_to(&spec(&file)).is_ok(), "`{mode}` does not apply to {file}");
+            named.push((file, m));
+        }
+    }
+    for (name, mode, _) in EXPECTED {
+        assert!(named.iter().any(|(n, m)| n == name && m == mode), "{name} {} is not named in specs/README.md", mode.name());
+    }
+}
