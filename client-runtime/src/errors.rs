@@ -1,0 +1,94 @@
+//! Error bodies that never lose their status.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+/// The body of an error response: the raw bytes as sent, and the spec's error type when they
+/// parse as it.
+///
+/// A server under load, a proxy or a gateway may answer a documented error status with
+/// another JSON shape, HTML or nothing at all. progenitor would then report a payload error
+/// and the status would be lost; with an `ErrorBody` the caller always gets
+/// `Error::ErrorResponse` with the status and headers, and looks at [`ErrorBody::typed`] for
+/// the documented fields.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ErrorBody<T> {
+    raw: Vec<u8>,
+    typed: Option<T>,
+    read_error: Option<String>,
+}
+
+impl<T> ErrorBody<T> {
+    /// An error body of these bytes and their typed reading (`None`: they do not parse).
+    pub fn new(raw: Vec<u8>, typed: Option<T>) -> ErrorBody<T> {
+        ErrorBody {
+            raw,
+            typed,
+            read_error: None,
+        }
+    }
+
+    /// The spec's error type, when the body parses as it.
+    pub fn typed(&self) -> Option<&T> {
+        self.typed.as_ref()
+    }
+
+    /// The spec's error type, when the body parses as it, by value.
+    pub fn into_typed(self) -> Option<T> {
+        self.typed
+    }
+
+    /// The bytes of the body as sent (empty for an empty body).
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The body as text; bytes that are not UTF-8 are replaced.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.raw)
+    }
+
+    /// Why the body could not be read to its end, when it could not (the connection broke):
+    /// [`ErrorBody::raw`] then holds nothing.
+    pub fn read_error(&self) -> Option<&str> {
+        self.read_error.as_deref()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ErrorBody<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("ErrorBody");
+        s.field("typed", &self.typed).field("text", &self.text());
+        if let Some(e) = &self.read_error {
+            s.field("read_error", e);
+        }
+        s.finish()
+    }
+}
+
+/// Reads a documented error response: its status, headers and body bytes, and the body typed
+/// as `T` when it parses. Never fails, so that the status always reaches the caller.
+///
+/// The generated dispatch calls it for every documented error status in place of progenitor's
+/// `ResponseValue::from_response`, which fails on a body of another shape.
+pub async fn error_response<T: DeserializeOwned>(
+    response: reqwest::Response,
+) -> ResponseValue<ErrorBody<T>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = match response.bytes().await {
+        Ok(bytes) => {
+            let typed = serde_json::from_slice(&bytes).ok();
+            ErrorBody::new(bytes.to_vec(), typed)
+        }
+        Err(e) => ErrorBody {
+            raw: Vec::new(),
+            typed: None,
+            read_error: Some(e.without_url().to_string()),
+        },
+    };
+    ResponseValue::new(body, status, headers)
+}

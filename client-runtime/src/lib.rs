@@ -1,0 +1,37 @@
+//! The runtime of the generated API clients, written and tested once.
+//!
+//! codegen turns a spec into progenitor's client plus a little glue; everything that does not
+//! depend on the spec lives here, the way `progenitor-client` serves progenitor:
+//!
+//! - [`secret_header_client`] and [`origin_bound_client`] build the `reqwest::Client` behind
+//!   the emitted credential constructors: the secret is a sensitive header value (or a query
+//!   parameter the [`Inner`] adds and redacts), redirects stay on the base URL's origin, the
+//!   rustls `ring` provider is installed unless the application installed one, and every
+//!   request has a timeout.
+//! - [`Inner`] is what the client carries besides its `reqwest::Client` (progenitor's
+//!   `with_inner_type`): the [`RetryPolicy`] and the query credential. The emitted
+//!   `ClientHooks` implementation calls [`prepare`] and [`execute`], so single requests and
+//!   every page of a stream are retried alike.
+//! - [`ErrorBody`] keeps the raw bytes of an error response next to the typed body, when they
+//!   parse: a documented error status reaches the caller with its status and headers whatever
+//!   the body ([`error_response`]).
+//! - [`paginate`] drives every pagination style of `x-pagination` over pages that are decoded
+//!   once: codegen implements [`Page`] for each envelope type, moving the items and the next
+//!   position out of it by field access.
+#![deny(missing_docs)]
+
+mod build;
+mod errors;
+mod inner;
+mod links;
+mod pages;
+mod retry;
+
+pub use build::{
+    install_crypto_provider, origin_bound_client, secret_header_client, ClientBuildError,
+};
+pub use errors::{error_response, ErrorBody};
+pub use inner::{execute, prepare, Inner};
+pub use links::{follow_next_url, next_link};
+pub use pages::{paginate, requested_size, Fetch, Page, Position, Style};
+pub use retry::{retry_after, RetryPolicy};

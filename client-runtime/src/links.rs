@@ -1,0 +1,150 @@
+//! Next-page links: checking one before it is followed, and finding `rel="next"` in a `Link`
+//! header (RFC 8288).
+//!
+//! The `Link` parser is written here rather than taken from `parse_link_header`, which would
+//! bring `regex` and `lazy_static` into every client for the one relation a stream needs.
+
+use reqwest::header::{HeaderMap, LINK};
+
+/// Checks a next-page URL before it is followed: it must be absolute, on the origin of the
+/// base URL (the credentials go wherever the client sends a request), and not one already
+/// followed (the pages would loop). Returns the URL to fetch, and remembers it in `seen`; the
+/// error says why the link is refused.
+pub fn follow_next_url(
+    baseurl: &str,
+    next: &str,
+    seen: &mut Vec<String>,
+) -> Result<String, String> {
+    let base = reqwest::Url::parse(baseurl).map_err(|e| {
+        format!(
+            "cannot check the next-page link `{next}`: the base URL `{baseurl}` is not a URL ({e})"
+        )
+    })?;
+    let url = reqwest::Url::parse(next)
+        .map_err(|e| format!("refusing the next-page link `{next}`: not an absolute URL ({e})"))?;
+    if url.origin() != base.origin() {
+        return Err(format!(
+            "refusing the next-page link `{next}`: its origin {} differs from the base URL's origin {}, \
+             and the credentials are only sent to the API",
+            url.origin().ascii_serialization(),
+            base.origin().ascii_serialization()
+        ));
+    }
+    if seen.iter().any(|s| s == next) {
+        return Err(format!(
+            "refusing the next-page link `{next}`: it was already followed, so the pages loop"
+        ));
+    }
+    seen.push(next.to_string());
+    Ok(next.to_string())
+}
+
+/// The target of the first `rel="next"` link of the `Link` headers, as written (a relative
+/// reference is resolved against nothing: [`follow_next_url`] then refuses it).
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(LINK)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(split_links)
+        .find(|(_, params)| has_next_rel(params))
+        .map(|(target, _)| target.to_string())
+}
+
+/// The links of one header value: `<target>` and the parameters after it, split on the commas
+/// that lie outside `<...>` and quoted strings.
+fn split_links(value: &str) -> Vec<(&str, &str)> {
+    let mut links = Vec::new();
+    let mut rest = value;
+    loop {
+        let Some(open) = rest.find('<') else { break };
+        let Some(close) = rest[open..].find('>').map(|i| open + i) else {
+            break;
+        };
+        let target = rest[open + 1..close].trim();
+        let after = &rest[close + 1..];
+        let end = params_end(after);
+        links.push((target, &after[..end]));
+        rest = &after[end..];
+    }
+    links
+}
+
+/// Where the parameters of a link end: at the first comma outside a quoted string.
+fn params_end(params: &str) -> usize {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in params.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => return i,
+            _ => {}
+        }
+    }
+    params.len()
+}
+
+/// Whether the parameters hold `rel` with `next` among its space-separated relation types.
+fn has_next_rel(params: &str) -> bool {
+    params.split(';').any(|param| {
+        let Some((name, value)) = param.split_once('=') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("rel")
+            && value
+                .trim()
+                .trim_matches('"')
+                .split_ascii_whitespace()
+                .any(|rel| rel.eq_ignore_ascii_case("next"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append(LINK, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn finds_rel_next_among_other_links() {
+        let h = headers(&[
+            r#"<https://a.example/t?page=1>; rel="first", <https://a.example/t?page=2&x=a,b>; rel="next""#,
+        ]);
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://a.example/t?page=2&x=a,b")
+        );
+        let h = headers(&[
+            r#"<https://a/1>; title="a, b; rel=next"; rel=prev"#,
+            "<https://a/2>; REL=\"prefetch next\"",
+        ]);
+        assert_eq!(next_link(&h).as_deref(), Some("https://a/2"));
+        assert_eq!(next_link(&headers(&[r#"<https://a/1>; rel="last""#])), None);
+        assert_eq!(
+            next_link(&headers(&["garbage", "<unclosed; rel=next"])),
+            None
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn next_urls_stay_on_the_origin_and_never_repeat() {
+        let mut seen = Vec::new();
+        let base = "http://127.0.0.1:8080/api";
+        assert!(follow_next_url(base, "http://127.0.0.1:8080/api/x?p=2", &mut seen).is_ok());
+        let again = follow_next_url(base, "http://127.0.0.1:8080/api/x?p=2", &mut seen);
+        assert!(again.unwrap_err().contains("already followed"));
+        let other = follow_next_url(base, "http://127.0.0.1:9090/api/x?p=3", &mut seen);
+        assert!(other.unwrap_err().contains("origin"));
+        let relative = follow_next_url(base, "/api/x?p=3", &mut seen);
+        assert!(relative.unwrap_err().contains("not an absolute URL"));
+    }
+}

@@ -1,0 +1,170 @@
+//! The two token rewrites of progenitor's output that no setting of progenitor can replace.
+//!
+//! 1. Error bodies. progenitor decodes a documented error status with
+//!    `ResponseValue::from_response`, which fails with `Error::InvalidResponsePayload` when the
+//!    body has another shape (a gateway's HTML, an empty body): the status is lost. No setting
+//!    changes that arm: `with_replacement` and `with_patch` change the error *type*, but the
+//!    arm still deserializes the bytes with serde_json before any type sees them, so a body
+//!    that is not JSON fails whatever the type; the hooks run before the dispatch and cannot
+//!    change its result. So each such arm becomes `client_runtime::error_response(response)`,
+//!    and the error type of `send()` becomes `ErrorBody<E>`. The rewrite is checked: an
+//!    `Error::ErrorResponse(..)` of any other shape is a codegen error, never left half done.
+//! 2. `Client::new` builds its `reqwest::Client` with `unwrap()`; reqwest is built without a
+//!    TLS crypto provider, so that build would panic until one is installed. The first
+//!    statement of `new` installs ring unless the application installed a provider.
+
+use quote::quote;
+use specs::Spec;
+
+use crate::output::{dispatch_of, generic_args, is_path_named, missing, module_mut};
+use crate::CodegenError;
+
+/// Rewrites the error arms of every `send()` in `mod builder`, and the error type of those
+/// with a typed error body.
+pub(crate) fn error_bodies(spec: &Spec, file: &mut syn::File) -> Result<(), CodegenError> {
+    let items = module_mut(file, "builder").ok_or_else(|| missing(spec, "", "`mod builder`"))?;
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        for impl_item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            rewrite_send(spec, f)?;
+        }
+    }
+    Ok(())
+}
+
+fn rewrite_send(spec: &Spec, send: &mut syn::ImplItemFn) -> Result<(), CodegenError> {
+    let unexpected = |what: &str| {
+        CodegenError::new(
+            &spec.file,
+            "",
+            format!(
+                "progenitor's `send()` {what}; the error-body rewrite needs updating for this progenitor version"
+            ),
+        )
+    };
+    if dispatch_of(send).is_none() {
+        return Err(unexpected("does not end in a status `match`"));
+    }
+    let mut rewritten = 0;
+    if let Some(syn::Stmt::Expr(syn::Expr::Match(dispatch), None)) = send.block.stmts.last_mut() {
+        for arm in &mut dispatch.arms {
+            match error_response_arg(&mut arm.body) {
+                None => {}
+                Some(arg) => match classify(arg) {
+                    Arg::Typed => {
+                        *arg = syn::parse_quote!(::client_runtime::error_response(response).await);
+                        rewritten += 1;
+                    }
+                    Arg::Untyped => {}
+                    Arg::Unknown => {
+                        return Err(unexpected(&format!(
+                            "has an error arm of an unknown shape: {}",
+                            quote!(#arg)
+                        )))
+                    }
+                },
+            }
+        }
+    }
+    if rewritten > 0 {
+        wrap_error_type(send)
+            .ok_or_else(|| unexpected("does not return `Result<ResponseValue<_>, Error<_>>`"))?;
+    }
+    Ok(())
+}
+
+/// The argument of `Err(Error::ErrorResponse(arg))`, the whole body of an arm (in a block or
+/// not).
+fn error_response_arg(body: &mut syn::Expr) -> Option<&mut syn::Expr> {
+    let expr = match body {
+        syn::Expr::Block(b) => match b.block.stmts.as_mut_slice() {
+            [syn::Stmt::Expr(e, None)] => e,
+            _ => return None,
+        },
+        other => other,
+    };
+    let inner = call_arg(expr, "Err")?;
+    call_arg(inner, "ErrorResponse")
+}
+
+/// The single argument of a call whose function path ends in `name`.
+fn call_arg<'a>(expr: &'a mut syn::Expr, name: &str) -> Option<&'a mut syn::Expr> {
+    let syn::Expr::Call(call) = expr else {
+        return None;
+    };
+    let syn::Expr::Path(func) = call.func.as_ref() else {
+        return None;
+    };
+    if !func.path.segments.last().is_some_and(|s| s.ident == name) || call.args.len() != 1 {
+        return None;
+    }
+    call.args.first_mut()
+}
+
+enum Arg {
+    /// `ResponseValue::from_response(response).await?`: a typed error body.
+    Typed,
+    /// `ResponseValue::empty(response)` or `ResponseValue::stream(response)`: no typed body
+    /// to lose, left as it is.
+    Untyped,
+    /// Anything else.
+    Unknown,
+}
+
+fn classify(arg: &syn::Expr) -> Arg {
+    let text = quote!(#arg).to_string().replace(' ', "");
+    match text.as_str() {
+        "ResponseValue::from_response(response).await?" => Arg::Typed,
+        "ResponseValue::empty(response)" | "ResponseValue::stream(response)" => Arg::Untyped,
+        _ => Arg::Unknown,
+    }
+}
+
+/// `Result<ResponseValue<P>, Error<E>>` → `Result<ResponseValue<P>, Error<ErrorBody<E>>>`.
+fn wrap_error_type(send: &mut syn::ImplItemFn) -> Option<()> {
+    let syn::ReturnType::Type(_, ty) = &mut send.sig.output else {
+        return None;
+    };
+    let [ok, err] = generic_args(ty, "Result")?.try_into().ok()?;
+    let error = generic_args(&err, "Error")?.into_iter().next()?;
+    let wrapped: syn::Type = syn::parse_quote! {
+        Result<#ok, Error<::client_runtime::ErrorBody<#error>>>
+    };
+    **ty = wrapped;
+    Some(())
+}
+
+/// Inserts `client_runtime::install_crypto_provider();` as the first statement of
+/// `Client::new`.
+pub(crate) fn install_provider_in_new(
+    spec: &Spec,
+    file: &mut syn::File,
+) -> Result<(), CodegenError> {
+    let stmt: syn::Stmt = syn::parse_quote! {
+        ::client_runtime::install_crypto_provider();
+    };
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || !is_path_named(&imp.self_ty, "Client") {
+            continue;
+        }
+        for impl_item in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = impl_item {
+                if f.sig.ident == "new" {
+                    f.block.stmts.insert(0, stmt);
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Err(missing(spec, "", "`Client::new`"))
+}
