@@ -17,6 +17,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("peeker", ReadingMode::LenientParams, &[InvalidParam]),
     ("peeker", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
     ("peeker", ReadingMode::TokenRestart, &[TamperedToken]),
+    ("peeker", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
     ("peeker", ReadingMode::RetryAfterDate, &[RateLimit]),
     ("peeker", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("peeker", ReadingMode::SparseItems, &[PageBody]),
@@ -28,12 +29,19 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("devpayr", ReadingMode::LenientParams, &[InvalidParam]),
     ("devpayr", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
     ("devpayr", ReadingMode::TokenRestart, &[TamperedToken]),
+    ("devpayr", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
     ("devpayr", ReadingMode::RetryAfterDate, &[RateLimit]),
     ("devpayr", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("devpayr", ReadingMode::ExtraEnvelopeFields, &[]),
     ("devpayr", ReadingMode::NullFields, &[PageBody]),
     ("devpayr", ReadingMode::StringFlags, &[RateLimit, PageBody, ErrorBody]),
     ("devpayr", ReadingMode::ScopeFirst, &[NotFound]),
+    ("stripe", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    ("stripe", ReadingMode::TokenRestart, &[TamperedToken]),
+    ("stripe", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
+    ("stripe", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
+    ("stripe", ReadingMode::SparseItems, &[PageBody]),
+    ("stripe", ReadingMode::SparseEnvelope, &[PageBody]),
 ];
 
 /// A mock in `mode`, rate-limited (Retry-After 0) so that the 429 readings are exercised too.
@@ -47,8 +55,8 @@ fn config(name: &str, mode: ReadingMode) -> MockConfig {
 }
 
 #[test]
-fn the_table_covers_every_mode_that_applies_to_a_vendor() {
-    for name in ["peeker", "devpayr"] {
+fn the_table_covers_every_mode_that_applies_to_an_embedded_spec() {
+    for name in specs::names() {
         let s = spec(name);
         for mode in ReadingMode::ALL {
             let listed = EXPECTED.iter().any(|(n, m, _)| *n == name && m == mode);

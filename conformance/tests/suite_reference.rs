@@ -68,6 +68,15 @@ async fn devpayr_reference_mock_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_reference_mock_passes() {
+    let (report, _) = check(MockConfig::new(spec("stripe")), options()).await;
+    assert_passes(&report);
+    for c in [CheckId::HasMore, CheckId::PastEnd, CheckId::ItemsMatch, CheckId::ExactSubset] {
+        assert_eq!(verdict(&report, c), Verdict::Pass, "{c}: {}", report.render());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_api_passes_on_its_reference_mock() {
     for spec in fixtures() {
         let name = spec.name.clone();

@@ -434,8 +434,27 @@ impl Api {
             .collect()
     }
 
+    /// The body members a client needs to walk the list: the items, the next link or cursor,
+    /// the has-more flag and the totals.
+    fn walking_pointers(&self) -> Vec<&str> {
+        let mut out = vec![self.pagination.items.as_str()];
+        out.extend(self.next_pointer());
+        match &self.pagination.style {
+            Style::ItemCursor { has_more, .. } => out.push(has_more),
+            Style::Offset { total, .. } => out.extend(total.as_deref()),
+            Style::Page {
+                total, total_pages, ..
+            } => {
+                out.extend(total.as_deref());
+                out.extend(total_pages.as_deref());
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// `sparse-envelope`'s members: required members whose presence is a reading, off the path
-    /// to the items and the next link.
+    /// to what a client needs to walk the list.
     pub(crate) fn sparse_envelope_members(&self) -> Vec<String> {
         let mut out = Vec::new();
         for object in &self.envelope {
@@ -449,10 +468,10 @@ impl Api {
             let required = object.schema.get("required").and_then(Value::as_array);
             for name in required.into_iter().flatten().filter_map(Value::as_str) {
                 let member = format!("{}/{}", object.member, json::escape(name));
-                let on_path = json::is_under(&self.pagination.items, &member)
-                    || self
-                        .next_pointer()
-                        .is_some_and(|n| json::is_under(n, &member));
+                let on_path = self
+                    .walking_pointers()
+                    .iter()
+                    .any(|p| json::is_under(p, &member));
                 if !on_path {
                     out.push(member);
                 }
@@ -513,11 +532,29 @@ impl Api {
 
     /// The reading that covers the error body schema as a whole, if any.
     pub(crate) fn error_schema_reading(&self) -> Option<&specs::Reading> {
+        let (_, pointer) = self.error_schema()?;
+        self.spec.covering(&pointer, Some("required"))
+    }
+
+    /// The error response's schema, `$ref`s resolved, and its pointer.
+    fn error_schema(&self) -> Option<(&Value, String)> {
         let response = self.error_response(400)?;
-        let (_, pointer) = self
-            .spec
-            .member_schema(response.json_schema.as_deref()?, "")?;
-        self.spec.reading(&pointer, None)
+        self.spec.member_schema(response.json_schema.as_deref()?, "")
+    }
+
+    /// The top-level member under which the `error-shape` mode puts its error: one the spec's
+    /// error schema does not name, so that only the reading of its shape is broken.
+    pub(crate) fn other_error_member(&self) -> &'static str {
+        let named = |m: &str| {
+            self.error_schema()
+                .and_then(|(schema, _)| schema.get("properties")?.get(m).map(|_| ()))
+                .is_some()
+        };
+        if named("error") {
+            "problem"
+        } else {
+            "error"
+        }
     }
 
     /// The reading on the 429 response's `Retry-After` header, if any.

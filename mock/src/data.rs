@@ -114,6 +114,8 @@ const TLDS: &[&str] = &["com", "io", "net", "co", "dev"];
 const EPOCH_2026: u64 = 1_767_225_600;
 /// Owners of an owner filter's field.
 const OWNERS: usize = 5;
+/// Values of a free-text filter's field.
+const FILTER_POOL: usize = 5;
 
 /// Whether item `index` of `len` is one that a one-in-`every` fault or mode changes, starting
 /// near the middle of small data sets so that even a handful of items has one.
@@ -692,6 +694,10 @@ impl Gen<'_> {
         }
         match schema.get("type").and_then(Value::as_str) {
             Some("string") => json!(self.string(schema, path, cx)),
+            Some("integer") if self.pooled(path) => {
+                let min = schema.get("minimum").and_then(Value::as_i64).unwrap_or(1);
+                json!(min + (cx.index % FILTER_POOL) as i64)
+            }
             Some("integer") => json!(self.integer(schema)),
             Some("number") => {
                 let n = self.integer(schema) as f64
@@ -710,6 +716,13 @@ impl Gen<'_> {
             Some("object") => self.object(schema, path, cx),
             _ => json!(format!("{}-{}", field_name(path), cx.index + 1)),
         }
+    }
+
+    /// Whether `path` is the field of a query filter without an enum (free text or numbers).
+    fn pooled(&self, path: &str) -> bool {
+        self.api
+            .query_filters()
+            .any(|f| f.field == path && f.matching != Match::Owner && f.values.is_none())
     }
 
     fn integer(&mut self, schema: &Value) -> i64 {
@@ -754,8 +767,15 @@ impl Gen<'_> {
 
     /// A string from the field's format, or its example, or its name.
     fn string(&mut self, schema: &Value, path: &str, cx: &mut ItemCx) -> String {
-        let word = WORDS[self.rng.random_range(0..WORDS.len())];
-        let n = cx.index + 1;
+        // A free-text filter's field takes one of a few values, so that each value selects
+        // several items and a filtered walk can span pages.
+        let (word, n) = match self.pooled(path) {
+            true => {
+                let k = cx.index % FILTER_POOL;
+                (WORDS[(k * 3) % WORDS.len()], k + 1)
+            }
+            false => (WORDS[self.rng.random_range(0..WORDS.len())], cx.index + 1),
+        };
         match schema.get("format").and_then(Value::as_str) {
             Some("date-time") => return iso8601(self.date(cx)),
             Some("date") => return at(self.date(cx)).format("%Y-%m-%d").to_string(),

@@ -79,7 +79,12 @@ impl ApiError {
     pub(crate) fn body(&self, api: &Api, mode: Option<ReadingMode>) -> Value {
         let code = self.status.as_u16();
         if mode == Some(ReadingMode::ErrorShape) {
-            return json!({ "error": { "status": code, "detail": self.message } });
+            let mut body = serde_json::Map::new();
+            body.insert(
+                api.other_error_member().to_string(),
+                json!({ "status": code, "detail": self.message }),
+            );
+            return Value::Object(body);
         }
         let mut body = api.error_template(code, &self.message);
         let rules = &api.op.errors;

@@ -20,6 +20,9 @@ pub enum ReadingMode {
     ClampOutOfRange,
     /// An unknown token, cursor or item key serves the first page.
     TokenRestart,
+    /// A token, cursor or item key the server did not issue answers 410 Gone, a status the
+    /// spec does not list.
+    GoneTokens,
     /// `Retry-After` is an HTTP date.
     RetryAfterDate,
     /// Every error body is `{"error": {"status": <code>, "detail": "<message>"}}`.
@@ -53,6 +56,7 @@ impl ReadingMode {
         ReadingMode::LenientParams,
         ReadingMode::ClampOutOfRange,
         ReadingMode::TokenRestart,
+        ReadingMode::GoneTokens,
         ReadingMode::RetryAfterDate,
         ReadingMode::ErrorShape,
         ReadingMode::SparseItems,
@@ -74,6 +78,7 @@ impl ReadingMode {
             ReadingMode::LenientParams => "lenient-params",
             ReadingMode::ClampOutOfRange => "clamp-out-of-range",
             ReadingMode::TokenRestart => "token-restart",
+            ReadingMode::GoneTokens => "gone-tokens",
             ReadingMode::RetryAfterDate => "retry-after-date",
             ReadingMode::ErrorShape => "error-shape",
             ReadingMode::SparseItems => "sparse-items",
@@ -100,9 +105,12 @@ impl ReadingMode {
             }
             ReadingMode::ClampOutOfRange => "sizes outside the range are served clamped",
             ReadingMode::TokenRestart => "an unknown token, cursor or item key serves page one",
+            ReadingMode::GoneTokens => {
+                "an unknown token, cursor or item key answers 410 Gone, which the spec does not list"
+            }
             ReadingMode::RetryAfterDate => "Retry-After is an HTTP date, not seconds",
             ReadingMode::ErrorShape => {
-                "error bodies are {\"error\": {\"status\": <code>, \"detail\": <message>}}"
+                "error bodies are {\"error\": {\"status\": <code>, \"detail\": <message>}} (or under `problem` where the spec names `error`)"
             }
             ReadingMode::SparseItems => {
                 "an item field whose presence is a reading is omitted on one item in eight"
@@ -164,13 +172,20 @@ impl ReadingMode {
                 op.errors.invalid_token.reading.is_some(),
                 "x-errors invalid-token is documented, not a reading",
             ),
+            ReadingMode::GoneTokens => need(
+                op.errors.invalid_token.reading.is_some()
+                    && api.spec.reading(&op.pointer, Some("responses")).is_some()
+                    && op.response(410).is_none(),
+                "x-errors invalid-token or the operation's list of statuses is documented, not \
+                 a reading (or 410 is documented)",
+            ),
             ReadingMode::RetryAfterDate => need(
                 api.retry_after_reading().is_some(),
                 "the 429 response's Retry-After header carries no reading",
             ),
             ReadingMode::ErrorShape => need(
                 api.error_schema_reading().is_some(),
-                "the error response schema is documented, not a reading",
+                "the shape of the error body (its required members) is documented, not a reading",
             ),
             ReadingMode::SparseItems => need(
                 api.sparse_item_field().is_some(),

@@ -183,6 +183,12 @@ impl App {
         if self.mode == Some(ReadingMode::TokenRestart) {
             return Ok(0);
         }
+        if self.mode == Some(ReadingMode::GoneTokens) {
+            return Err(ApiError::new(
+                410,
+                format!("The {param} has expired; start again from the first page."),
+            ));
+        }
         Err(ApiError::field(
             self.api.op.errors.invalid_token[0],
             param,

@@ -16,6 +16,7 @@ fn every_mode_has_a_test() {
             ReadingMode::LenientParams => "lenient_params",
             ReadingMode::ClampOutOfRange => "clamp_out_of_range",
             ReadingMode::TokenRestart => "token_restart",
+            ReadingMode::GoneTokens => "gone_tokens",
             ReadingMode::RetryAfterDate => "retry_after_date",
             ReadingMode::ErrorShape => "error_shape",
             ReadingMode::SparseItems => "sparse_items",
@@ -34,8 +35,9 @@ fn every_mode_has_a_test() {
 }
 
 const ALL: &[&str] = &[
-    "peeker",
     "devpayr",
+    "peeker",
+    "stripe",
     "accounts-item-cursor",
     "books-page",
     "gadgets-cursor",
@@ -55,9 +57,8 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "tickets-link-header",
             "widgets-next-url",
         ],
-        Fault::FilterIgnored | Fault::ContinuationDropsQuery => {
-            except(&["devpayr", "gadgets-cursor"])
-        }
+        Fault::FilterIgnored => except(&["devpayr", "gadgets-cursor", "stripe"]),
+        Fault::ContinuationDropsQuery => except(&["devpayr", "gadgets-cursor"]),
         Fault::FilterOr => vec![
             "peeker",
             "accounts-item-cursor",
@@ -83,7 +84,7 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::ExtraField => vec!["devpayr", "orders-offset", "widgets-next-url"],
         Fault::MetaMismatch => vec!["peeker", "orders-offset"],
         Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
-        Fault::HasMoreStuck => vec!["accounts-item-cursor"],
+        Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor"],
         Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
         Fault::PageGap
         | Fault::PageDuplicate
@@ -111,23 +112,22 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
 fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
     match m {
         ReadingMode::AuthOtherStatus
-        | ReadingMode::SparseItems
-        | ReadingMode::SparseEnvelope
         | ReadingMode::UnknownOwnerRefused
         | ReadingMode::UnknownParamsRefused
         | ReadingMode::NextTokenOnly
         | ReadingMode::LastPageNull => vec!["peeker"],
+        ReadingMode::SparseItems | ReadingMode::SparseEnvelope => vec!["peeker", "stripe"],
         ReadingMode::ExtraEnvelopeFields
         | ReadingMode::NullFields
         | ReadingMode::StringFlags
         | ReadingMode::ScopeFirst => {
             vec!["devpayr"]
         }
-        ReadingMode::LenientParams
-        | ReadingMode::ClampOutOfRange
+        ReadingMode::LenientParams | ReadingMode::RetryAfterDate => vec!["peeker", "devpayr"],
+        ReadingMode::ClampOutOfRange
         | ReadingMode::TokenRestart
-        | ReadingMode::RetryAfterDate
-        | ReadingMode::ErrorShape => vec!["peeker", "devpayr"],
+        | ReadingMode::GoneTokens
+        | ReadingMode::ErrorShape => vec!["peeker", "devpayr", "stripe"],
     }
 }
 
@@ -269,6 +269,16 @@ async fn token_restart() {
 }
 
 #[tokio::test]
+async fn gone_tokens() {
+    let (m, r) = peeker(ReadingMode::GoneTokens).await;
+    let reply = query(&m, "page_token=forged").await;
+    assert_eq!(reply.status, 410);
+    assert!(reply.json()["message"].is_string(), "the error keeps the spec's shape");
+    assert_eq!(query(&r, "page_token=forged").await.status, 422);
+    assert_eq!(walk_keys(&m, "per_page=30").await.len(), 130, "real tokens still work");
+}
+
+#[tokio::test]
 async fn retry_after_date() {
     let m = mock::start(MockConfig {
         rate_limit_every: Some(1),
@@ -295,6 +305,10 @@ async fn error_shape() {
         body,
         serde_json::json!({"error": {"status": 401, "detail": "Unauthenticated."}})
     );
+    // Where the spec's error body is `{"error": …}`, the other shape uses another member.
+    let stripe = start_mode(spec("stripe"), ReadingMode::ErrorShape).await;
+    let body = get(&endpoint(&stripe, &[]), None).await.json();
+    assert!(body.get("problem").is_some() && body.get("error").is_none(), "{body}");
     assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
     assert_conforms(m.spec(), 200, &query(&m, "").await.json());
 }
