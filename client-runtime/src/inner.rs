@@ -217,6 +217,7 @@ mod tests {
     #[test]
     fn prepare_drops_api_version_and_adds_the_key_once() {
         let inner = Inner::default().with_query_key("api_key", "k");
+        crate::install_crypto_provider();
         let client = reqwest::Client::new();
         let mut request = client
             .get("http://h/x?a=1")

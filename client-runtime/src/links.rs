@@ -56,8 +56,7 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
 fn split_links(value: &str) -> Vec<(&str, &str)> {
     let mut links = Vec::new();
     let mut rest = value;
-    loop {
-        let Some(open) = rest.find('<') else { break };
+    while let Some(open) = rest.find('<') {
         let Some(close) = rest[open..].find('>').map(|i| open + i) else {
             break;
         };
@@ -72,23 +71,40 @@ fn split_links(value: &str) -> Vec<(&str, &str)> {
 
 /// Where the parameters of a link end: at the first comma outside a quoted string.
 fn params_end(params: &str) -> usize {
+    unquoted(params, ',').next().unwrap_or(params.len())
+}
+
+/// The positions of `separator` in `text` outside quoted strings.
+fn unquoted(text: &str, separator: char) -> impl Iterator<Item = usize> + '_ {
     let mut quoted = false;
     let mut escaped = false;
-    for (i, c) in params.char_indices() {
+    text.char_indices().filter_map(move |(i, c)| {
         match c {
             _ if escaped => escaped = false,
             '\\' if quoted => escaped = true,
             '"' => quoted = !quoted,
-            ',' if !quoted => return i,
+            c if c == separator && !quoted => return Some(i),
             _ => {}
         }
+        None
+    })
+}
+
+/// The parameters of a link, split on the semicolons outside quoted strings.
+fn split_params(params: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in unquoted(params, ';') {
+        out.push(&params[start..i]);
+        start = i + 1;
     }
-    params.len()
+    out.push(&params[start..]);
+    out
 }
 
 /// Whether the parameters hold `rel` with `next` among its space-separated relation types.
 fn has_next_rel(params: &str) -> bool {
-    params.split(';').any(|param| {
+    split_params(params).into_iter().any(|param| {
         let Some((name, value)) = param.split_once('=') else {
             return false;
         };

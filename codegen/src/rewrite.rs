@@ -104,7 +104,7 @@ fn call_arg<'a>(expr: &'a mut syn::Expr, name: &str) -> Option<&'a mut syn::Expr
     let syn::Expr::Path(func) = call.func.as_ref() else {
         return None;
     };
-    if !func.path.segments.last().is_some_and(|s| s.ident == name) || call.args.len() != 1 {
+    if func.path.segments.last().is_none_or(|s| s.ident != name) || call.args.len() != 1 {
         return None;
     }
     call.args.first_mut()

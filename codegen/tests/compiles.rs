@@ -7,21 +7,36 @@
 #[path = "support/walk.rs"]
 mod walk;
 
-macro_rules! snapshot {
-    ($name:ident, $file:literal) => {
-        #[allow(dead_code, unused_imports, missing_docs, clippy::all)]
-                #[rustfmt::skip]
-                #[path = $file]
-        mod $name;
-    };
-}
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/widgets-next-url.rs"]
+mod widgets;
 
-snapshot!(widgets, "output/widgets-next-url.rs");
-snapshot!(tickets, "output/tickets-link-header.rs");
-snapshot!(gadgets, "output/gadgets-cursor.rs");
-snapshot!(accounts, "output/accounts-item-cursor.rs");
-snapshot!(orders, "output/orders-offset.rs");
-snapshot!(books, "output/books-page.rs");
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/tickets-link-header.rs"]
+mod tickets;
+
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/gadgets-cursor.rs"]
+mod gadgets;
+
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/accounts-item-cursor.rs"]
+mod accounts;
+
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/orders-offset.rs"]
+mod orders;
+
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/books-page.rs"]
+mod books;
+
 
 use futures::StreamExt as _;
 

@@ -1,11 +1,12 @@
 //! The generated Peeker client against a local server: the exact requests it makes, how it
-//! follows `links.next`, what it refuses, and how errors come back.
+//! follows `links.next`, what it refuses, how errors come back whatever their body, and how
+//! 429s are retried.
 
 mod common;
 
 use common::{query_param, serve, Recorded, Reply};
 use futures::StreamExt as _;
-use peeker_client::{types, Client, Error};
+use peeker_client::{types, Client, Error, ErrorBody, RetryPolicy};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "pk_test_s3cr3t_token_value";
@@ -52,9 +53,16 @@ fn client(origin: &str) -> Client {
     Client::with_bearer_token(&format!("{origin}{PREFIX}"), TOKEN).unwrap()
 }
 
+/// A client that sends every request once, for the tests of errors.
+fn client_without_retries(origin: &str) -> Client {
+    client(origin).with_retry_policy(RetryPolicy::disabled())
+}
+
+type ClientError = Error<ErrorBody<types::Error>>;
+
 async fn collect(
-    stream: impl futures::Stream<Item = Result<types::Domain, Error<types::Error>>> + Unpin,
-) -> (Vec<String>, Vec<Error<types::Error>>) {
+    stream: impl futures::Stream<Item = Result<types::Domain, ClientError>> + Unpin,
+) -> (Vec<String>, Vec<ClientError>) {
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     let all: Vec<_> = stream.collect().await;
@@ -208,12 +216,13 @@ async fn documented_errors_are_typed_with_their_status() {
             reply
         })
         .await;
-        let client = client(&server.origin);
+        let client = client_without_retries(&server.origin);
         let error = client.list_domains().send().await.unwrap_err();
         match &error {
             Error::ErrorResponse(body) => {
                 assert_eq!(body.status().as_u16(), status);
-                assert_eq!(body.message, format!("refused with {status}"));
+                let typed = body.typed().expect("the spec's error shape");
+                assert_eq!(typed.message, format!("refused with {status}"));
                 if status == 429 {
                     assert_eq!(body.headers()["retry-after"], "7");
                 }
@@ -236,7 +245,7 @@ async fn an_error_on_a_later_page_ends_the_stream_after_the_earlier_items() {
         _ => Reply::json(429, json!({"message": "Too Many Attempts."})),
     })
     .await;
-    let client = client(&server.origin);
+    let client = client_without_retries(&server.origin);
     let (ids, errors) = collect(client.list_domains().stream()).await;
     assert_eq!(ids, ["d1"]);
     assert_eq!(errors.len(), 1);
@@ -309,7 +318,7 @@ async fn enum_values_the_spec_does_not_list_deserialize_as_unknown() {
         .into_inner();
     assert_new_enum_values(&page.data);
 
-    // stream() serializes each page and reads the items back: `Unknown` survives the trip.
+    // stream() moves the items out of the decoded page: `Unknown` is kept as it is.
     let all: Vec<_> = client.list_domains().stream().collect().await;
     let domains: Vec<types::Domain> = all.into_iter().map(Result::unwrap).collect();
     assert_new_enum_values(&domains);
@@ -370,4 +379,131 @@ fn unknown_enum_values_serialize_and_display_as_their_string() {
     );
     // A non-string is still refused.
     assert!(serde_json::from_value::<types::DomainStatus>(json!(3)).is_err());
+}
+
+/// Bodies a proxy, a gateway or a busy server may send with a documented status instead of
+/// the spec's error shape: another JSON shape, HTML, nothing.
+fn other_bodies() -> Vec<(&'static str, &'static str, &'static [u8])> {
+    vec![
+        (
+            "another JSON shape",
+            "application/json",
+            br#"{"error":{"code":"busy"}}"#,
+        ),
+        (
+            "not JSON",
+            "text/html",
+            b"<html><body>502 Bad Gateway</body></html>",
+        ),
+        ("empty", "application/json", b""),
+    ]
+}
+
+#[tokio::test]
+async fn error_bodies_of_any_shape_keep_their_status_and_raw_bytes() {
+    for status in [401u16, 429] {
+        for (what, content_type, bytes) in other_bodies() {
+            let server = serve(move |_| {
+                let mut reply = Reply::raw(status, content_type, bytes);
+                reply.headers.push(("retry-after", "0".into()));
+                reply
+            })
+            .await;
+            let client = client_without_retries(&server.origin);
+            match client.list_domains().send().await {
+                Err(Error::ErrorResponse(body)) => {
+                    assert_eq!(body.status().as_u16(), status, "{what}");
+                    assert_eq!(body.raw(), bytes, "{what}");
+                    assert!(body.typed().is_none(), "{what}: {body:?}");
+                    assert_eq!(body.headers()["retry-after"], "0");
+                }
+                other => panic!("{status}, {what}: expected ErrorResponse, got {other:?}"),
+            }
+            // The stream yields the same error once, with its status, then ends.
+            let (ids, errors) = collect(client.list_domains().stream()).await;
+            assert!(ids.is_empty());
+            assert_eq!(errors.len(), 1, "{what}");
+            assert_eq!(
+                errors[0].status().map(|s| s.as_u16()),
+                Some(status),
+                "{what}"
+            );
+        }
+        // The spec's shape is typed, and its bytes are kept too.
+        let server = serve(move |_| Reply::json(status, json!({"message": "no"}))).await;
+        match client_without_retries(&server.origin)
+            .list_domains()
+            .send()
+            .await
+        {
+            Err(Error::ErrorResponse(body)) => {
+                assert_eq!(body.status().as_u16(), status);
+                assert_eq!(body.typed().map(|t| t.message.as_str()), Some("no"));
+                assert_eq!(body.text(), r#"{"message":"no"}"#);
+            }
+            other => panic!("{status}: expected ErrorResponse, got {other:?}"),
+        }
+    }
+}
+
+/// A server that answers 429 (`Retry-After: 0`) to the requests `limited` says, and pages of
+/// one domain otherwise: `d1` then `d2` then `d3`, the last.
+async fn rate_limited_pages(
+    limited: impl Fn(usize) -> bool + Send + Sync + 'static,
+) -> common::Server {
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    serve(move |r| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if limited(n) {
+            let mut reply = Reply::json(429, json!({"message": "Too Many Attempts."}));
+            reply.headers.push(("retry-after", "0".into()));
+            return reply;
+        }
+        match query_param(&r.uri, "page_token").as_deref() {
+            None => page(r, &["d1"], next_link(r, "t2")),
+            Some("t2") => page(r, &["d2"], next_link(r, "t3")),
+            _ => page(r, &["d3"], Value::Null),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn stream_completes_across_429s_with_every_item_once() {
+    // Every second request is refused once: each page needs two attempts.
+    let server = rate_limited_pages(|n| n % 2 == 0).await;
+    let (ids, errors) = collect(client(&server.origin).list_domains().stream()).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ids, ["d1", "d2", "d3"]);
+    assert_eq!(server.count(), 6, "three pages, each sent twice");
+    assert_headers(&server.requests());
+}
+
+#[tokio::test]
+async fn the_retry_policy_bounds_the_attempts() {
+    for (policy, attempts) in [
+        (RetryPolicy::default(), 4),
+        (RetryPolicy::default().with_max_attempts(2), 2),
+        (RetryPolicy::disabled(), 1),
+    ] {
+        let server = rate_limited_pages(|_| true).await;
+        let client = client(&server.origin).with_retry_policy(policy.clone());
+        match client.list_domains().send().await {
+            Err(Error::ErrorResponse(body)) => assert_eq!(body.status().as_u16(), 429),
+            other => panic!("{policy:?}: expected the last 429, got {other:?}"),
+        }
+        assert_eq!(server.count(), attempts, "{policy:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_disabled_policy_surfaces_the_429_and_ends_the_stream() {
+    // The second request (the second page) is refused.
+    let server = rate_limited_pages(|n| n == 1).await;
+    let client = client_without_retries(&server.origin);
+    let (ids, errors) = collect(client.list_domains().stream()).await;
+    assert_eq!(ids, ["d1"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(server.count(), 2);
 }

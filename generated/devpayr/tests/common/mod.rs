@@ -25,6 +25,8 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub headers: Vec<(&'static str, String)>,
+    /// A body that is not JSON: its content type and bytes, sent instead of `body`.
+    pub raw: Option<(&'static str, Vec<u8>)>,
 }
 
 impl Reply {
@@ -33,6 +35,18 @@ impl Reply {
             status,
             body,
             headers: Vec::new(),
+            raw: None,
+        }
+    }
+
+    /// A reply whose body is `bytes` of `content_type`, as a proxy or gateway may send.
+    #[allow(dead_code)]
+    pub fn raw(status: u16, content_type: &'static str, bytes: &[u8]) -> Reply {
+        Reply {
+            status,
+            body: Value::Null,
+            headers: Vec::new(),
+            raw: Some((content_type, bytes.to_vec())),
         }
     }
 }
@@ -67,11 +81,13 @@ async fn handle(State((log, respond)): State<(Log, Respond)>, request: Request<B
     };
     let reply = respond(&recorded);
     log.lock().unwrap().push(recorded);
-    let mut response = (
-        StatusCode::from_u16(reply.status).unwrap(),
-        axum::Json(reply.body),
-    )
-        .into_response();
+    let status = StatusCode::from_u16(reply.status).unwrap();
+    let mut response = match reply.raw {
+        Some((content_type, bytes)) => {
+            (status, [("content-type", content_type)], bytes).into_response()
+        }
+        None => (status, axum::Json(reply.body)).into_response(),
+    };
     for (name, value) in reply.headers {
         response.headers_mut().insert(name, value.parse().unwrap());
     }
@@ -89,6 +105,14 @@ pub async fn serve(respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static)
         .with_state((log.clone(), respond));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Server { origin, log }
+}
+
+#[allow(dead_code)]
+impl Server {
+    /// The number of requests received so far.
+    pub fn count(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
 }
 
 /// The value of the query parameter `name` in a recorded path and query.

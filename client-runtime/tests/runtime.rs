@@ -1,0 +1,324 @@
+//! The runtime against local servers on 127.0.0.1:0, and its stream driver over pages made
+//! in memory: retries, error bodies, redirects, and every pagination style.
+
+// The fake pages return progenitor's `Error` by value, as the emitted `send()` does; its size
+// is progenitor's choice, not ours.
+#![allow(clippy::result_large_err)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use client_runtime::{
+    error_response, execute, paginate, secret_header_client, ErrorBody, Fetch, Inner, Page,
+    Position, RetryPolicy, Style,
+};
+use futures::StreamExt as _;
+use progenitor_client::{Error, ResponseValue};
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    client_runtime::install_crypto_provider();
+    tokio_time::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
+}
+
+/// A server answering with `reply(n)` to its n-th request (from 0); returns its origin and the
+/// request counter.
+async fn serve(
+    reply: impl Fn(usize) -> (u16, Vec<(&'static str, String)>, Vec<u8>) + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    let reply = Arc::new(reply);
+    let app = axum::Router::new().fallback(move || {
+        let reply = reply.clone();
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let (status, headers, body) = reply(n);
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(name, value.parse().expect("a header value"));
+            }
+            (StatusCode::from_u16(status).expect("a status"), map, body).into_response()
+        }
+    });
+    let listener = tokio_time::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let origin = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio_time::spawn(async move { axum::serve(listener, app).await });
+    (origin, count)
+}
+
+fn limited(retry_after: &str) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
+    (
+        429,
+        vec![("retry-after", retry_after.to_string())],
+        b"{}".to_vec(),
+    )
+}
+
+async fn get(origin: &str, inner: &Inner, method: reqwest::Method) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let request = client
+        .request(method, format!("{origin}/x"))
+        .build()
+        .unwrap();
+    execute(&client, inner, request).await.expect("an answer")
+}
+
+#[test]
+fn a_429_is_retried_until_it_passes() {
+    block_on(async {
+        let (origin, count) = serve(|n| {
+            if n < 2 {
+                limited("0")
+            } else {
+                (200, vec![], b"ok".to_vec())
+            }
+        })
+        .await;
+        let response = get(&origin, &Inner::default(), reqwest::Method::GET).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+    });
+}
+
+#[test]
+fn attempts_are_bounded_and_the_last_429_is_returned() {
+    block_on(async {
+        for (policy, attempts) in [
+            (RetryPolicy::default(), 4),
+            (RetryPolicy::default().with_max_attempts(2), 2),
+            (RetryPolicy::disabled(), 1),
+        ] {
+            let (origin, count) = serve(|_| limited("0")).await;
+            let inner = Inner::default().with_retry_policy(policy.clone());
+            let response = get(&origin, &inner, reqwest::Method::POST).await;
+            assert_eq!(response.status(), 429, "{policy:?}");
+            assert_eq!(count.load(Ordering::SeqCst), attempts, "{policy:?}");
+        }
+    });
+}
+
+#[test]
+fn gateways_errors_are_retried_for_get_only() {
+    block_on(async {
+        let (origin, count) = serve(|n| {
+            if n == 0 {
+                (503, vec![], vec![])
+            } else {
+                (200, vec![], vec![])
+            }
+        })
+        .await;
+        let inner = Inner::default().with_retry_policy(
+            RetryPolicy::default().with_base_delay(std::time::Duration::from_millis(1)),
+        );
+        assert_eq!(
+            get(&origin, &inner, reqwest::Method::GET).await.status(),
+            200
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        let (origin, count) = serve(|_| (503, vec![], vec![])).await;
+        assert_eq!(
+            get(&origin, &inner, reqwest::Method::POST).await.status(),
+            503
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct Problem {
+    message: String,
+}
+
+#[test]
+fn error_bodies_keep_status_headers_and_bytes_whatever_their_shape() {
+    block_on(async {
+        let bodies: [(&[u8], Option<&str>); 4] = [
+            (br#"{"message":"no"}"#, Some("no")),
+            (br#"{"error":"other"}"#, None),
+            (b"<html>busy</html>", None),
+            (b"", None),
+        ];
+        for (bytes, typed) in bodies {
+            let (origin, _) =
+                serve(move |_| (401, vec![("x-request-id", "r1".into())], bytes.to_vec())).await;
+            let response = reqwest::get(format!("{origin}/x")).await.unwrap();
+            let body: ResponseValue<ErrorBody<Problem>> = error_response(response).await;
+            assert_eq!(body.status(), 401);
+            assert_eq!(body.headers()["x-request-id"], "r1");
+            assert_eq!(body.raw(), bytes);
+            assert_eq!(body.typed().map(|p| p.message.as_str()), typed);
+            assert_eq!(body.text(), String::from_utf8_lossy(bytes));
+            assert!(body.read_error().is_none());
+        }
+    });
+}
+
+#[test]
+fn secret_headers_stay_on_their_origin() {
+    block_on(async {
+        let (elsewhere, leaked) = serve(|_| (200, vec![], vec![])).await;
+        let target = format!("{elsewhere}/stolen");
+        let (origin, _) = serve(move |_| (302, vec![("location", target.clone())], vec![])).await;
+        let client = secret_header_client(
+            &origin,
+            reqwest::header::HeaderName::from_static("x-api-key"),
+            "k3y".into(),
+        )
+        .unwrap();
+        assert!(!format!("{client:?}").contains("k3y"));
+        let error = client.get(format!("{origin}/x")).send().await.unwrap_err();
+        assert!(error.is_redirect(), "{error:?}");
+        assert_eq!(leaked.load(Ordering::SeqCst), 0);
+        assert!(
+            secret_header_client("not a url", reqwest::header::AUTHORIZATION, "t".into()).is_err()
+        );
+        assert!(
+            secret_header_client(&origin, reqwest::header::AUTHORIZATION, "bad\nvalue".into())
+                .is_err()
+        );
+    });
+}
+
+/// A page made in memory: its items, and what its body says of the next page.
+struct Memory {
+    items: Vec<u32>,
+    position: Position,
+}
+
+impl Page for Memory {
+    type Item = u32;
+    fn into_parts(self) -> (Vec<u32>, Position) {
+        (self.items, self.position)
+    }
+}
+
+fn page(items: &[u32], next: Option<&str>) -> Result<ResponseValue<Memory>, Error<()>> {
+    let position = Position {
+        next: next.map(str::to_string),
+        ..Position::default()
+    };
+    Ok(ResponseValue::new(
+        Memory {
+            items: items.to_vec(),
+            position,
+        },
+        StatusCode::OK,
+        HeaderMap::new(),
+    ))
+}
+
+/// Streams `style` over `serve`, returning the items, the errors as text, and the fetches.
+fn walk(
+    style: Style,
+    serve: impl Fn(&Fetch) -> Result<ResponseValue<Memory>, Error<()>>,
+) -> (Vec<u32>, Vec<String>, Vec<Fetch>) {
+    let inner = Inner::default();
+    let fetches = std::cell::RefCell::new(Vec::new());
+    let results: Vec<Result<u32, Error<()>>> = block_on(
+        paginate(style, "http://127.0.0.1:1/api", &inner, |at: Fetch| {
+            let answer = serve(&at);
+            fetches.borrow_mut().push(at);
+            async move { answer }
+        })
+        .collect(),
+    );
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(i) => items.push(i),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (items, errors, fetches.into_inner())
+}
+
+#[test]
+fn cursors_are_followed_until_absent_and_never_twice() {
+    let (items, errors, fetches) = walk(Style::Cursor, |at| match at {
+        Fetch::First => page(&[1, 2], Some("c2")),
+        Fetch::Token(t) if t == "c2" => page(&[3], Some("c3")),
+        _ => page(&[4], None),
+    });
+    assert_eq!((items, errors.len()), (vec![1, 2, 3, 4], 0));
+    assert_eq!(fetches[1], Fetch::Token("c2".into()));
+    let (items, errors, _) = walk(Style::ItemCursor, |_| page(&[1], Some("k1")));
+    assert_eq!(items, [1, 1]);
+    assert!(errors[0].contains("second time"), "{errors:?}");
+}
+
+#[test]
+fn next_urls_are_followed_on_the_origin_only() {
+    let (items, errors, fetches) = walk(Style::NextUrl, |at| match at {
+        Fetch::First => page(&[1], Some("http://127.0.0.1:1/api/x?t=2")),
+        _ => page(&[2], Some("http://127.0.0.1:2/api/x?t=3")),
+    });
+    assert_eq!(items, [1, 2], "the items come before the refusal");
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].contains("origin"), "{errors:?}");
+    assert_eq!(
+        fetches,
+        [
+            Fetch::First,
+            Fetch::Url("http://127.0.0.1:1/api/x?t=2".into())
+        ]
+    );
+}
+
+#[test]
+fn offsets_and_pages_count_until_a_short_page_or_the_totals() {
+    let (items, _, fetches) = walk(Style::Offset { size: 2 }, |at| match at {
+        Fetch::First => page(&[1, 2], None),
+        Fetch::Offset(2) => page(&[3, 4], None),
+        _ => page(&[5], None),
+    });
+    assert_eq!(items, [1, 2, 3, 4, 5]);
+    assert_eq!(fetches.last(), Some(&Fetch::Offset(4)));
+
+    let total = |items: &[u32], total: u64| {
+        let position = Position {
+            total: Some(total),
+            ..Position::default()
+        };
+        Ok(ResponseValue::new(
+            Memory {
+                items: items.to_vec(),
+                position,
+            },
+            StatusCode::OK,
+            HeaderMap::new(),
+        ))
+    };
+    let (items, _, fetches) = walk(Style::Page { first: 1, size: 2 }, |at| match at {
+        Fetch::First => total(&[1, 2], 4),
+        _ => total(&[3, 4], 4),
+    });
+    assert_eq!(items, [1, 2, 3, 4]);
+    assert_eq!(
+        fetches,
+        [Fetch::First, Fetch::Page(2)],
+        "the total ends the walk without an empty page"
+    );
+}
+
+#[test]
+fn an_error_is_yielded_once_and_ends_the_stream() {
+    let (items, errors, fetches) = walk(Style::Cursor, |at| match at {
+        Fetch::First => page(&[1], Some("c2")),
+        _ => Err(Error::InvalidRequest("broken".into())),
+    });
+    assert_eq!(items, [1]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(fetches.len(), 2);
+}
