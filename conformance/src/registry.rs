@@ -287,6 +287,22 @@ mod tests {
         }
     }
 
+    /// The README's table of checks is the registry: same checks, same order, same words.
+    #[test]
+    fn the_readme_table_is_the_registry() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("<!-- check-table -->")
+            .nth(1)
+            .and_then(|s| s.split("<!-- /check-table -->").next())
+            .expect("README.md marks its check table with <!-- check-table -->");
+        let mut want = String::from("\n| check | what it asserts |\n|---|---|\n");
+        for c in CheckId::ALL {
+            want.push_str(&format!("| `{}` | {} |\n", c.name(), c.description()));
+        }
+        assert_eq!(table, want, "README.md's check table differs from the registry; it should be:\n{want}");
+    }
+
     #[test]
     fn selection_takes_names_and_family_globs() {
         let s = Selection::new(&["pagination/*".into(), "errors/missing-key".into()], &[]).unwrap();

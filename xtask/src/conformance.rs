@@ -89,7 +89,7 @@ pub struct Common {
     deadline: Secs,
     /// Requests in flight at once; independent walks and probes run concurrently up to it.
     #[arg(long, global = true, value_name = "N", default_value_t = Options::default().concurrency,
-          value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from))]
+          value_parser = concurrency)]
     concurrency: usize,
     /// Warnings (readings the spec chose, not followed by the server) count as failures.
     #[arg(long, global = true)]
@@ -332,6 +332,14 @@ fn server_command(spec: &Spec) -> Command {
         needs.join("; ")
     };
     cmd.after_help(format!("This API needs: --base-url; {needs}.\n\n{}", guards()))
+}
+
+/// `--concurrency`: 1 to 64 requests in flight.
+fn concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n @ 1..=64) => Ok(n),
+        _ => Err(format!("`{s}`: give a number of requests in flight from 1 to 64")),
+    }
 }
 
 /// A positive number of seconds on the command line (`10`, `0.5`).

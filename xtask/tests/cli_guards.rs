@@ -5,7 +5,7 @@
 mod cli_util;
 
 use cli_util::{runtime, start_mock, suffix, xtask, Silent};
-use conformance::mock::{MockConfig, Vendor};
+use mock::MockConfig;
 
 const LIVE_KEY: &str = "pk_live_LIVESECRET0123456789abcdef";
 
@@ -50,7 +50,7 @@ fn a_live_key_is_refused_before_any_connection() {
 #[test]
 fn allow_live_lets_a_live_key_through() {
     let rt = runtime();
-    let m = start_mock(&rt, MockConfig::new(Vendor::Peeker));
+    let m = start_mock(&rt, MockConfig::new(cli_util::spec("peeker")));
     let out = xtask(
         &[
             "conformance",

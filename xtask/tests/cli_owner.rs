@@ -6,19 +6,19 @@
 mod cli_util;
 
 use cli_util::{mock_args, runtime, start_mock, xtask};
-use conformance::mock::{Fault, MockConfig, Vendor};
+use mock::{Fault, MockConfig};
 
 const EMAIL_PARAM: &str = "user_email=owner";
 
 fn run(fault: Option<Fault>, with_email: bool) -> (Option<i32>, String) {
     let rt = runtime();
-    let mut config = MockConfig::new(Vendor::Peeker);
+    let mut config = MockConfig::new(cli_util::spec("peeker"));
     config.fault = fault;
     let m = start_mock(&rt, config);
     let (key, mut args) = mock_args(&m);
     if with_email {
         args.push("--user-email".into());
-        args.push(m.credentials.peeker_user_emails[0].clone());
+        args.push(m.credentials.owners["user_email"][0].clone());
     }
     let mut argv = vec!["conformance"];
     argv.extend(args.iter().map(String::as_str));

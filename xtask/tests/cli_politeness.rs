@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cli_util::wire::{json_reply, peeker_page, peeker_page_size, Reply, Request, Wire};
 use cli_util::{read, runtime, start_mock, xtask, TempDir};
-use conformance::mock::{MockConfig, Vendor};
+use mock::MockConfig;
 use serde_json::Value;
 
 fn json_report(path: &str) -> Value {
@@ -21,10 +21,10 @@ fn json_report(path: &str) -> Value {
 #[test]
 fn the_budget_stops_the_run_with_a_clear_verdict() {
     let rt = runtime();
-    let m = start_mock(&rt, MockConfig::new(Vendor::Peeker));
+    let m = start_mock(&rt, MockConfig::new(cli_util::spec("peeker")));
     let dir = TempDir::new("budget");
     let json = dir.file("r.json");
-    let token = m.credentials.peeker_token.clone().unwrap();
+    let token = m.credentials.primary().unwrap().secret.clone();
     let out = xtask(
         &[
             "conformance",
@@ -59,11 +59,11 @@ fn the_budget_stops_the_run_with_a_clear_verdict() {
 #[test]
 fn the_default_budget_is_reported_as_used_of_allowed() {
     let rt = runtime();
-    let m = start_mock(&rt, MockConfig::new(Vendor::Devpayr));
+    let m = start_mock(&rt, MockConfig::new(cli_util::spec("devpayr")));
     let c = m.credentials.clone();
     let dir = TempDir::new("default-budget");
     let json = dir.file("r.json");
-    let project = c.scoped_project.unwrap().to_string();
+    let project = c.path_values["project"].clone();
     let out = xtask(
         &[
             "conformance",
@@ -77,7 +77,7 @@ fn the_default_budget_is_reported_as_used_of_allowed() {
             "--json",
             &json,
         ],
-        &[("DEVPAYR_API_KEY", c.scoped_key.as_deref().unwrap())],
+        &[("DEVPAYR_API_KEY", c.primary().unwrap().secret.as_str())],
     );
     rt.block_on(m.shutdown());
     assert_eq!(out.code, Some(0), "{}", out.both());
@@ -109,7 +109,9 @@ fn the_deadline_ends_a_run_against_a_slow_endless_server() {
                 "{origin}/api/partner/v1/domains?per_page={size}&page_token={}",
                 n + 1
             );
-            let page = peeker_page(&origin, size, &[format!("dom_{n}")], Some(next));
+            // Full pages, so that only the deadline is wrong with this server.
+            let ids: Vec<String> = (0..size).map(|k| format!("dom_{n}_{k}")).collect();
+            let page = peeker_page(&origin, size, &ids, Some(next));
             Reply::Delayed(Duration::from_millis(50), Box::new(json_reply(200, &page)))
         })
     }));

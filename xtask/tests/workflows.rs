@@ -73,6 +73,7 @@ fn sandbox_run_is_scheduled_skips_without_secrets_and_uploads_junit() {
     for (job, secret, vendor) in [
         ("peeker", "PEEKER_TOKEN", "peeker"),
         ("devpayr", "DEVPAYR_API_KEY", "devpayr"),
+        ("stripe", "STRIPE_TOKEN", "stripe"),
     ] {
         let env = &wf["jobs"][job]["env"];
         assert_eq!(
@@ -95,6 +96,13 @@ fn sandbox_run_is_scheduled_skips_without_secrets_and_uploads_junit() {
             "{suite}"
         );
         assert!(suite.contains("--junit reports/"), "{suite}");
+        assert!(suite.contains(&format!("--markdown reports/{vendor}.md")), "{suite}");
+        assert!(suite.contains(&format!("--har reports/{vendor}.har")), "{suite}");
+        assert!(!suite.contains("--allow-live"), "{suite}");
+        assert!(
+            runs.iter().any(|r| r.contains(&format!("cat reports/{vendor}.md >> \"$GITHUB_STEP_SUMMARY\""))),
+            "{job}: the markdown summary goes to the job's page"
+        );
         assert!(
             !suite.contains(secret),
             "the key must not be on the command line: {suite}"

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use conformance::mock::{self, MockConfig, RunningMock, Vendor};
+use heck::ToKebabCase;
+use mock::{MockConfig, RunningMock};
 
 #[path = "../../../conformance/tests/suite_util/wire.rs"]
 pub mod wire;
@@ -52,10 +53,34 @@ impl Drop for ChildGuard {
 /// killing it after [`HANG`].
 pub fn xtask(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    run(&mut command, args, env)
+}
+
+/// Runs `cargo xtask ARGS` with `env`, as a user runs it (through the workspace's alias), from
+/// the workspace root.
+pub fn cargo_xtask(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .arg("xtask")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    run(&mut command, args, env)
+}
+
+/// The environment variables that carry a credential of some spec.
+pub fn key_variables() -> Vec<String> {
+    specs::all()
+        .expect("the embedded specs parse")
+        .iter()
+        .filter_map(|s| s.credential_env())
+        .collect()
+}
+
+fn run(command: &mut Command, args: &[&str], env: &[(&str, &str)]) -> Output {
+    for var in key_variables() {
+        command.env_remove(var);
+    }
     command
         .args(args)
-        .env_remove("PEEKER_TOKEN")
-        .env_remove("DEVPAYR_API_KEY")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -106,37 +131,36 @@ pub fn start_mock(rt: &tokio::runtime::Runtime, config: MockConfig) -> RunningMo
     rt.block_on(mock::start(config)).expect("the mock starts")
 }
 
-/// The key and the vendor options of a mock, as command-line arguments (the key apart).
-pub fn mock_args(m: &RunningMock) -> (String, Vec<String>) {
-    let c = &m.credentials;
-    match m.vendor() {
-        Vendor::Peeker => (
-            c.peeker_token.clone().unwrap(),
-            vec!["peeker".into(), "--base-url".into(), m.base_url.clone()],
-        ),
-        Vendor::Devpayr => (
-            c.scoped_key.clone().unwrap(),
-            vec![
-                "devpayr".into(),
-                "--base-url".into(),
-                m.base_url.clone(),
-                "--project".into(),
-                c.scoped_project.unwrap().to_string(),
-                "--forbidden-project".into(),
-                c.forbidden_project.unwrap().to_string(),
-                "--missing-project".into(),
-                c.missing_project.unwrap().to_string(),
-            ],
-        ),
-    }
+/// An embedded spec, by name.
+pub fn spec(name: &str) -> specs::Spec {
+    specs::load(name).expect("an embedded spec").expect("it parses")
 }
 
-/// The flag and the environment variable that carry a vendor's key.
-pub fn key_flag_and_env(vendor: Vendor) -> (&'static str, &'static str) {
-    match vendor {
-        Vendor::Peeker => ("--token", "PEEKER_TOKEN"),
-        Vendor::Devpayr => ("--api-key", "DEVPAYR_API_KEY"),
+/// The key and the API options of a mock, as command-line arguments (the key apart): the API's
+/// name, `--base-url`, and each path and forbidden value through the `--<param>` and
+/// `--forbidden-<param>` flags its spec gives (DevPayr's `--project`, `--forbidden-project`).
+pub fn mock_args(m: &RunningMock) -> (String, Vec<String>) {
+    let c = &m.credentials;
+    let key = c.primary().map(|k| k.secret.clone()).unwrap_or_default();
+    let mut args = vec![m.spec().name.clone(), "--base-url".into(), m.base_url.clone()];
+    for (name, value) in &c.path_values {
+        args.push(format!("--{}", name.to_kebab_case()));
+        args.push(value.clone());
     }
+    for (name, value) in &c.forbidden {
+        args.push(format!("--forbidden-{}", name.to_kebab_case()));
+        args.push(value.clone());
+    }
+    (key, args)
+}
+
+/// The flag and the environment variable that carry an API's key.
+pub fn key_flag_and_env(spec: &specs::Spec) -> (String, String) {
+    let security = spec.security().expect("a security scheme");
+    (
+        format!("--{}", security.credential_noun()),
+        spec.credential_env().expect("a credential variable"),
+    )
 }
 
 /// A listener on 127.0.0.1 that nobody serves: [`Silent::connections`] counts the
