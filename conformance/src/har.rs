@@ -135,7 +135,12 @@ pub fn meta(target: &Target, options: &Options) -> RunMeta {
         max_retries: options.max_retries,
         max_shrink_iters: options.max_shrink_iters,
         strict: options.strict,
-        checks: options.selection.checks().iter().map(|c| c.name().to_string()).collect(),
+        checks: options
+            .selection
+            .checks()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
     }
 }
 
@@ -273,7 +278,8 @@ fn entry(run: usize, e: &Exchange) -> anyhow::Result<v1_2::Entries> {
 /// A body as HAR text: UTF-8 as it is, anything else in base64; cut at [`BODY_CAP`].
 fn body_text(body: &[u8]) -> (String, Option<String>, Option<String>) {
     let kept = &body[..body.len().min(BODY_CAP)];
-    let comment = (kept.len() < body.len()).then(|| format!("truncated: kept {} of {} bytes", kept.len(), body.len()));
+    let comment = (kept.len() < body.len())
+        .then(|| format!("truncated: kept {} of {} bytes", kept.len(), body.len()));
     match std::str::from_utf8(kept) {
         Ok(text) => (text.to_string(), None, comment),
         Err(_) => (
@@ -325,7 +331,10 @@ impl Transport for Replay {
                     last.insert(request.key.clone(), a.clone());
                     a
                 }
-                None => last.get(&request.key).cloned().unwrap_or(Err(WireError::NotRecorded)),
+                None => last
+                    .get(&request.key)
+                    .cloned()
+                    .unwrap_or(Err(WireError::NotRecorded)),
             }
         };
         Box::pin(async move { answer })
@@ -347,17 +356,23 @@ const STAND_IN: &str = "replayed-credential";
 
 /// Reads an archive written by [`write`] back into the runs it recorded.
 pub fn replay(path: &Path) -> anyhow::Result<Vec<Replayed>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let archive: har::Har = har::from_str(&text).with_context(|| format!("{} is not a HAR document", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let archive: har::Har = har::from_str(&text)
+        .with_context(|| format!("{} is not a HAR document", path.display()))?;
     let har::Spec::V1_2(log) = archive.log else {
-        anyhow::bail!("{}: only HAR 1.2 archives written by `--har` can be replayed", path.display());
+        anyhow::bail!(
+            "{}: only HAR 1.2 archives written by `--har` can be replayed",
+            path.display()
+        );
     };
     let meta: LogComment = log
         .comment
         .as_deref()
         .and_then(|c| serde_json::from_str(c).ok())
         .with_context(|| format!("{}: the log's comment does not describe a conformance run (was it written by `--har`?)", path.display()))?;
-    let mut answers: Vec<HashMap<String, VecDeque<Answer>>> = vec![HashMap::new(); meta.conformance.len()];
+    let mut answers: Vec<HashMap<String, VecDeque<Answer>>> =
+        vec![HashMap::new(); meta.conformance.len()];
     for (i, e) in log.entries.iter().enumerate() {
         let comment: EntryComment = e
             .comment
@@ -365,7 +380,11 @@ pub fn replay(path: &Path) -> anyhow::Result<Vec<Replayed>> {
             .and_then(|c| serde_json::from_str(c).ok())
             .with_context(|| format!("{}: entry {i} has no conformance comment", path.display()))?;
         let Some(run) = answers.get_mut(comment.run) else {
-            anyhow::bail!("{}: entry {i} names run {}, which the log does not describe", path.display(), comment.run);
+            anyhow::bail!(
+                "{}: entry {i} names run {}, which the log does not describe",
+                path.display(),
+                comment.run
+            );
         };
         let Some(answer) = answer(e, &comment.outcome) else {
             continue;
@@ -383,13 +402,18 @@ pub fn replay(path: &Path) -> anyhow::Result<Vec<Replayed>> {
 
 fn answer(e: &v1_2::Entries, outcome: &str) -> Option<Answer> {
     let word = outcome.split(':').next().unwrap_or_default();
-    let detail = outcome.split_once(": ").map(|(_, d)| d.to_string()).unwrap_or_default();
+    let detail = outcome
+        .split_once(": ")
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_default();
     Some(match word {
         "response" | "rate-limited" => {
             let content = &e.response.content;
             let text = content.text.clone().unwrap_or_default();
             let body = match content.encoding.as_deref() {
-                Some("base64") => base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).unwrap_or_default(),
+                Some("base64") => base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .unwrap_or_default(),
                 _ => text.into_bytes(),
             };
             Ok(WireResponse {
@@ -403,7 +427,9 @@ fn answer(e: &v1_2::Entries, outcome: &str) -> Option<Answer> {
                 body,
             })
         }
-        "timeout" => Err(WireError::Timeout(Duration::from_millis(detail.parse().unwrap_or(0)))),
+        "timeout" => Err(WireError::Timeout(Duration::from_millis(
+            detail.parse().unwrap_or(0),
+        ))),
         "body-too-large" => Err(WireError::BodyTooLarge(detail.parse().unwrap_or(0))),
         "unreachable" => Err(WireError::Unreachable(detail)),
         "transport" => Err(WireError::Transport(detail)),
@@ -414,9 +440,17 @@ fn answer(e: &v1_2::Entries, outcome: &str) -> Option<Answer> {
 
 fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::Result<Replayed> {
     let spec = specs::load(&m.api)
-        .with_context(|| format!("the recording is of `{}`, which has no spec in specs/", m.api))?
+        .with_context(|| {
+            format!(
+                "the recording is of `{}`, which has no spec in specs/",
+                m.api
+            )
+        })?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let base = m.base_url.parse().with_context(|| format!("the recorded base URL `{}` is not a URL", m.base_url))?;
+    let base = m
+        .base_url
+        .parse()
+        .with_context(|| format!("the recorded base URL `{}` is not a URL", m.base_url))?;
     let mut target = Target::new(Arc::new(spec), base);
     target.credential = m
         .credential
@@ -427,7 +461,12 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
     target.owner_values = m.owner_values;
     // A replay has no live system to protect; the recorded run was allowed or refused then.
     target.allow_live = true;
-    let names: Vec<String> = m.checks.iter().filter(|n| CheckId::from_name(n).is_some()).cloned().collect();
+    let names: Vec<String> = m
+        .checks
+        .iter()
+        .filter(|n| CheckId::from_name(n).is_some())
+        .cloned()
+        .collect();
     let options = Options {
         cases: m.cases,
         seed: m.seed,

@@ -170,7 +170,10 @@ impl CheckId {
 
     /// The checks of a family, in report order.
     pub fn of(family: Family) -> impl Iterator<Item = CheckId> {
-        CheckId::ALL.iter().copied().filter(move |c| c.family() == family)
+        CheckId::ALL
+            .iter()
+            .copied()
+            .filter(move |c| c.family() == family)
     }
 }
 
@@ -203,9 +206,16 @@ pub struct UnknownCheck {
 }
 
 fn valid() -> String {
-    let families: Vec<String> = Family::ALL.iter().map(|f| format!("{}/*", f.name())).collect();
+    let families: Vec<String> = Family::ALL
+        .iter()
+        .map(|f| format!("{}/*", f.name()))
+        .collect();
     let names: Vec<&str> = CheckId::ALL.iter().map(|c| c.name()).collect();
-    format!("{} (or a family: {})", names.join(", "), families.join(", "))
+    format!(
+        "{} (or a family: {})",
+        names.join(", "),
+        families.join(", ")
+    )
 }
 
 fn matching(pattern: &str) -> Result<Vec<CheckId>, UnknownCheck> {
@@ -300,7 +310,10 @@ mod tests {
         for c in CheckId::ALL {
             want.push_str(&format!("| `{}` | {} |\n", c.name(), c.description()));
         }
-        assert_eq!(table, want, "README.md's check table differs from the registry; it should be:\n{want}");
+        assert_eq!(
+            table, want,
+            "README.md's check table differs from the registry; it should be:\n{want}"
+        );
     }
 
     #[test]

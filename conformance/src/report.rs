@@ -233,9 +233,20 @@ impl Report {
             "conformance of {} at {} (seed {}, {} cases, {} in flight)",
             self.api, self.base_url, self.seed, self.cases, self.concurrency
         );
-        let width = self.checks.iter().map(|c| c.name().len()).max().unwrap_or(0);
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.name().len())
+            .max()
+            .unwrap_or(0);
         for c in &self.checks {
-            let _ = writeln!(out, "  {:<4}  {:<width$}  {}", c.verdict.label(), c.name(), c.detail);
+            let _ = writeln!(
+                out,
+                "  {:<4}  {:<width$}  {}",
+                c.verdict.label(),
+                c.name(),
+                c.detail
+            );
             if matches!(c.verdict, Verdict::Fail | Verdict::Warn) {
                 for r in &c.readings {
                     let _ = writeln!(out, "        {:<width$}  reading: {r}", "");
@@ -266,7 +277,11 @@ impl Report {
             1 => "FAIL",
             _ => "NOT CHECKED",
         };
-        let _ = writeln!(out, "  verdict: {verdict} (replay with --seed {})", self.seed);
+        let _ = writeln!(
+            out,
+            "  verdict: {verdict} (replay with --seed {})",
+            self.seed
+        );
         out
     }
 
@@ -394,7 +409,9 @@ pub fn markdown(reports: &[Report]) -> String {
                 let _ = write!(detail, "<br>reading: {}", cell(reading));
             }
             let request = match (&c.request, c.verdict) {
-                (Some(req), Verdict::Fail | Verdict::Warn) => format!("`{}`", req.replace('`', "'")),
+                (Some(req), Verdict::Fail | Verdict::Warn) => {
+                    format!("`{}`", req.replace('`', "'"))
+                }
                 _ => String::new(),
             };
             let _ = writeln!(

@@ -76,19 +76,30 @@ fn the_readme_table_is_this_table() {
         .nth(1)
         .expect("README.md marks its fault table with <!-- fault-table -->");
     let mut listed = Vec::new();
-    for line in section.lines().take_while(|l| !l.starts_with("<!-- /fault-table -->")) {
-        let cells: Vec<&str> = line.split('|').map(|c| c.trim().trim_matches('`')).collect();
+    for line in section
+        .lines()
+        .take_while(|l| !l.starts_with("<!-- /fault-table -->"))
+    {
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(|c| c.trim().trim_matches('`'))
+            .collect();
         if let [_, fault, check, ..] = cells.as_slice() {
             if Fault::from_name(fault).is_some() {
                 listed.push((fault.to_string(), check.to_string()));
             }
         }
     }
-    let mut want: Vec<(String, String)> =
-        FAULT_CHECKS.iter().map(|(f, c)| (f.name().to_string(), c.name().to_string())).collect();
+    let mut want: Vec<(String, String)> = FAULT_CHECKS
+        .iter()
+        .map(|(f, c)| (f.name().to_string(), c.name().to_string()))
+        .collect();
     listed.sort();
     want.sort();
-    assert_eq!(listed, want, "README.md's fault table differs from FAULT_CHECKS");
+    assert_eq!(
+        listed, want,
+        "README.md's fault table differs from FAULT_CHECKS"
+    );
 }
 
 /// Every spec a fault could apply to: the embedded ones and the fixtures.
@@ -107,7 +118,9 @@ async fn caught(fault: Fault) {
         }
         let name = spec.name.clone();
         applied.push(name.clone());
-        let m = mock::start(faulty(spec, fault)).await.expect("the mock starts");
+        let m = mock::start(faulty(spec, fault))
+            .await
+            .expect("the mock starts");
         let mut options = options();
         if fault == Fault::SlowBody {
             // Every body stalls, so the verdict is the same for any timeout; a short one keeps
@@ -118,15 +131,30 @@ async fn caught(fault: Fault) {
         let (decoy_requests, leaks) = (m.decoy_request_count(), m.decoy_credential_leaks());
         m.shutdown().await;
         let text = report.render();
-        assert_eq!(report.exit_code(), 1, "{name} with {}: exit code\n{text}", fault.name());
+        assert_eq!(
+            report.exit_code(),
+            1,
+            "{name} with {}: exit code\n{text}",
+            fault.name()
+        );
         assert_eq!(
             report.check(check).map(|c| c.verdict),
             Some(Verdict::Fail),
             "{name} with {}: `{check}` did not fail\n{text}",
             fault.name()
         );
-        assert_eq!(decoy_requests, 0, "{name} with {}: a request reached the other origin", fault.name());
-        assert_eq!(leaks, 0, "{name} with {}: the credential reached the other origin", fault.name());
+        assert_eq!(
+            decoy_requests,
+            0,
+            "{name} with {}: a request reached the other origin",
+            fault.name()
+        );
+        assert_eq!(
+            leaks,
+            0,
+            "{name} with {}: the credential reached the other origin",
+            fault.name()
+        );
     }
     assert!(!applied.is_empty(), "{} applies to no spec", fault.name());
 }
@@ -140,8 +168,15 @@ fn faults_apply_where_their_preconditions_hold() {
     for fault in Fault::ALL {
         let on = |s: &specs::Spec| fault.applies_to(s).is_ok();
         let vendors = on(&peeker) || on(&devpayr);
-        let style_fault = matches!(fault, Fault::HasMoreStuck | Fault::TotalWrong | Fault::PastEndItems);
-        assert!(vendors || style_fault, "{} applies to neither vendor", fault.name());
+        let style_fault = matches!(
+            fault,
+            Fault::HasMoreStuck | Fault::TotalWrong | Fault::PastEndItems
+        );
+        assert!(
+            vendors || style_fault,
+            "{} applies to neither vendor",
+            fault.name()
+        );
     }
     // The precondition is the spec's, not a vendor's: the owner filter, x-access, the count.
     assert!(Fault::OwnerFilterIgnored.applies_to(&peeker).is_ok());

@@ -293,7 +293,11 @@ fn endless_fresh_next(origin: String, _: String) -> Handler {
 }
 
 /// Every other request is a 429 with `body` as `content_type`.
-fn rate_limited_every_other(origin: String, content_type: &'static str, body: &'static [u8]) -> Handler {
+fn rate_limited_every_other(
+    origin: String,
+    content_type: &'static str,
+    body: &'static [u8],
+) -> Handler {
     Arc::new(move |r: &Request| {
         if r.n.is_multiple_of(2) {
             Reply::Full {
@@ -313,7 +317,11 @@ fn rate_limited_every_other(origin: String, content_type: &'static str, body: &'
 /// Every other request is a 429 whose body is not JSON: a JSON API answers JSON, errors
 /// included.
 fn rate_limit_wrong_shape(origin: String, _: String) -> Handler {
-    rate_limited_every_other(origin, "text/html", b"<html><body>Too Many Requests</body></html>")
+    rate_limited_every_other(
+        origin,
+        "text/html",
+        b"<html><body>Too Many Requests</body></html>",
+    )
 }
 
 /// Every other request is a 429 whose body is JSON of another shape than the spec's reading.
@@ -389,7 +397,10 @@ fn free_port() -> u16 {
 }
 
 fn wire_target(wire: &Wire) -> Target {
-    let mut t = Target::new(Arc::new(spec("peeker")), wire.peeker_base().parse().unwrap());
+    let mut t = Target::new(
+        Arc::new(spec("peeker")),
+        wire.peeker_base().parse().unwrap(),
+    );
     t.credential = Some(Secret::new(KEY));
     t
 }
@@ -408,7 +419,9 @@ async fn run_row(r: &Row) -> (Report, u64, u64, String) {
     match r.server {
         Mock(vendor, fault) => {
             let fault = Fault::from_name(fault).expect("a fault name");
-            let m = mock::start(faulty(spec(vendor), fault)).await.expect("mock");
+            let m = mock::start(faulty(spec(vendor), fault))
+                .await
+                .expect("mock");
             let t = target(&m);
             let secret = t.credential.as_ref().unwrap().expose().to_string();
             let report = run(t, options).await;
@@ -494,7 +507,10 @@ fn the_table_names_real_checks_and_unique_behaviours() {
         }
         if let Mock(vendor, fault) = r.server {
             let f = Fault::from_name(fault).unwrap_or_else(|| panic!("unknown fault {fault}"));
-            assert!(f.applies_to(&spec(vendor)).is_ok(), "{fault} does not apply to {vendor}");
+            assert!(
+                f.applies_to(&spec(vendor)).is_ok(),
+                "{fault} does not apply to {vendor}"
+            );
         }
     }
 }
@@ -809,7 +825,13 @@ async fn a_429_of_another_json_shape_only_warns() {
     assert_eq!(report.exit_code(), 0, "{text}");
     assert_eq!(report.warnings(), [CheckId::RateLimit], "{text}");
     let check = report.check(CheckId::RateLimit).unwrap();
-    assert!(check.readings.iter().any(|r| r.contains("#/components/schemas/Error")), "{check:?}");
+    assert!(
+        check
+            .readings
+            .iter()
+            .any(|r| r.contains("#/components/schemas/Error")),
+        "{check:?}"
+    );
 }
 
 /// With a 429 body that is not JSON, only the shape check fails: the 429s themselves are
@@ -823,7 +845,11 @@ async fn a_429_of_the_wrong_shape_fails_only_the_shape_check() {
     assert!(report.rate_limited > 0);
     let check = report.check(CheckId::RateLimit).unwrap();
     assert!(check.detail.contains("429 body"), "{}", check.detail);
-    assert!(check.detail.contains("convention: a JSON API answers JSON"), "{}", check.detail);
+    assert!(
+        check.detail.contains("convention: a JSON API answers JSON"),
+        "{}",
+        check.detail
+    );
     assert!(
         check
             .request

@@ -13,11 +13,23 @@ use CheckId::*;
 
 /// (spec, mode) → the checks that warn, and nothing else may.
 const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
-    ("peeker", ReadingMode::AuthOtherStatus, &[MissingKey, InvalidKey]),
+    (
+        "peeker",
+        ReadingMode::AuthOtherStatus,
+        &[MissingKey, InvalidKey],
+    ),
     ("peeker", ReadingMode::LenientParams, &[InvalidParam]),
-    ("peeker", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    (
+        "peeker",
+        ReadingMode::ClampOutOfRange,
+        &[OverMax, InvalidParam, RangeBounds],
+    ),
     ("peeker", ReadingMode::TokenRestart, &[TamperedToken]),
-    ("peeker", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
+    (
+        "peeker",
+        ReadingMode::GoneTokens,
+        &[TamperedToken, DocumentedStatus],
+    ),
     ("peeker", ReadingMode::RetryAfterDate, &[RateLimit]),
     ("peeker", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("peeker", ReadingMode::SparseItems, &[PageBody]),
@@ -27,18 +39,38 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("peeker", ReadingMode::NextTokenOnly, &[]),
     ("peeker", ReadingMode::LastPageNull, &[]),
     ("devpayr", ReadingMode::LenientParams, &[InvalidParam]),
-    ("devpayr", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    (
+        "devpayr",
+        ReadingMode::ClampOutOfRange,
+        &[OverMax, InvalidParam, RangeBounds],
+    ),
     ("devpayr", ReadingMode::TokenRestart, &[TamperedToken]),
-    ("devpayr", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
+    (
+        "devpayr",
+        ReadingMode::GoneTokens,
+        &[TamperedToken, DocumentedStatus],
+    ),
     ("devpayr", ReadingMode::RetryAfterDate, &[RateLimit]),
     ("devpayr", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("devpayr", ReadingMode::ExtraEnvelopeFields, &[]),
     ("devpayr", ReadingMode::NullFields, &[PageBody]),
-    ("devpayr", ReadingMode::StringFlags, &[RateLimit, PageBody, ErrorBody]),
+    (
+        "devpayr",
+        ReadingMode::StringFlags,
+        &[RateLimit, PageBody, ErrorBody],
+    ),
     ("devpayr", ReadingMode::ScopeFirst, &[NotFound]),
-    ("stripe", ReadingMode::ClampOutOfRange, &[OverMax, InvalidParam, RangeBounds]),
+    (
+        "stripe",
+        ReadingMode::ClampOutOfRange,
+        &[OverMax, InvalidParam, RangeBounds],
+    ),
     ("stripe", ReadingMode::TokenRestart, &[TamperedToken]),
-    ("stripe", ReadingMode::GoneTokens, &[TamperedToken, DocumentedStatus]),
+    (
+        "stripe",
+        ReadingMode::GoneTokens,
+        &[TamperedToken, DocumentedStatus],
+    ),
     ("stripe", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("stripe", ReadingMode::SparseItems, &[PageBody]),
     ("stripe", ReadingMode::SparseEnvelope, &[PageBody]),
@@ -60,7 +92,12 @@ fn the_table_covers_every_mode_that_applies_to_an_embedded_spec() {
         let s = spec(name);
         for mode in ReadingMode::ALL {
             let listed = EXPECTED.iter().any(|(n, m, _)| *n == name && m == mode);
-            assert_eq!(listed, mode.applies_to(&s).is_ok(), "{name} {}", mode.name());
+            assert_eq!(
+                listed,
+                mode.applies_to(&s).is_ok(),
+                "{name} {}",
+                mode.name()
+            );
         }
     }
 }
@@ -73,16 +110,33 @@ async fn every_reading_mode_passes_with_its_warnings_only() {
         m.shutdown().await;
         let text = report.render();
         assert_eq!(report.exit_code(), 0, "{name} {}: {text}", mode.name());
-        assert!(report.failures().is_empty(), "{name} {}: {text}", mode.name());
+        assert!(
+            report.failures().is_empty(),
+            "{name} {}: {text}",
+            mode.name()
+        );
         let mut got = report.warnings();
         let mut want = warned.to_vec();
         got.sort();
         want.sort();
-        assert_eq!(got, want, "{name} {}: the warnings differ\n{text}", mode.name());
+        assert_eq!(
+            got,
+            want,
+            "{name} {}: the warnings differ\n{text}",
+            mode.name()
+        );
         for check in &got {
             let c = report.check(*check).unwrap();
-            assert!(!c.readings.is_empty(), "{name} {}: {check} warns without its reading", mode.name());
-            assert!(c.readings.iter().all(|r| r.contains("Reading:")), "{:?}", c.readings);
+            assert!(
+                !c.readings.is_empty(),
+                "{name} {}: {check} warns without its reading",
+                mode.name()
+            );
+            assert!(
+                c.readings.iter().all(|r| r.contains("Reading:")),
+                "{:?}",
+                c.readings
+            );
         }
         if !got.is_empty() {
             assert!(text.contains("PASS with warnings"), "{text}");
@@ -92,7 +146,9 @@ async fn every_reading_mode_passes_with_its_warnings_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_turns_warnings_into_failures() {
-    let m = mock::start(config("peeker", ReadingMode::ErrorShape)).await.unwrap();
+    let m = mock::start(config("peeker", ReadingMode::ErrorShape))
+        .await
+        .unwrap();
     let mut o = options();
     o.strict = true;
     let report = conformance::run(target(&m), o).await;
@@ -109,25 +165,39 @@ async fn strict_turns_warnings_into_failures() {
 #[test]
 fn the_specs_readme_names_real_modes() {
     let readme = include_str!("../../specs/README.md");
-    let section = readme.split("## Readings").nth(1).expect("a Readings section");
+    let section = readme
+        .split("## Readings")
+        .nth(1)
+        .expect("a Readings section");
     // A list item's continuation lines are indented: join them, so that a mode's name is
     // found whatever the line breaks.
     let section = section.replace("\n  ", " ");
     let mut current = None;
     let mut named = Vec::new();
     for line in section.lines() {
-        if let Some(file) = line.strip_prefix("### `").and_then(|l| l.strip_suffix(".yaml`")) {
+        if let Some(file) = line
+            .strip_prefix("### `")
+            .and_then(|l| l.strip_suffix(".yaml`"))
+        {
             current = Some(file.to_string());
         }
         for part in line.split("ode `").skip(1) {
             let mode = part.split('`').next().unwrap_or_default();
             let file = current.clone().expect("a file heading");
-            let m = ReadingMode::from_name(mode).unwrap_or_else(|| panic!("specs/README.md names `{mode}`, not a mode"));
-            assert!(m.applies_to(&spec(&file)).is_ok(), "`{mode}` does not apply to {file}");
+            let m = ReadingMode::from_name(mode)
+                .unwrap_or_else(|| panic!("specs/README.md names `{mode}`, not a mode"));
+            assert!(
+                m.applies_to(&spec(&file)).is_ok(),
+                "`{mode}` does not apply to {file}"
+            );
             named.push((file, m));
         }
     }
     for (name, mode, _) in EXPECTED {
-        assert!(named.iter().any(|(n, m)| n == name && m == mode), "{name} {} is not named in specs/README.md", mode.name());
+        assert!(
+            named.iter().any(|(n, m)| n == name && m == mode),
+            "{name} {} is not named in specs/README.md",
+            mode.name()
+        );
     }
 }

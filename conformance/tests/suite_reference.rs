@@ -15,7 +15,10 @@ fn assert_passes(report: &Report) {
     let text = report.render();
     assert_eq!(report.exit_code(), 0, "{text}");
     assert!(report.failures().is_empty(), "{text}");
-    assert!(report.warnings().is_empty(), "a faithful mock warns:\n{text}");
+    assert!(
+        report.warnings().is_empty(),
+        "a faithful mock warns:\n{text}"
+    );
     assert!(report.stop.is_none(), "{text}");
 }
 
@@ -29,7 +32,10 @@ fn skipped(report: &Report) -> Vec<&'static str> {
 }
 
 fn verdict(report: &Report, check: CheckId) -> Verdict {
-    report.check(check).map(|c| c.verdict).expect("a check that ran")
+    report
+        .check(check)
+        .map(|c| c.verdict)
+        .expect("a check that ran")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,15 +70,31 @@ async fn devpayr_reference_mock_passes() {
     }
     // No missing project was given: the suite made one up, and says so.
     let not_found = report.check(CheckId::NotFound).unwrap();
-    assert!(not_found.detail.contains("made up from the parameter's type"), "{}", not_found.detail);
+    assert!(
+        not_found
+            .detail
+            .contains("made up from the parameter's type"),
+        "{}",
+        not_found.detail
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_reference_mock_passes() {
     let (report, _) = check(MockConfig::new(spec("stripe")), options()).await;
     assert_passes(&report);
-    for c in [CheckId::HasMore, CheckId::PastEnd, CheckId::ItemsMatch, CheckId::ExactSubset] {
-        assert_eq!(verdict(&report, c), Verdict::Pass, "{c}: {}", report.render());
+    for c in [
+        CheckId::HasMore,
+        CheckId::PastEnd,
+        CheckId::ItemsMatch,
+        CheckId::ExactSubset,
+    ] {
+        assert_eq!(
+            verdict(&report, c),
+            Verdict::Pass,
+            "{c}: {}",
+            report.render()
+        );
     }
 }
 
@@ -129,7 +151,12 @@ async fn rate_limited_mocks_pass_and_their_429s_are_checked() {
         let (report, _) = check(config, options()).await;
         assert_passes(&report);
         assert!(report.rate_limited > 0, "{}", report.render());
-        assert_eq!(verdict(&report, CheckId::RateLimit), Verdict::Pass, "{}", report.render());
+        assert_eq!(
+            verdict(&report, CheckId::RateLimit),
+            Verdict::Pass,
+            "{}",
+            report.render()
+        );
     }
 }
 
@@ -159,7 +186,11 @@ async fn a_live_key_is_refused_before_any_request() {
     t.allow_live = true;
     let report = conformance::run(t, options()).await;
     assert!(m.request_count() > 0);
-    assert!(!matches!(report.stop, Some(Stop::Refused(_))), "{}", report.render());
+    assert!(
+        !matches!(report.stop, Some(Stop::Refused(_))),
+        "{}",
+        report.render()
+    );
     m.shutdown().await;
 }
 
@@ -174,7 +205,8 @@ async fn keys_too_short_or_too_common_to_mask_are_refused_with_a_clear_message()
         assert_eq!(report.exit_code(), 2, "{key}: {text}");
         match &report.stop {
             Some(Stop::Refused(reason)) => assert!(
-                reason.contains("mask") && reason.contains("nothing is sent") || reason.contains("occurs in the spec"),
+                reason.contains("mask") && reason.contains("nothing is sent")
+                    || reason.contains("occurs in the spec"),
                 "{key}: {reason}"
             ),
             other => panic!("{key}: {other:?}"),
@@ -194,12 +226,18 @@ async fn an_unreachable_server_exits_2() {
         .port();
     let mut t = Target::new(
         std::sync::Arc::new(spec("peeker")),
-        format!("http://127.0.0.1:{port}/api/partner/v1").parse().unwrap(),
+        format!("http://127.0.0.1:{port}/api/partner/v1")
+            .parse()
+            .unwrap(),
     );
     t.credential = Some(Secret::new("pk_test_0123456789"));
     let report = conformance::run(t, options()).await;
     assert_eq!(report.exit_code(), 2, "{}", report.render());
-    assert!(matches!(report.stop, Some(Stop::Unreachable(_))), "{}", report.render());
+    assert!(
+        matches!(report.stop, Some(Stop::Unreachable(_))),
+        "{}",
+        report.render()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +265,10 @@ async fn an_exhausted_budget_ends_the_run_with_a_clear_verdict() {
     m.shutdown().await;
     let text = report.render();
     assert_eq!(report.exit_code(), 2, "{text}");
-    assert!(matches!(report.stop, Some(Stop::BudgetExhausted(_))), "{text}");
+    assert!(
+        matches!(report.stop, Some(Stop::BudgetExhausted(_))),
+        "{text}"
+    );
     assert!(report.failures().is_empty(), "{text}");
     assert_eq!(report.requests_used, 15, "{text}");
     assert_eq!(received, 15, "{text}");
@@ -236,16 +277,36 @@ async fn an_exhausted_budget_ends_the_run_with_a_clear_verdict() {
 
 /// The checks of a report as JSON, the mock's port replaced (every run has its own mock).
 fn verdicts_of(r: &Report) -> String {
-    let port = r.base_url.split(':').nth(2).unwrap_or_default().split('/').next().unwrap_or_default().to_string();
-    serde_json::to_string_pretty(&r.checks).unwrap().replace(&port, "PORT")
+    let port = r
+        .base_url
+        .split(':')
+        .nth(2)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    serde_json::to_string_pretty(&r.checks)
+        .unwrap()
+        .replace(&port, "PORT")
 }
 
 /// Every request a run sent, with its credential choice, counted.
 fn requests_of(run: &conformance::Run) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    let port = run.report.base_url.split(':').nth(2).unwrap_or_default().split('/').next().unwrap_or_default().to_string();
+    let port = run
+        .report
+        .base_url
+        .split(':')
+        .nth(2)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     for e in run.probe.as_ref().unwrap().exchanges() {
-        *out.entry(e.request.key().replace(&port, "PORT")).or_default() += 1;
+        *out.entry(e.request.key().replace(&port, "PORT"))
+            .or_default() += 1;
     }
     out
 }
@@ -264,8 +325,16 @@ async fn a_seed_gives_the_same_verdicts_and_requests_at_any_concurrency() {
         let first = &runs[0];
         assert_eq!(first.report.exit_code(), 1, "{}", first.report.render());
         for other in &runs[1..] {
-            assert_eq!(verdicts_of(&first.report), verdicts_of(&other.report), "{name}: verdicts differ");
-            assert_eq!(requests_of(first), requests_of(other), "{name}: the request sets differ");
+            assert_eq!(
+                verdicts_of(&first.report),
+                verdicts_of(&other.report),
+                "{name}: verdicts differ"
+            );
+            assert_eq!(
+                requests_of(first),
+                requests_of(other),
+                "{name}: the request sets differ"
+            );
         }
     }
 }

@@ -102,7 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if !args.no_latency {
         for spec in &embedded {
-            rows.extend(crate::bench_latency::rows(spec, Duration::from_millis(args.latency_ms))?);
+            rows.extend(crate::bench_latency::rows(
+                spec,
+                Duration::from_millis(args.latency_ms),
+            )?);
         }
     }
     print_table(&rows);

@@ -68,7 +68,8 @@ pub(crate) fn rows(spec: &Spec, latency: Duration) -> anyhow::Result<Vec<Row>> {
     );
     let effective = |m: &Measured| m.requests as f64 * latency.as_secs_f64() / m.wall.as_secs_f64();
     let in_flight = |m: &Measured| m.busy.as_secs_f64() / m.wall.as_secs_f64();
-    let row = |m: &Measured, concurrency: usize, extra: String| Row {
+    let row = |m: &Measured, concurrency: usize, extra: String| {
+        Row {
         name: format!("latency {}, {concurrency} in flight", spec.name),
         figure: format!(
             "{:.1} s, {} requests, {:.2} in flight on average, effective concurrency {:.2}{extra}",
@@ -81,10 +82,15 @@ pub(crate) fn rows(spec: &Spec, latency: Duration) -> anyhow::Result<Vec<Row>> {
             "reference mock answering after {} ms, default cases, --concurrency {concurrency}; effective concurrency = requests × latency / wall",
             latency.as_millis()
         ),
+    }
     };
     let speedup = sequential.wall.as_secs_f64() / concurrent.wall.as_secs_f64();
     Ok(vec![
-        row(&concurrent, default, format!("; {speedup:.2}× faster than 1 in flight")),
+        row(
+            &concurrent,
+            default,
+            format!("; {speedup:.2}× faster than 1 in flight"),
+        ),
         row(&sequential, 1, " (baseline)".into()),
     ])
 }

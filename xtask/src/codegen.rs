@@ -38,11 +38,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "error: {} generated file(s) differ from what specs/ produce: {}",
                 stale.len(),
-                stale.iter().map(|s| s.path.display().to_string()).collect::<Vec<_>>().join(", ")
+                stale
+                    .iter()
+                    .map(|s| s.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         for dir in &orphans {
-            eprintln!("error: {} has no spec in specs/ any more; remove it", dir.display());
+            eprintln!(
+                "error: {} has no spec in specs/ any more; remove it",
+                dir.display()
+            );
         }
         if std::env::var_os("CI").is_some() {
             eprintln!("run `cargo xtask codegen` locally and commit the result");
@@ -58,15 +65,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
-            std::fs::write(&path, &file.contents).with_context(|| format!("cannot write {}", path.display()))?;
-            println!("wrote {}", path.strip_prefix(&root).unwrap_or(&path).display());
+            std::fs::write(&path, &file.contents)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "wrote {}",
+                path.strip_prefix(&root).unwrap_or(&path).display()
+            );
             written += 1;
         }
     }
     for dir in orphans(&root, &crates)? {
-        eprintln!("warning: {} has no spec in specs/ any more; remove it", dir.display());
+        eprintln!(
+            "warning: {} has no spec in specs/ any more; remove it",
+            dir.display()
+        );
     }
     if written == 0 {
         println!("generated/ is already up to date");
@@ -87,7 +102,8 @@ pub(crate) fn spec_files(root: &Path) -> anyhow::Result<Vec<Spec>> {
         .iter()
         .map(|p| {
             let relative = p.strip_prefix(root).unwrap_or(p);
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             Spec::parse(&relative.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
         })
         .collect()
@@ -97,15 +113,23 @@ pub(crate) fn spec_files(root: &Path) -> anyhow::Result<Vec<Spec>> {
 pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<codegen::GeneratedCrate>> {
     spec_files(root)?
         .iter()
-        .map(|spec| codegen::generate(spec).with_context(|| format!("cannot generate the {} client", spec.name)))
+        .map(|spec| {
+            codegen::generate(spec)
+                .with_context(|| format!("cannot generate the {} client", spec.name))
+        })
         .collect()
 }
 
 /// The committed files that differ from `crates`.
-pub(crate) fn stale(root: &Path, crates: &[codegen::GeneratedCrate]) -> anyhow::Result<Vec<codegen::Stale>> {
+pub(crate) fn stale(
+    root: &Path,
+    crates: &[codegen::GeneratedCrate],
+) -> anyhow::Result<Vec<codegen::Stale>> {
     let mut stale = Vec::new();
     for krate in crates {
-        stale.extend(codegen::stale_files(krate, |path| read_if_exists(&root.join(path)))?);
+        stale.extend(codegen::stale_files(krate, |path| {
+            read_if_exists(&root.join(path))
+        })?);
     }
     Ok(stale)
 }

@@ -181,7 +181,10 @@ impl clap::Args for Args {
     fn augment_args(cmd: Command) -> Command {
         let mut cmd = Common::augment_args(cmd).after_help(guards());
         // A spec that does not parse is reported when it is used, with its located error.
-        for spec in specs::names().into_iter().filter_map(|n| specs::load(n)?.ok()) {
+        for spec in specs::names()
+            .into_iter()
+            .filter_map(|n| specs::load(n)?.ok())
+        {
             cmd = cmd.subcommand(server_command(&spec));
         }
         cmd
@@ -215,7 +218,10 @@ fn path_params(spec: &Spec) -> (Vec<String>, Option<String>) {
     let Some(op) = spec.paginated_operation() else {
         return (Vec::new(), None);
     };
-    let names = op.parameters_in(Location::Path).map(|p| p.name.clone()).collect();
+    let names = op
+        .parameters_in(Location::Path)
+        .map(|p| p.name.clone())
+        .collect();
     (names, op.access.as_ref().map(|a| a.path_param.clone()))
 }
 
@@ -226,13 +232,18 @@ fn server_command(spec: &Spec) -> Command {
     let example = format!("http://127.0.0.1:8080{}", spec.server_path());
     let mut needs: Vec<String> = Vec::new();
     let mut cmd = Command::new(spec.name.clone())
-        .about(format!("Check a server of the {title} against specs/{}.yaml", spec.name))
+        .about(format!(
+            "Check a server of the {title} against specs/{}.yaml",
+            spec.name
+        ))
         .arg(
             Arg::new("base-url")
                 .long("base-url")
                 .required(true)
                 .value_name("URL")
-                .help(format!("The spec's server URL ({server}) on that server, e.g. {example}")),
+                .help(format!(
+                    "The spec's server URL ({server}) on that server, e.g. {example}"
+                )),
         );
     if let Some(security) = spec.security() {
         let noun = security.credential_noun();
@@ -271,7 +282,10 @@ fn server_command(spec: &Spec) -> Command {
                 .long("path")
                 .value_name("NAME=VALUE")
                 .action(ArgAction::Append)
-                .help(format!("A value of a path parameter the credential may read ({})", paths.join(", "))),
+                .help(format!(
+                    "A value of a path parameter the credential may read ({})",
+                    paths.join(", ")
+                )),
         );
     }
     for name in &paths {
@@ -281,7 +295,10 @@ fn server_command(spec: &Spec) -> Command {
                 .value_name("VALUE")
                 .help(format!("Same as --path {name}=VALUE")),
         );
-        needs.push(format!("--{} VALUE (or --path {name}=VALUE)", name.to_kebab_case()));
+        needs.push(format!(
+            "--{} VALUE (or --path {name}=VALUE)",
+            name.to_kebab_case()
+        ));
     }
     if let Some(name) = &access {
         let kebab = name.to_kebab_case();
@@ -331,14 +348,19 @@ fn server_command(spec: &Spec) -> Command {
     } else {
         needs.join("; ")
     };
-    cmd.after_help(format!("This API needs: --base-url; {needs}.\n\n{}", guards()))
+    cmd.after_help(format!(
+        "This API needs: --base-url; {needs}.\n\n{}",
+        guards()
+    ))
 }
 
 /// `--concurrency`: 1 to 64 requests in flight.
 fn concurrency(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n @ 1..=64) => Ok(n),
-        _ => Err(format!("`{s}`: give a number of requests in flight from 1 to 64")),
+        _ => Err(format!(
+            "`{s}`: give a number of requests in flight from 1 to 64"
+        )),
     }
 }
 
@@ -463,7 +485,8 @@ fn redact_panics(secret: String) {
 }
 
 fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
-    let url = conformance::url::Url::parse(s).with_context(|| format!("--base-url `{s}` is not a URL"))?;
+    let url = conformance::url::Url::parse(s)
+        .with_context(|| format!("--base-url `{s}` is not a URL"))?;
     anyhow::ensure!(
         matches!(url.scheme(), "http" | "https"),
         "--base-url `{s}` is not an http(s) URL"
@@ -472,9 +495,16 @@ fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
 }
 
 /// `NAME=VALUE` pairs of a repeatable flag, each name one of `known`.
-fn pairs(matches: &ArgMatches, id: &str, flag: &str, known: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+fn pairs(
+    matches: &ArgMatches,
+    id: &str,
+    flag: &str,
+    known: &[String],
+) -> anyhow::Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for pair in matches.get_many::<String>(id).into_iter().flatten() {
+    // An API without path parameters has no such flag at all.
+    let given = matches.try_get_many::<String>(id).ok().flatten();
+    for pair in given.into_iter().flatten() {
         let (name, value) = pair
             .split_once('=')
             .with_context(|| format!("--{flag} `{pair}`: give NAME=VALUE"))?;
@@ -494,7 +524,9 @@ fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
             .with_context(|| format!("no spec `{name}` in specs/"))?
             .map_err(|e| anyhow::anyhow!("{e}"))?,
     );
-    let base = matches.get_one::<String>("base-url").context("--base-url is required")?;
+    let base = matches
+        .get_one::<String>("base-url")
+        .context("--base-url is required")?;
     let mut t = Target::new(spec.clone(), parse_url(base)?);
     if let Some(security) = spec.security() {
         let noun = security.credential_noun();
@@ -503,7 +535,12 @@ fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
             .get_one::<String>("credential")
             .with_context(|| format!("no credential: pass --{noun} or set {env}"))?;
         t.credential = Some(Secret::new(key.clone()));
-        t.allow_live = matches.try_get_one::<bool>("allow-live").ok().flatten().copied().unwrap_or(false);
+        t.allow_live = matches
+            .try_get_one::<bool>("allow-live")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false);
     }
     let (paths, access) = path_params(&spec);
     t.path_values = pairs(matches, "path", "path", &paths)?;
@@ -561,7 +598,12 @@ async fn embedded(options: Options) -> anyhow::Result<Vec<conformance::Run>> {
         .iter()
         .map(conformance::target::for_mock)
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = futures::future::join_all(targets.into_iter().map(|t| conformance::run_recorded(t, options.clone()))).await;
+    let runs = futures::future::join_all(
+        targets
+            .into_iter()
+            .map(|t| conformance::run_recorded(t, options.clone())),
+    )
+    .await;
     for m in mocks {
         m.shutdown().await;
     }
@@ -598,10 +640,18 @@ mod tests {
             let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
             assert!(longs.contains(&"base-url"));
             if let Some(security) = spec.security() {
-                assert!(longs.contains(&security.credential_noun()), "{}: {longs:?}", spec.name);
+                assert!(
+                    longs.contains(&security.credential_noun()),
+                    "{}: {longs:?}",
+                    spec.name
+                );
             }
             for p in path_params(&spec).0 {
-                assert!(longs.contains(&p.to_kebab_case().as_str()), "{}: {longs:?}", spec.name);
+                assert!(
+                    longs.contains(&p.to_kebab_case().as_str()),
+                    "{}: {longs:?}",
+                    spec.name
+                );
             }
         }
     }

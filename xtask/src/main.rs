@@ -35,7 +35,7 @@ enum Command {
     /// Run the reference mock of one API until Ctrl-C.
     Mock(mock::Args),
     /// Check a server against its spec; with no API, check every reference mock in-process.
-    Conformance(conformance::Args),
+    Conformance(Box<conformance::Args>),
     /// Re-judge a run recorded with `conformance --har`, offline.
     Replay(replay::Args),
     /// fmt --check, clippy -D warnings, codegen --check, the tests and Schemathesis.
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Codegen(args) => codegen::run(args),
         Command::Mock(args) => mock::run(args),
-        Command::Conformance(args) => conformance::run(args),
+        Command::Conformance(args) => conformance::run(*args),
         Command::Replay(args) => replay::run(args),
         Command::Ci(args) => ci::run(args),
         Command::Bench(args) => bench::run(args),

@@ -41,7 +41,12 @@ pub struct Args {
     seed: u64,
 }
 
-fn list<T: Copy>(all: &[T], name: fn(T) -> &'static str, description: fn(T) -> &'static str, applies: impl Fn(T) -> Result<(), String>) -> String {
+fn list<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    description: fn(T) -> &'static str,
+    applies: impl Fn(T) -> Result<(), String>,
+) -> String {
     all.iter()
         .map(|&x| {
             let mark = match applies(x) {
@@ -92,9 +97,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spec = specs::load(&args.api)
         .with_context(|| format!("no spec `{}`", args.api))?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fault = match choose("fault", args.fault.as_deref(), Fault::ALL, Fault::from_name, Fault::name, Fault::description, |f| {
-        f.applies_to(&spec)
-    }) {
+    let fault = match choose(
+        "fault",
+        args.fault.as_deref(),
+        Fault::ALL,
+        Fault::from_name,
+        Fault::name,
+        Fault::description,
+        |f| f.applies_to(&spec),
+    ) {
         Ok(f) => f,
         Err(code) => return Ok(code),
     };
@@ -130,7 +141,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let running = mock::start(config).await?;
         println!("{}", mock::describe(&running));
         eprintln!("serving {name} until Ctrl-C");
-        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
         running.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })

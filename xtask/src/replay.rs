@@ -41,7 +41,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let reports: Vec<conformance::Report> = runtime.block_on(async {
         let mut reports = Vec::new();
         for r in replayed {
-            reports.push(conformance::run_with(r.target, r.options, r.transport).await.report);
+            reports.push(
+                conformance::run_with(r.target, r.options, r.transport)
+                    .await
+                    .report,
+            );
         }
         reports
     });

@@ -154,12 +154,19 @@ fn ensure_venv(root: &Path) -> anyhow::Result<PathBuf> {
 /// pinned to the values the mock's primary credential may read, so the cases reach the 200
 /// path; the 401/403/404 paths are covered by the mock tests and the conformance checks.
 fn config(mock: &RunningMock) -> anyhow::Result<String> {
-    let op = mock.spec().paginated_operation().context("no paginated operation")?;
+    let op = mock
+        .spec()
+        .paginated_operation()
+        .context("no paginated operation")?;
     let mut accepted: Vec<String> = vec!["2xx".into()];
     accepted.extend(op.errors.invalid_token.iter().map(u16::to_string));
     let mut text = format!(
         "[checks.positive_data_acceptance]\nexpected-statuses = [{}]\n",
-        accepted.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+        accepted
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if !mock.credentials.path_values.is_empty() {
         text.push_str("\n[parameters]\n");
@@ -167,7 +174,11 @@ fn config(mock: &RunningMock) -> anyhow::Result<String> {
             let integer = op
                 .parameter(name, specs::Location::Path)
                 .is_some_and(|p| p.schema_type() == Some("integer"));
-            let value = if integer { value.clone() } else { format!("{value:?}") };
+            let value = if integer {
+                value.clone()
+            } else {
+                format!("{value:?}")
+            };
             text.push_str(&format!("\"path.{name}\" = {value}\n"));
         }
     }
@@ -188,7 +199,10 @@ fn run_one(
     let report = out.join(format!("{name}.json"));
     let _ = std::fs::remove_file(&report);
     let header = mock::primary_header(mock).map(|(n, v)| format!("{n}: {v}"));
-    println!("== Schemathesis: specs/{name}.yaml against {}", mock.base_url);
+    println!(
+        "== Schemathesis: specs/{name}.yaml against {}",
+        mock.base_url
+    );
     let mut command = Command::new(st);
     command
         .current_dir(out)

@@ -237,11 +237,22 @@ fn usage_errors_do_not_show_the_key() {
     assert!(out.stderr.contains("--project"), "{}", out.both());
     // With --path, the generic form.
     let out = xtask(
-        &["conformance", "devpayr", "--base-url", "http://127.0.0.1:1/api/v1", "--path", "nope=1"],
+        &[
+            "conformance",
+            "devpayr",
+            "--base-url",
+            "http://127.0.0.1:1/api/v1",
+            "--path",
+            "nope=1",
+        ],
         &[("DEVPAYR_API_KEY", DEVPAYR_KEY)],
     );
     assert_eq!(out.code, Some(2), "{}", out.both());
-    assert!(out.stderr.contains("`nope` is not a path parameter"), "{}", out.both());
+    assert!(
+        out.stderr.contains("`nope` is not a path parameter"),
+        "{}",
+        out.both()
+    );
     assert_clean(&out, DEVPAYR_KEY);
     assert_clean(&out, DEVPAYR_KEY);
     // The key given twice.
@@ -311,13 +322,24 @@ fn help_names_the_variables_but_never_their_values() {
                 out.stdout
             );
             // The help of an API lists what its spec needs.
-            for flag in ["--project", "--forbidden-project", "--missing-project", "--path", "--forbidden", "--missing"] {
+            for flag in [
+                "--project",
+                "--forbidden-project",
+                "--missing-project",
+                "--path",
+                "--forbidden",
+                "--missing",
+            ] {
                 assert!(out.stdout.contains(flag), "{flag}: {}", out.stdout);
             }
             assert!(out.stdout.contains("This API needs"), "{}", out.stdout);
         }
         if args.contains(&"stripe") {
-            assert!(out.stdout.contains("[env: STRIPE_TOKEN]") && out.stdout.contains("--allow-live"), "{}", out.stdout);
+            assert!(
+                out.stdout.contains("[env: STRIPE_TOKEN]") && out.stdout.contains("--allow-live"),
+                "{}",
+                out.stdout
+            );
         }
     }
 }

@@ -96,11 +96,19 @@ fn sandbox_run_is_scheduled_skips_without_secrets_and_uploads_junit() {
             "{suite}"
         );
         assert!(suite.contains("--junit reports/"), "{suite}");
-        assert!(suite.contains(&format!("--markdown reports/{vendor}.md")), "{suite}");
-        assert!(suite.contains(&format!("--har reports/{vendor}.har")), "{suite}");
+        assert!(
+            suite.contains(&format!("--markdown reports/{vendor}.md")),
+            "{suite}"
+        );
+        assert!(
+            suite.contains(&format!("--har reports/{vendor}.har")),
+            "{suite}"
+        );
         assert!(!suite.contains("--allow-live"), "{suite}");
         assert!(
-            runs.iter().any(|r| r.contains(&format!("cat reports/{vendor}.md >> \"$GITHUB_STEP_SUMMARY\""))),
+            runs.iter().any(|r| r.contains(&format!(
+                "cat reports/{vendor}.md >> \"$GITHUB_STEP_SUMMARY\""
+            ))),
             "{job}: the markdown summary goes to the job's page"
         );
         assert!(

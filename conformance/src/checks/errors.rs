@@ -38,7 +38,11 @@ pub const CHECKS: &[CheckId] = &[
 /// [`rate_limit_shape`]).
 pub async fn run(ctx: &Ctx<'_>) -> Findings {
     let mut f = Findings::new();
-    let needs_a_page = ctx.any_selected(&[CheckId::MissingKey, CheckId::InvalidKey, CheckId::TamperedToken]);
+    let needs_a_page = ctx.any_selected(&[
+        CheckId::MissingKey,
+        CheckId::InvalidKey,
+        CheckId::TamperedToken,
+    ]);
     let first = match needs_a_page {
         true => first_small_page(ctx).await,
         false => None,
@@ -110,14 +114,18 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     // A well-formed key that does not exist: the real key's prefix (`pk_test_`), then made-up
     // characters. Nothing of the real key's secret part is sent, so a server that echoes the
     // key in its error body reveals nothing.
-    let made_up = ctx
-        .target
-        .credential
-        .as_ref()
-        .map(|_| Secret::new(format!("{}c0nf0rmance{seed:016x}", ctx.target.credential_prefix())));
+    let made_up = ctx.target.credential.as_ref().map(|_| {
+        Secret::new(format!(
+            "{}c0nf0rmance{seed:016x}",
+            ctx.target.credential_prefix()
+        ))
+    });
     let mut urls = vec![("the first page".to_string(), ctx.url(&[], &[]))];
     match first.and_then(|p| p.next.as_ref()) {
-        Some((next, _)) => urls.push(("a continuation request of a real walk".to_string(), next.clone())),
+        Some((next, _)) => urls.push((
+            "a continuation request of a real walk".to_string(),
+            next.clone(),
+        )),
         None => f.note(
             CheckId::MissingKey,
             "no continuation request to probe: the list fits on one page of the smallest size",
@@ -126,10 +134,22 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     let mut probes = Vec::new();
     for (where_, url) in &urls {
         if ctx.selected(CheckId::MissingKey) {
-            probes.push((CheckId::MissingKey, format!("no credential on {where_}"), url.clone(), Auth::None, errors.missing_key.clone()));
+            probes.push((
+                CheckId::MissingKey,
+                format!("no credential on {where_}"),
+                url.clone(),
+                Auth::None,
+                errors.missing_key.clone(),
+            ));
         }
         if ctx.selected(CheckId::InvalidKey) {
-            probes.push((CheckId::InvalidKey, format!("a forged credential on {where_}"), url.clone(), Auth::Other(forged.clone()), errors.invalid_key.clone()));
+            probes.push((
+                CheckId::InvalidKey,
+                format!("a forged credential on {where_}"),
+                url.clone(),
+                Auth::Other(forged.clone()),
+                errors.invalid_key.clone(),
+            ));
             if let Some(key) = &made_up {
                 probes.push((
                     CheckId::InvalidKey,
@@ -182,7 +202,10 @@ async fn access(ctx: &Ctx<'_>) -> Findings {
         };
         let url = ctx.url(&[(param, value.clone())], &[]);
         if let Some(r) = ctx.get(&url, &Auth::Target).await {
-            f.judge(CheckId::NotFound, not_found(access, &format!("{param}={value}"), &r));
+            f.judge(
+                CheckId::NotFound,
+                not_found(access, &format!("{param}={value}"), &r),
+            );
         }
         if made_up {
             f.note(
@@ -250,7 +273,9 @@ impl Bad {
     fn pair(&self) -> (String, String) {
         match self {
             Bad::BelowMin(p, v) => (p.clone(), v.to_string()),
-            Bad::NotInteger(p, v) | Bad::Huge(p, v) | Bad::OutOfEnum(p, v) => (p.clone(), v.clone()),
+            Bad::NotInteger(p, v) | Bad::Huge(p, v) | Bad::OutOfEnum(p, v) => {
+                (p.clone(), v.clone())
+            }
         }
     }
 }
@@ -287,8 +312,15 @@ async fn judge_bad(ctx: &Ctx<'_>, bad: Bad) -> Findings {
         // Outside the range of the page size: rejecting and clamping are judged by the
         // spec's reading of each bound.
         Bad::Huge(..) if is_size => out_of_range(ctx, &what, &response, &p.over_max, p.size_max),
-        Bad::BelowMin(..) if is_size => out_of_range(ctx, &what, &response, &p.under_min, p.size_min),
-        _ => refusal(&what, &response, &ctx.op.errors.invalid_param, Refusal::Input),
+        Bad::BelowMin(..) if is_size => {
+            out_of_range(ctx, &what, &response, &p.under_min, p.size_min)
+        }
+        _ => refusal(
+            &what,
+            &response,
+            &ctx.op.errors.invalid_param,
+            Refusal::Input,
+        ),
     };
     f.judge(CheckId::InvalidParam, breach);
     f
@@ -314,7 +346,10 @@ async fn invalid_params(ctx: &Ctx<'_>) -> Findings {
         .collect();
     let enums = enums(ctx);
     if integers.is_empty() && enums.is_empty() {
-        f.skip(CheckId::InvalidParam, "no query parameter has a minimum or an enum");
+        f.skip(
+            CheckId::InvalidParam,
+            "no query parameter has a minimum or an enum",
+        );
         return f;
     }
     // Fixed cases first: the classic ones, so that a short run still covers them.
@@ -355,11 +390,21 @@ async fn invalid_params(ctx: &Ctx<'_>) -> Findings {
                 .prop_map(move |(i, v)| Bad::NotInteger(ints[i.index(ints.len())].0.clone(), v))
                 .sboxed(),
         );
-        let huge: Vec<String> = integers.iter().map(|(n, _)| n.clone()).filter(|n| bounded.contains(n)).collect();
+        let huge: Vec<String> = integers
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| bounded.contains(n))
+            .collect();
         if !huge.is_empty() {
             kinds.push(
-                (any::<Index>(), text(DIGITS_NOT_ZERO, 1..=1), text(DIGITS, 19..=30))
-                    .prop_map(move |(i, first, rest)| Bad::Huge(huge[i.index(huge.len())].clone(), first + &rest))
+                (
+                    any::<Index>(),
+                    text(DIGITS_NOT_ZERO, 1..=1),
+                    text(DIGITS, 19..=30),
+                )
+                    .prop_map(move |(i, first, rest)| {
+                        Bad::Huge(huge[i.index(huge.len())].clone(), first + &rest)
+                    })
                     .sboxed(),
             );
         }
@@ -376,7 +421,13 @@ async fn invalid_params(ctx: &Ctx<'_>) -> Findings {
         );
     }
     f.merge(
-        cases::cases(ctx, 0x6261_6470, proptest::strategy::Union::new(kinds), |bad| judge_bad(ctx, bad)).await,
+        cases::cases(
+            ctx,
+            0x6261_6470,
+            proptest::strategy::Union::new(kinds),
+            |bad| judge_bad(ctx, bad),
+        )
+        .await,
     );
     f
 }
@@ -390,7 +441,10 @@ async fn range_bounds(ctx: &Ctx<'_>) -> Findings {
     }
     let ranges = ranged(ctx);
     if ranges.is_empty() {
-        f.skip(CheckId::RangeBounds, "no query parameter has a documented range");
+        f.skip(
+            CheckId::RangeBounds,
+            "no query parameter has a documented range",
+        );
         return f;
     }
     let mut probes: Vec<(String, i64, Edge)> = Vec::new();
@@ -405,7 +459,12 @@ async fn range_bounds(ctx: &Ctx<'_>) -> Findings {
         }
     }
     probes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-    f.merge(cases::each(ctx, probes, |(name, value, edge)| judge_edge(ctx, name, value, edge)).await);
+    f.merge(
+        cases::each(ctx, probes, |(name, value, edge)| {
+            judge_edge(ctx, name, value, edge)
+        })
+        .await,
+    );
     f
 }
 
@@ -431,11 +490,18 @@ async fn judge_edge(ctx: &Ctx<'_>, name: String, value: i64, edge: Edge) -> Find
     let is_size = name == p.size_param;
     let breach = match edge {
         Edge::Valid => valid_value(ctx, &what, &response, is_size.then_some(value)),
-        Edge::BelowMin(min) if is_size => out_of_range(ctx, &what, &response, &p.under_min, min.max(1) as u64),
-        Edge::AboveMax(max) if is_size => out_of_range(ctx, &what, &response, &p.over_max, max.max(1) as u64),
-        Edge::BelowMin(_) | Edge::AboveMax(_) => {
-            refusal(&what, &response, &ctx.op.errors.invalid_param, Refusal::Input)
+        Edge::BelowMin(min) if is_size => {
+            out_of_range(ctx, &what, &response, &p.under_min, min.max(1) as u64)
         }
+        Edge::AboveMax(max) if is_size => {
+            out_of_range(ctx, &what, &response, &p.over_max, max.max(1) as u64)
+        }
+        Edge::BelowMin(_) | Edge::AboveMax(_) => refusal(
+            &what,
+            &response,
+            &ctx.op.errors.invalid_param,
+            Refusal::Input,
+        ),
     };
     f.judge(CheckId::RangeBounds, breach);
     f
@@ -457,7 +523,9 @@ fn valid_value(ctx: &Ctx, what: &str, response: &Response, size: Option<i64>) ->
         Err(message) => {
             return Some(Breach {
                 basis: Basis::Documented,
-                message: format!("{what} is inside the documented range, but was not served: {message}"),
+                message: format!(
+                    "{what} is inside the documented range, but was not served: {message}"
+                ),
                 request: curl,
             })
         }
@@ -482,9 +550,13 @@ const TOKEN_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 /// Strings of `len` characters drawn from `alphabet`. (Regex strategies would do, but their
 /// value trees are not `Send`, and the suite's futures must be.)
-fn text(alphabet: &'static str, len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = String> + Send + Sync {
+fn text(
+    alphabet: &'static str,
+    len: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = String> + Send + Sync {
     let chars: Vec<char> = alphabet.chars().collect();
-    proptest::collection::vec(proptest::sample::select(chars), len).prop_map(|cs| cs.into_iter().collect())
+    proptest::collection::vec(proptest::sample::select(chars), len)
+        .prop_map(|cs| cs.into_iter().collect())
 }
 
 /// Values that are not integers: a word (`abc1`), a decimal (`12.5`), a number with a suffix
@@ -529,7 +601,9 @@ fn tamper(token: Option<&str>, how: &Tamper) -> String {
             chars[i] = flip_char(chars[i]);
             chars.into_iter().collect()
         }
-        (Some(t), Tamper::Truncate(i)) if !t.is_empty() => t.chars().take(i % t.chars().count()).collect(),
+        (Some(t), Tamper::Truncate(i)) if !t.is_empty() => {
+            t.chars().take(i % t.chars().count()).collect()
+        }
         (Some(t), Tamper::Extend(s)) => format!("{t}{s}"),
         (_, Tamper::Forge(s)) => s.clone(),
         (_, _) => format!("conformance-forged-{}", tamper_tag(how)),
@@ -549,20 +623,25 @@ fn tamper_tag(how: &Tamper) -> &'static str {
 fn real_token(ctx: &Ctx, first: Option<&FirstPage>) -> Option<(Url, String, Option<String>)> {
     let p = ctx.pagination;
     let param = match &p.style {
-        Style::NextUrl { token_param, .. } | Style::Cursor { token_param, .. } => token_param.clone(),
+        Style::NextUrl { token_param, .. } | Style::Cursor { token_param, .. } => {
+            token_param.clone()
+        }
         Style::LinkHeader { token_param } => token_param.clone()?,
         Style::ItemCursor { after_param, .. } => after_param.clone(),
         Style::Offset { .. } | Style::Page { .. } => return None,
     };
     let first = first?;
-    let token = first.next.as_ref().and_then(|(next, position)| match &p.style {
-        // A link carries the token among its query parameters.
-        Style::NextUrl { .. } | Style::LinkHeader { .. } => next
-            .query_pairs()
-            .find(|(k, _)| k == param.as_str())
-            .map(|(_, v)| v.into_owned()),
-        _ => Some(position.clone()),
-    });
+    let token = first
+        .next
+        .as_ref()
+        .and_then(|(next, position)| match &p.style {
+            // A link carries the token among its query parameters.
+            Style::NextUrl { .. } | Style::LinkHeader { .. } => next
+                .query_pairs()
+                .find(|(k, _)| k == param.as_str())
+                .map(|(_, v)| v.into_owned()),
+            _ => Some(position.clone()),
+        });
     let base = first
         .next
         .as_ref()
@@ -578,11 +657,17 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     }
     let p = ctx.pagination;
     if matches!(p.style, Style::Offset { .. } | Style::Page { .. }) {
-        f.skip(CheckId::TamperedToken, format!("the {} style has no page token", p.style.kind()));
+        f.skip(
+            CheckId::TamperedToken,
+            format!("the {} style has no page token", p.style.kind()),
+        );
         return f;
     }
     let Some((base, param, token)) = real_token(ctx, first) else {
-        f.skip(CheckId::TamperedToken, "the spec names no token parameter, or the first page could not be read");
+        f.skip(
+            CheckId::TamperedToken,
+            "the spec names no token parameter, or the first page could not be read",
+        );
         return f;
     };
     // An item key changed by one character may well be another item's key (ids count up):
@@ -602,7 +687,10 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
             let url = with_param(base, param, &value);
             if let Some(r) = ctx.get(&url, &Auth::Target).await {
                 let what = format!("{param}={value} ({})", tamper_tag(&how));
-                f.judge(CheckId::TamperedToken, refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input));
+                f.judge(
+                    CheckId::TamperedToken,
+                    refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input),
+                );
             }
             f
         }
@@ -636,15 +724,21 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
     let mut f = Findings::new();
     let limited = ctx.probe.rate_limited_responses();
     if limited.is_empty() {
-        f.skip(CheckId::RateLimit, "the server did not rate-limit any request");
+        f.skip(
+            CheckId::RateLimit,
+            "the server did not rate-limit any request",
+        );
         return f;
     }
     let rule = &ctx.op.errors.rate_limited;
     let documented = ctx.op.response(429);
     let schema = ctx.schemas.response(ctx.op, 429);
-    let validator = schema
-        .as_ref()
-        .and_then(|s| jsonschema::options().should_validate_formats(true).build(&s.schema).ok());
+    let validator = schema.as_ref().and_then(|s| {
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&s.schema)
+            .ok()
+    });
     for r in limited.iter().take(50) {
         let curl = Some(r.request.curl());
         if rule.contains(&r.status) {
@@ -653,7 +747,10 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
             f.breach(
                 CheckId::RateLimit,
                 Basis::of(&rule.reading),
-                format!("429 is not among the rate-limited statuses {:?}", rule.value),
+                format!(
+                    "429 is not among the rate-limited statuses {:?}",
+                    rule.value
+                ),
                 curl.clone(),
             );
         }
@@ -668,7 +765,11 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
                 ),
                 None => f.held(CheckId::RateLimit),
                 Some(v) if header.schema.get("type").and_then(Value::as_str) == Some("integer") => {
-                    let min = header.schema.get("minimum").and_then(Value::as_i64).unwrap_or(i64::MIN);
+                    let min = header
+                        .schema
+                        .get("minimum")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(i64::MIN);
                     if v.trim().parse::<i64>().is_ok_and(|n| n >= min) {
                         f.held(CheckId::RateLimit);
                     } else {

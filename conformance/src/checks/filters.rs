@@ -20,8 +20,8 @@ use serde_json::Value;
 use specs::{Filter, Location, Match};
 
 use super::pagination::judge_page_sizes;
-use super::walk::{as_param, item_key, page_cap, walk, PageRequest, Walk, WalkEnd};
 use super::sample;
+use super::walk::{as_param, item_key, page_cap, walk, PageRequest, Walk, WalkEnd};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
 use crate::registry::CheckId;
@@ -91,7 +91,10 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let mut f = Findings::new();
     if !reference.complete() {
         for check in CHECKS {
-            f.skip(*check, format!("no complete unfiltered walk: {}", reference.end.describe()));
+            f.skip(
+                *check,
+                format!("no complete unfiltered walk: {}", reference.end.describe()),
+            );
         }
         return f;
     }
@@ -105,7 +108,11 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     if path_filters.is_empty() {
         f.skip(CheckId::PathScope, "the operation has no path filters");
     }
-    f.merge(judge_path_scope(&path_filters, reference, "the unfiltered walk"));
+    f.merge(judge_path_scope(
+        &path_filters,
+        reference,
+        "the unfiltered walk",
+    ));
     let query: Vec<&Filter> = ctx
         .op
         .filters
@@ -121,17 +128,30 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     if !query.iter().any(|f| f.matching == Match::Owner) {
         f.skip(CheckId::Owner, "the operation has no owner filters");
     }
-    if !ctx.any_selected(&[CheckId::ItemsMatch, CheckId::ExactSubset, CheckId::Owner, CheckId::PageSize]) {
+    if !ctx.any_selected(&[
+        CheckId::ItemsMatch,
+        CheckId::ExactSubset,
+        CheckId::Owner,
+        CheckId::PageSize,
+    ]) {
         return f;
     }
     let items: Vec<&Value> = reference.items().collect();
     let scene = Scene {
-        candidates: query.iter().map(|filter| candidate(ctx, filter, &items)).collect(),
+        candidates: query
+            .iter()
+            .map(|filter| candidate(ctx, filter, &items))
+            .collect(),
         path_filters,
         reference,
     };
     let scene = &scene;
-    f.merge(cases::each(ctx, fixed_cases(scene, &items), |chosen| async move { judge_case(ctx, scene, &chosen).await }).await);
+    f.merge(
+        cases::each(ctx, fixed_cases(scene, &items), |chosen| async move {
+            judge_case(ctx, scene, &chosen).await
+        })
+        .await,
+    );
 
     // Drawn cases: one to three filters, each with one of its values.
     let n = scene.candidates.len();
@@ -164,7 +184,14 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
         (_, Match::Owner, _) => {
             // The owner's identity is not in the response: real values come from the target
             // (when known), plus one that cannot belong to anyone.
-            values.extend(ctx.target.owner_values.get(&filter.param).into_iter().flatten().cloned());
+            values.extend(
+                ctx.target
+                    .owner_values
+                    .get(&filter.param)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
             let v = format!("conformance-{:x}@example.invalid", ctx.options.seed);
             unknown.insert(v.clone());
             values.push(v);
@@ -190,7 +217,11 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
         }
         (None, _, Some("integer")) => {
             // A value one past the largest seen is a valid integer that selects nothing.
-            let largest = found.iter().filter_map(|v| v.parse::<i64>().ok()).max().unwrap_or(0);
+            let largest = found
+                .iter()
+                .filter_map(|v| v.parse::<i64>().ok())
+                .max()
+                .unwrap_or(0);
             values.extend(found);
             if let Some(v) = largest.checked_add(1000) {
                 unknown.insert(v.to_string());
@@ -217,7 +248,11 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
 fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
     let mut out = Vec::new();
     for (i, c) in scene.candidates.iter().enumerate() {
-        let known = c.values.iter().filter(|v| !c.unknown.contains(*v)).take(VALUES_PER_FILTER);
+        let known = c
+            .values
+            .iter()
+            .filter(|v| !c.unknown.contains(*v))
+            .take(VALUES_PER_FILTER);
         let unknown = c.values.iter().filter(|v| c.unknown.contains(*v)).take(2);
         for v in known.chain(unknown) {
             out.push(vec![(i, v.clone())]);
@@ -236,7 +271,10 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
             if a.matching == Match::Owner || b.matching == Match::Owner {
                 continue;
             }
-            if let Some((va, vb)) = items.iter().find_map(|it| Some((pick(it, a)?, pick(it, b)?))) {
+            if let Some((va, vb)) = items
+                .iter()
+                .find_map(|it| Some((pick(it, a)?, pick(it, b)?)))
+            {
                 out.push(vec![(i, va), (j, vb)]);
             }
         }
@@ -248,7 +286,11 @@ fn judge_path_scope(path_filters: &[(&Filter, String)], w: &Walk, label: &str) -
     let mut f = Findings::new();
     for (filter, value) in path_filters {
         for page in &w.pages {
-            match page.items.iter().find(|i| matches(i, filter, value) == Some(false)) {
+            match page
+                .items
+                .iter()
+                .find(|i| matches(i, filter, value) == Some(false))
+            {
                 None => f.held(CheckId::PathScope),
                 Some(bad) => f.breach(
                     CheckId::PathScope,
@@ -297,10 +339,19 @@ async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, String)]
 }
 
 /// The spanning walk returns what the walk at `size-max` returned.
-fn judge_same_items(f: &mut Findings, first: &Walk, spanning: &Walk, chosen: &[(usize, String)], scene: &Scene) {
+fn judge_same_items(
+    f: &mut Findings,
+    first: &Walk,
+    spanning: &Walk,
+    chosen: &[(usize, String)],
+    scene: &Scene,
+) {
     let a: BTreeSet<String> = first.keys().into_iter().collect();
     let b: BTreeSet<String> = spanning.keys().into_iter().collect();
-    let check = if chosen.iter().any(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner) {
+    let check = if chosen
+        .iter()
+        .any(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner)
+    {
         CheckId::Owner
     } else {
         CheckId::ExactSubset
@@ -339,11 +390,19 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
         .iter()
         .find(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner)
         .map(|(i, v)| (&scene.candidates[*i], v));
-    let main = if owner.is_some() { CheckId::Owner } else { CheckId::ItemsMatch };
+    let main = if owner.is_some() {
+        CheckId::Owner
+    } else {
+        CheckId::ItemsMatch
+    };
     match &w.end {
         WalkEnd::Last => {}
         WalkEnd::Probe(_) => return f,
-        WalkEnd::BadPage { message, request, status } => {
+        WalkEnd::BadPage {
+            message,
+            request,
+            status,
+        } => {
             let invalid = &ctx.op.errors.invalid_param;
             let basis = match (status, owner) {
                 (Some(s), _) if *s >= 500 => Basis::Convention(conventions::NO_5XX),
@@ -353,11 +412,21 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
                 }
                 _ => Basis::Documented,
             };
-            f.breach(main, basis, format!("{label}: the filtered walk failed: {message}"), Some(request.clone()));
+            f.breach(
+                main,
+                basis,
+                format!("{label}: the filtered walk failed: {message}"),
+                Some(request.clone()),
+            );
             return f;
         }
         WalkEnd::Endless { message, request } => {
-            f.breach(main, Basis::Documented, format!("{label}: the filtered walk failed: {message}"), Some(request.clone()));
+            f.breach(
+                main,
+                Basis::Documented,
+                format!("{label}: the filtered walk failed: {message}"),
+                Some(request.clone()),
+            );
             return f;
         }
     }
@@ -372,14 +441,25 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
 }
 
 /// Each item of each page satisfies each (judgeable) filter.
-fn judge_items(ctx: &Ctx, f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
+fn judge_items(
+    ctx: &Ctx,
+    f: &mut Findings,
+    scene: &Scene,
+    chosen: &[(usize, String)],
+    w: &Walk,
+    label: &str,
+) {
     for (i, value) in chosen {
         let filter = scene.candidates[*i].filter;
         if filter.matching == Match::Owner {
             continue;
         }
         for (n, page) in w.pages.iter().enumerate() {
-            match page.items.iter().find(|item| matches(item, filter, value) == Some(false)) {
+            match page
+                .items
+                .iter()
+                .find(|item| matches(item, filter, value) == Some(false))
+            {
                 None => f.held(CheckId::ItemsMatch),
                 Some(bad) => f.breach(
                     CheckId::ItemsMatch,
@@ -410,7 +490,11 @@ fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &
         f.breach(
             CheckId::Owner,
             Basis::Documented,
-            format!("{label}: {} items not in the unfiltered walk ({})", extra.len(), sample(&extra)),
+            format!(
+                "{label}: {} items not in the unfiltered walk ({})",
+                extra.len(),
+                sample(&extra)
+            ),
             w.first_curl(),
         );
     }
@@ -421,7 +505,11 @@ fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &
         }
         let owners: BTreeSet<String> = w
             .items()
-            .map(|item| item.pointer(&c.filter.field).map(|v| v.to_string()).unwrap_or_else(|| "null".into()))
+            .map(|item| {
+                item.pointer(&c.filter.field)
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "null".into())
+            })
             .collect();
         if owners.len() <= 1 && !owners.contains("null") {
             f.held(CheckId::Owner);
@@ -445,7 +533,10 @@ fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &
                 f.breach(
                     CheckId::Owner,
                     Basis::of(&c.filter.reading),
-                    format!("{label}: an owner that does not exist selected {} items", got.len()),
+                    format!(
+                        "{label}: an owner that does not exist selected {} items",
+                        got.len()
+                    ),
                     w.first_curl(),
                 );
             }
@@ -454,7 +545,14 @@ fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &
 }
 
 /// Exactly the matching subset of the unfiltered walk.
-fn judge_subset(ctx: &Ctx, f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
+fn judge_subset(
+    ctx: &Ctx,
+    f: &mut Findings,
+    scene: &Scene,
+    chosen: &[(usize, String)],
+    w: &Walk,
+    label: &str,
+) {
     let got: BTreeSet<String> = w.keys().into_iter().collect();
     let expected: BTreeSet<String> = scene
         .reference

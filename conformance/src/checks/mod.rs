@@ -33,7 +33,8 @@ pub fn sample(items: &[String]) -> String {
 
 /// A JSON value for messages, `absent` when there is none.
 pub fn show(v: Option<&serde_json::Value>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "absent".to_string())
+    v.map(|v| v.to_string())
+        .unwrap_or_else(|| "absent".to_string())
 }
 
 /// What kind of refusal a request must get: it decides the convention that applies when the
@@ -51,7 +52,12 @@ pub enum Refusal {
 }
 
 /// Judges a response that must be a refusal with one of `rule`'s statuses.
-pub fn refusal(what: &str, response: &Response, rule: &Fact<Vec<u16>>, kind: Refusal) -> Option<Breach> {
+pub fn refusal(
+    what: &str,
+    response: &Response,
+    rule: &Fact<Vec<u16>>,
+    kind: Refusal,
+) -> Option<Breach> {
     let status = response.status;
     if rule.contains(&status) {
         return None;
@@ -136,7 +142,10 @@ pub fn out_of_range(
         };
         return breach(
             basis,
-            format!("{what}: status {status}; expected a rejection with one of {:?} or a clamped page", invalid.value),
+            format!(
+                "{what}: status {status}; expected a rejection with one of {:?} or a clamped page",
+                invalid.value
+            ),
         );
     }
     let page = match walk::read_page(ctx, std::sync::Arc::new(response.clone())) {
@@ -147,7 +156,10 @@ pub fn out_of_range(
     if n > p.size_max {
         return breach(
             Basis::Documented,
-            format!("{what} served {n} items, more than size-max {}: neither rejected nor clamped", p.size_max),
+            format!(
+                "{what} served {n} items, more than size-max {}: neither rejected nor clamped",
+                p.size_max
+            ),
         );
     }
     let clamped = n <= nearest;
@@ -159,7 +171,14 @@ pub fn out_of_range(
         };
         return breach(
             Basis::of(&bounds.reading),
-            format!("{what} was {served}; the spec reads that it is {}", if bounds.contains(&Bound::Reject) { "rejected" } else { "clamped" }),
+            format!(
+                "{what} was {served}; the spec reads that it is {}",
+                if bounds.contains(&Bound::Reject) {
+                    "rejected"
+                } else {
+                    "clamped"
+                }
+            ),
         );
     }
     if let (Some(pointer), Some(body)) = (&p.size_echo, response.body()) {

@@ -14,8 +14,8 @@ use proptest::prelude::*;
 use specs::{LastPage, Style};
 use url::Url;
 
-use super::walk::{page_cap, read_page, walk, with_param, Next, Page, PageRequest, Walk, WalkEnd};
 use super::sample;
+use super::walk::{page_cap, read_page, walk, with_param, Next, Page, PageRequest, Walk, WalkEnd};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
 use crate::probe::Auth;
@@ -63,7 +63,11 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     skip_inapplicable(ctx, &mut f);
     f.merge(judge_walk(ctx, reference, None));
     if !reference.complete() {
-        let why = format!("no complete walk at size {}: {}", p.size_max, reference.end.describe());
+        let why = format!(
+            "no complete walk at size {}: {}",
+            p.size_max,
+            reference.end.describe()
+        );
         for check in CHECKS {
             f.skip(*check, why.clone());
         }
@@ -80,7 +84,12 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
             fixed = vec![None];
         }
         let mut found = cases::each(ctx, fixed, |size| async move {
-            let w = walk(ctx, &PageRequest::sized(size), page_cap(total, size.unwrap_or(p.size_default))).await;
+            let w = walk(
+                ctx,
+                &PageRequest::sized(size),
+                page_cap(total, size.unwrap_or(p.size_default)),
+            )
+            .await;
             judge_walk(ctx, &w, Some(reference))
         })
         .await;
@@ -91,7 +100,12 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
             ];
             found.merge(
                 cases::cases(ctx, 0x7061_6765, sizes, |size| async move {
-                    let w = walk(ctx, &PageRequest::sized(size), page_cap(total, size.unwrap_or(p.size_default))).await;
+                    let w = walk(
+                        ctx,
+                        &PageRequest::sized(size),
+                        page_cap(total, size.unwrap_or(p.size_default)),
+                    )
+                    .await;
                     judge_walk(ctx, &w, Some(reference))
                 })
                 .await,
@@ -104,7 +118,10 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     f.merge(over);
     f.merge(past);
     if total <= 1 {
-        f.note(CheckId::StableOrder, format!("only {total} item(s): order cannot differ"));
+        f.note(
+            CheckId::StableOrder,
+            format!("only {total} item(s): order cannot differ"),
+        );
     }
     f
 }
@@ -126,25 +143,42 @@ fn smallest_size(ctx: &Ctx, total: u64, reference_pages: usize) -> u64 {
 fn skip_inapplicable(ctx: &Ctx, f: &mut Findings) {
     let p = ctx.pagination;
     if p.count.is_none() && p.size_echo.is_none() {
-        f.skip(CheckId::CountFields, "x-pagination declares no count or size-echo field");
+        f.skip(
+            CheckId::CountFields,
+            "x-pagination declares no count or size-echo field",
+        );
     }
     let style = p.style.kind();
     if !matches!(p.style, Style::NextUrl { .. } | Style::Cursor { .. }) {
-        f.skip(CheckId::LastPage, format!("the {style} style has no next member to end with"));
+        f.skip(
+            CheckId::LastPage,
+            format!("the {style} style has no next member to end with"),
+        );
     }
     if !matches!(p.style, Style::ItemCursor { .. }) {
-        f.skip(CheckId::HasMore, format!("the {style} style has no has-more flag"));
+        f.skip(
+            CheckId::HasMore,
+            format!("the {style} style has no has-more flag"),
+        );
     }
     let totals = match &p.style {
         Style::Offset { total, .. } => total.is_some(),
-        Style::Page { total, total_pages, .. } => total.is_some() || total_pages.is_some(),
+        Style::Page {
+            total, total_pages, ..
+        } => total.is_some() || total_pages.is_some(),
         _ => false,
     };
     if !totals {
         f.skip(CheckId::Total, "x-pagination declares no total");
     }
-    if matches!(p.style, Style::NextUrl { .. } | Style::Cursor { .. } | Style::LinkHeader { .. }) {
-        f.skip(CheckId::PastEnd, format!("a client of the {style} style cannot ask for a page past the end"));
+    if matches!(
+        p.style,
+        Style::NextUrl { .. } | Style::Cursor { .. } | Style::LinkHeader { .. }
+    ) {
+        f.skip(
+            CheckId::PastEnd,
+            format!("a client of the {style} style cannot ask for a page past the end"),
+        );
     }
 }
 
@@ -179,14 +213,28 @@ fn judge_end(f: &mut Findings, w: &Walk, label: &str) {
             f.held(CheckId::Terminates);
         }
         WalkEnd::Endless { message, request } => {
-            f.breach(CheckId::Terminates, Basis::Documented, format!("{label}: {message}"), Some(request.clone()));
+            f.breach(
+                CheckId::Terminates,
+                Basis::Documented,
+                format!("{label}: {message}"),
+                Some(request.clone()),
+            );
         }
-        WalkEnd::BadPage { message, request, status } => {
+        WalkEnd::BadPage {
+            message,
+            request,
+            status,
+        } => {
             let basis = match status {
                 Some(s) if *s >= 500 => Basis::Convention(conventions::NO_5XX),
                 _ => Basis::Documented,
             };
-            f.breach(CheckId::PagesServed, basis, format!("{label}: {message}"), Some(request.clone()));
+            f.breach(
+                CheckId::PagesServed,
+                basis,
+                format!("{label}: {message}"),
+                Some(request.clone()),
+            );
         }
         WalkEnd::Probe(_) => {}
     }
@@ -227,7 +275,10 @@ pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
         let n = page.items.len() as u64;
         let not_last = i < followed;
         let breach = if n > effective {
-            Some(format!("page {} holds {n} items, more than {effective}", i + 1))
+            Some(format!(
+                "page {} holds {n} items, more than {effective}",
+                i + 1
+            ))
         } else if not_last && n != effective {
             Some(format!(
                 "page {} holds {n} items but is not the last page: every page before the last holds {effective}",
@@ -237,7 +288,12 @@ pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
             None
         };
         match breach {
-            Some(message) => f.breach(check, Basis::Documented, format!("{label}: {message}"), Some(page.curl())),
+            Some(message) => f.breach(
+                check,
+                Basis::Documented,
+                format!("{label}: {message}"),
+                Some(page.curl()),
+            ),
             None => f.held(check),
         }
     }
@@ -247,19 +303,29 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let p = ctx.pagination;
     let effective = w.request.effective_size(p);
     for (i, page) in w.pages.iter().enumerate() {
-        let Some(body) = page.response.body() else { continue };
+        let Some(body) = page.response.body() else {
+            continue;
+        };
         let n = page.items.len() as u64;
         // An absent field is the schema family's concern (its presence may be a reading).
-        for (pointer, want, what) in [(&p.count, n, "the items on the page"), (&p.size_echo, effective, "the effective page size")] {
+        for (pointer, want, what) in [
+            (&p.count, n, "the items on the page"),
+            (&p.size_echo, effective, "the effective page size"),
+        ] {
             let Some(pointer) = pointer else { continue };
-            let Some(got) = body.pointer(pointer) else { continue };
+            let Some(got) = body.pointer(pointer) else {
+                continue;
+            };
             if got.as_u64() == Some(want) {
                 f.held(CheckId::CountFields);
             } else {
                 f.breach(
                     CheckId::CountFields,
                     Basis::Documented,
-                    format!("{label}: page {} has {pointer} = {got} but {what} is {want}", i + 1),
+                    format!(
+                        "{label}: page {} has {pointer} = {got} but {what} is {want}",
+                        i + 1
+                    ),
                     Some(page.curl()),
                 );
             }
@@ -268,7 +334,13 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
 }
 
 fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
-    let (Style::NextUrl { last_page, next, .. } | Style::Cursor { last_page, next, .. }) = &ctx.pagination.style else {
+    let (Style::NextUrl {
+        last_page, next, ..
+    }
+    | Style::Cursor {
+        last_page, next, ..
+    }) = &ctx.pagination.style
+    else {
         return;
     };
     let (WalkEnd::Last, Some(last)) = (&w.end, w.pages.last()) else {
@@ -342,7 +414,10 @@ fn judge_totals(ctx: &Ctx, f: &mut Findings, w: &Walk, reference: &Walk, label: 
                 f.breach(
                     CheckId::Total,
                     Basis::Documented,
-                    format!("{label}: page {} reports {what} {got}, the walk has {want}", i + 1),
+                    format!(
+                        "{label}: page {} reports {what} {got}, the walk has {want}",
+                        i + 1
+                    ),
                     Some(page.curl()),
                 );
             }
@@ -389,7 +464,13 @@ fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, labe
         Some(i) => f.breach(
             CheckId::StableOrder,
             Basis::Convention(conventions::ONE_ORDER),
-            format!("{label}: item #{} is {} where the walk at size {} has {}", i + 1, wo[i], p.size_max, ro[i]),
+            format!(
+                "{label}: item #{} is {} where the walk at size {} has {}",
+                i + 1,
+                wo[i],
+                p.size_max,
+                ro[i]
+            ),
             w.first_curl(),
         ),
     }
@@ -441,7 +522,9 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
             with_param(&base, offset_param, &total.to_string()),
             with_param(&base, offset_param, &(total + size).to_string()),
         ],
-        Style::Page { page_param, first, .. } => {
+        Style::Page {
+            page_param, first, ..
+        } => {
             let past = first + total.div_ceil(size).max(1);
             vec![with_param(&base, page_param, &past.to_string())]
         }
@@ -455,14 +538,20 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         _ => Vec::new(),
     };
     for url in urls {
-        let Some(response) = ctx.get(&url, &Auth::Target).await else { continue };
+        let Some(response) = ctx.get(&url, &Auth::Target).await else {
+            continue;
+        };
         let curl = response.request.curl();
         match read_page(ctx, response) {
             Ok(Page { items, .. }) if items.is_empty() => f.held(CheckId::PastEnd),
             Ok(Page { items, keys, .. }) => f.breach(
                 CheckId::PastEnd,
                 Basis::Documented,
-                format!("a page past the end of the {total} items holds {} items ({})", items.len(), sample(&keys)),
+                format!(
+                    "a page past the end of the {total} items holds {} items ({})",
+                    items.len(),
+                    sample(&keys)
+                ),
                 Some(curl),
             ),
             Err(message) => f.breach(
@@ -475,4 +564,3 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     }
     f
 }
-

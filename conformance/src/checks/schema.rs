@@ -69,24 +69,41 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
         let Some(documented) = ctx.op.response(r.status) else {
             continue;
         };
-        let validator = validators.entry(documented.pointer.clone()).or_insert_with(|| {
-            let schema = ctx.schemas.response(ctx.op, r.status)?;
-            let v = jsonschema::options().should_validate_formats(true).build(&schema.schema).ok()?;
-            Some((v, schema.root))
-        });
-        let Some((validator, root)) = validator else { continue };
-        let check = if r.status == 200 { CheckId::PageBody } else { CheckId::ErrorBody };
+        let validator = validators
+            .entry(documented.pointer.clone())
+            .or_insert_with(|| {
+                let schema = ctx.schemas.response(ctx.op, r.status)?;
+                let v = jsonschema::options()
+                    .should_validate_formats(true)
+                    .build(&schema.schema)
+                    .ok()?;
+                Some((v, schema.root))
+            });
+        let Some((validator, root)) = validator else {
+            continue;
+        };
+        let check = if r.status == 200 {
+            CheckId::PageBody
+        } else {
+            CheckId::ErrorBody
+        };
         match first_violation(ctx, validator, root, body) {
             None => f.held(check),
             Some((basis, message)) => f.breach(
                 check,
                 basis,
-                format!("status {}: the body does not match the spec's schema: {message}", r.status),
+                format!(
+                    "status {}: the body does not match the spec's schema: {message}",
+                    r.status
+                ),
                 curl,
             ),
         }
     }
-    if !responses.iter().any(|r| r.status != 200 && !(300..400).contains(&r.status)) {
+    if !responses
+        .iter()
+        .any(|r| r.status != 200 && !(300..400).contains(&r.status))
+    {
         f.skip(CheckId::ErrorBody, "no error response was received");
     }
     f
@@ -99,7 +116,11 @@ fn documented_status(ctx: &Ctx, f: &mut Findings, r: &Response) {
     }
     let basis = match r.status {
         500..=599 => Basis::Convention(conventions::NO_5XX),
-        400..=499 => Basis::of(&ctx.spec.reading(&ctx.op.pointer, Some("responses")).cloned()),
+        400..=499 => Basis::of(
+            &ctx.spec
+                .reading(&ctx.op.pointer, Some("responses"))
+                .cloned(),
+        ),
         _ => Basis::Documented,
     };
     f.breach(
@@ -155,7 +176,12 @@ fn content_type(ctx: &Ctx, f: &mut Findings, r: &Response) {
 /// The worst violation of `body` against `validator`: one that breaks a documented rule when
 /// there is one, else one that breaks only a reading, with the basis and a located message.
 /// `root` is where the validated schema sits in the spec.
-pub fn first_violation(ctx: &Ctx, validator: &jsonschema::Validator, root: &str, body: &Value) -> Option<(Basis, String)> {
+pub fn first_violation(
+    ctx: &Ctx,
+    validator: &jsonschema::Validator,
+    root: &str,
+    body: &Value,
+) -> Option<(Basis, String)> {
     let mut reading = None;
     for e in validator.iter_errors(body).take(ERRORS_EXAMINED) {
         let at = e.instance_path().to_string();

@@ -31,7 +31,12 @@ pub fn run(ctx: &Ctx) -> Findings {
             _ => conventions::COMPLETE_RESPONSES,
         };
         for incident in &of_kind {
-            f.breach(*check, Basis::Convention(convention), incident.message.clone(), Some(incident.curl.clone()));
+            f.breach(
+                *check,
+                Basis::Convention(convention),
+                incident.message.clone(),
+                Some(incident.curl.clone()),
+            );
         }
         if of_kind.is_empty() {
             if used == 0 && *kind != IncidentKind::CrossOrigin {

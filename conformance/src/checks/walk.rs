@@ -229,7 +229,10 @@ pub fn link_next(header: Option<&str>) -> Result<Option<String>, String> {
         .map_err(|e| format!("the Link header {header:?} does not parse ({e:?})"))?;
     Ok(links
         .into_iter()
-        .find(|(rel, _)| rel.split_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
+        .find(|(rel, _)| {
+            rel.split_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("next"))
+        })
         .map(|(_, link)| link.raw_uri))
 }
 
@@ -241,7 +244,10 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
             Ok(v) => v.to_string().chars().take(160).collect::<String>(),
             Err(e) => e.clone(),
         };
-        return Err(format!("status {} instead of a page: {excerpt}", response.status));
+        return Err(format!(
+            "status {} instead of a page: {excerpt}",
+            response.status
+        ));
     }
     let body = response
         .json
@@ -267,7 +273,9 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
                 None => Next::Absent,
                 Some(Value::Null) => Next::Null,
                 Some(Value::String(s)) => Next::Value(s.clone()),
-                Some(other) => return Err(format!("{} is not a string or null: {other}", next.value)),
+                Some(other) => {
+                    return Err(format!("{} is not a string or null: {other}", next.value))
+                }
             };
         }
         Style::LinkHeader { .. } => {
@@ -308,7 +316,14 @@ pub enum Step {
 
 /// The next step of `request` after `page`, the `index`-th (from 0) page, whose URL was `at`;
 /// `first` is the URL of the walk's first page.
-pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usize, page: &Page) -> Result<Step, String> {
+pub fn step(
+    ctx: &Ctx,
+    request: &PageRequest,
+    first: &Url,
+    at: &Url,
+    index: usize,
+    page: &Page,
+) -> Result<Step, String> {
     let p = ctx.pagination;
     let size = request.effective_size(p) as usize;
     match &p.style {
@@ -320,7 +335,10 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
             _ => Ok(Step::End),
         },
         Style::Cursor { token_param, .. } => match &page.next {
-            Next::Value(cursor) => Ok(Step::To(with_param(first, token_param, cursor), cursor.clone())),
+            Next::Value(cursor) => Ok(Step::To(
+                with_param(first, token_param, cursor),
+                cursor.clone(),
+            )),
             _ => Ok(Step::End),
         },
         Style::ItemCursor { after_param, .. } => match (page.has_more, page.items.last()) {
@@ -345,7 +363,10 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
             if last {
                 Ok(Step::End)
             } else {
-                Ok(Step::To(with_param(first, offset_param, &next.to_string()), next.to_string()))
+                Ok(Step::To(
+                    with_param(first, offset_param, &next.to_string()),
+                    next.to_string(),
+                ))
             }
         }
         Style::Page {
@@ -362,7 +383,10 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
             if last {
                 Ok(Step::End)
             } else {
-                Ok(Step::To(with_param(first, page_param, &number.to_string()), number.to_string()))
+                Ok(Step::To(
+                    with_param(first, page_param, &number.to_string()),
+                    number.to_string(),
+                ))
             }
         }
     }
@@ -372,7 +396,11 @@ pub fn step(ctx: &Ctx, request: &PageRequest, first: &Url, at: &Url, index: usiz
 /// pages.
 pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk {
     let p = ctx.pagination;
-    let path: Vec<(&str, String)> = request.path.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let path: Vec<(&str, String)> = request
+        .path
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
     let first_url = ctx.url(&path, &request.first_query(&p.size_param));
     let mut url = first_url.clone();
     let mut pages: Vec<Page> = Vec::new();
@@ -409,7 +437,11 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
             }
         };
         let repeated = !page.keys.is_empty() && !seen_pages.insert(page.keys.clone());
-        empty_in_a_row = if page.keys.is_empty() { empty_in_a_row + 1 } else { 0 };
+        empty_in_a_row = if page.keys.is_empty() {
+            empty_in_a_row + 1
+        } else {
+            0
+        };
         let next = step(ctx, request, &first_url, &url, pages.len(), &page);
         pages.push(page);
         let n = pages.len();
@@ -418,7 +450,12 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
             request: curl.clone(),
         };
         if repeated {
-            return done(pages, endless(format!("page {n} repeats the items of an earlier page: the walk would cycle")));
+            return done(
+                pages,
+                endless(format!(
+                    "page {n} repeats the items of an earlier page: the walk would cycle"
+                )),
+            );
         }
         let (next_url, token) = match next {
             Ok(Step::End) => return done(pages, WalkEnd::Last),
@@ -438,10 +475,20 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
             return done(pages, endless(format!("page {n} points to a next page already followed ({token:?}): the walk would cycle")));
         }
         if empty_in_a_row >= EMPTY_PAGES_IN_A_ROW {
-            return done(pages, endless(format!("{empty_in_a_row} empty pages in a row still point to a next page")));
+            return done(
+                pages,
+                endless(format!(
+                    "{empty_in_a_row} empty pages in a row still point to a next page"
+                )),
+            );
         }
         if n >= page_cap {
-            return done(pages, endless(format!("no last page after {n} pages (cap derived from the first walk)")));
+            return done(
+                pages,
+                endless(format!(
+                    "no last page after {n} pages (cap derived from the first walk)"
+                )),
+            );
         }
         url = next_url;
     }

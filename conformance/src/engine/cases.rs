@@ -66,13 +66,23 @@ where
 
 /// The state of the shrink of case `index` after `decisions` (one per evaluation: whether it
 /// still broke a rule): the value to evaluate next, or `None` when shrinking is over.
-fn shrink_step<S: Strategy>(ctx: &Ctx, salt: u64, strategy: &S, index: usize, decisions: &[bool]) -> Option<S::Value> {
+fn shrink_step<S: Strategy>(
+    ctx: &Ctx,
+    salt: u64,
+    strategy: &S,
+    index: usize,
+    decisions: &[bool],
+) -> Option<S::Value> {
     let mut tree = draw(ctx, salt, strategy, index + 1).pop()?;
     if !tree.simplify() {
         return None;
     }
     for &broken in decisions {
-        let moved = if broken { tree.simplify() } else { tree.complicate() };
+        let moved = if broken {
+            tree.simplify()
+        } else {
+            tree.complicate()
+        };
         if !moved {
             return None;
         }
@@ -82,7 +92,13 @@ fn shrink_step<S: Strategy>(ctx: &Ctx, salt: u64, strategy: &S, index: usize, de
 
 /// Shrinks a case that broke a rule: simplify while it still breaks one, complicate when a
 /// simplification no longer does, within the run's shrink budget.
-async fn shrink<S, F, Fut>(ctx: &Ctx<'_>, salt: u64, strategy: &S, index: usize, eval: &F) -> Findings
+async fn shrink<S, F, Fut>(
+    ctx: &Ctx<'_>,
+    salt: u64,
+    strategy: &S,
+    index: usize,
+    eval: &F,
+) -> Findings
 where
     S: Strategy,
     F: Fn(S::Value) -> Fut,

@@ -67,12 +67,7 @@ impl<'a> Ctx<'a> {
         let mut url = self.target.base_url.clone();
         url.set_query(None);
         url.set_fragment(None);
-        let template: Vec<&str> = self
-            .op
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .collect();
+        let template: Vec<&str> = self.op.path.trim_start_matches('/').split('/').collect();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty();
             for part in template {
@@ -128,7 +123,10 @@ impl<'a> Ctx<'a> {
 
     /// The error that stopped the run, if one did.
     pub fn stopped(&self) -> Option<ProbeError> {
-        self.stopped.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Whether the run was stopped by a probe error.

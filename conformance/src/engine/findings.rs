@@ -53,9 +53,11 @@ pub mod conventions {
     /// 429 (RFC 6585).
     pub const RATE_LIMIT: &str = "429 when rate limited (RFC 6585)";
     /// No redirects or links to other origins.
-    pub const SAME_ORIGIN: &str = "a key is never sent to another origin: links and redirects stay on the API's origin";
+    pub const SAME_ORIGIN: &str =
+        "a key is never sent to another origin: links and redirects stay on the API's origin";
     /// Complete responses in reasonable time and size.
-    pub const COMPLETE_RESPONSES: &str = "every request gets a complete response of reasonable size in reasonable time";
+    pub const COMPLETE_RESPONSES: &str =
+        "every request gets a complete response of reasonable size in reasonable time";
 }
 
 /// One broken rule, as observed.
@@ -130,7 +132,13 @@ impl Findings {
     }
 
     /// The rule is broken.
-    pub fn breach(&mut self, check: CheckId, basis: Basis, message: impl Into<String>, request: Option<String>) {
+    pub fn breach(
+        &mut self,
+        check: CheckId,
+        basis: Basis,
+        message: impl Into<String>,
+        request: Option<String>,
+    ) {
         let message = message.into();
         let state = self.state(check);
         match basis {
@@ -139,9 +147,11 @@ impl Findings {
                 state.readings.insert(reading);
             }
             Basis::Convention(convention) => {
-                state
-                    .failures
-                    .add(&format!("{message} (convention: {convention})"), &request, 1);
+                state.failures.add(
+                    &format!("{message} (convention: {convention})"),
+                    &request,
+                    1,
+                );
             }
             Basis::Documented => state.failures.add(&message, &request, 1),
         }
@@ -201,7 +211,12 @@ impl Findings {
     /// The verdict of each of `checks`, in that order. `stopped` (a run-ending probe error)
     /// turns unfinished passes into skips; `judged_after` lists checks that only read what
     /// the run already received, which a stop does not void.
-    pub fn verdicts(mut self, checks: &[CheckId], stopped: Option<&ProbeError>, judged_after: &[CheckId]) -> Vec<CheckResult> {
+    pub fn verdicts(
+        mut self,
+        checks: &[CheckId],
+        stopped: Option<&ProbeError>,
+        judged_after: &[CheckId],
+    ) -> Vec<CheckResult> {
         checks
             .iter()
             .map(|&check| {
@@ -242,7 +257,12 @@ fn verdict(check: CheckId, state: CheckState, stopped: Option<&ProbeError>) -> C
         return result(Verdict::Warn, detail, request, readings);
     }
     if let Some(e) = stopped {
-        return result(Verdict::Skip, format!("not finished: {e}"), None, Vec::new());
+        return result(
+            Verdict::Skip,
+            format!("not finished: {e}"),
+            None,
+            Vec::new(),
+        );
     }
     let notes: Vec<String> = state.notes.into_iter().collect();
     if state.held > 0 || !notes.is_empty() {
@@ -251,7 +271,11 @@ fn verdict(check: CheckId, state: CheckState, stopped: Option<&ProbeError>) -> C
             1 => Some("held on 1 observation".to_string()),
             n => Some(format!("held on {n} observations")),
         };
-        let detail = observed.into_iter().chain(notes).collect::<Vec<_>>().join("; ");
+        let detail = observed
+            .into_iter()
+            .chain(notes)
+            .collect::<Vec<_>>()
+            .join("; ");
         return result(Verdict::Pass, detail, None, Vec::new());
     }
     let reason = if state.skip.is_empty() {
@@ -285,15 +309,33 @@ mod tests {
     fn facts_fail_readings_warn() {
         let mut f = Findings::new();
         f.held(CheckId::Complete);
-        f.breach(CheckId::Complete, Basis::Reading(reading()), "only a reading", None);
+        f.breach(
+            CheckId::Complete,
+            Basis::Reading(reading()),
+            "only a reading",
+            None,
+        );
         f.breach(CheckId::Json, Basis::Reading(reading()), "a reading", None);
-        f.breach(CheckId::Json, Basis::Convention(conventions::JSON), "not JSON", None);
+        f.breach(
+            CheckId::Json,
+            Basis::Convention(conventions::JSON),
+            "not JSON",
+            None,
+        );
         let r = f.verdicts(&[CheckId::Complete, CheckId::Json], None, &[]);
         assert_eq!(r[0].verdict, Verdict::Warn);
         assert_eq!(r[0].readings.len(), 1);
-        assert!(r[0].readings[0].contains("a reading (reading at #/x)"), "{:?}", r[0].readings);
+        assert!(
+            r[0].readings[0].contains("a reading (reading at #/x)"),
+            "{:?}",
+            r[0].readings
+        );
         assert_eq!(r[1].verdict, Verdict::Fail);
-        assert!(r[1].detail.contains("convention: a JSON API answers JSON"), "{}", r[1].detail);
+        assert!(
+            r[1].detail.contains("convention: a JSON API answers JSON"),
+            "{}",
+            r[1].detail
+        );
     }
 
     #[test]
@@ -333,8 +375,15 @@ mod tests {
         f.held(CheckId::Complete);
         f.held(CheckId::Json);
         f.breach(CheckId::PageSize, Basis::Documented, "bad", None);
-        let stop = ProbeError::Budget { used: 5, allowed: 5 };
-        let r = f.verdicts(&[CheckId::Complete, CheckId::PageSize, CheckId::Json], Some(&stop), &[CheckId::Json]);
+        let stop = ProbeError::Budget {
+            used: 5,
+            allowed: 5,
+        };
+        let r = f.verdicts(
+            &[CheckId::Complete, CheckId::PageSize, CheckId::Json],
+            Some(&stop),
+            &[CheckId::Json],
+        );
         assert_eq!(r[0].verdict, Verdict::Skip);
         assert!(r[0].detail.contains("budget exhausted"));
         assert_eq!(r[1].verdict, Verdict::Fail);

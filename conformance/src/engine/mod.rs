@@ -51,7 +51,11 @@ pub async fn run_recorded(target: Target, options: Options) -> Run {
         Err(e) => {
             let mut report = Report::new(&target.spec.name, target.base_url.as_str(), &options);
             report.stop = Some(Stop::Usage(format!("cannot build the HTTP client: {e}")));
-            return Run { report, probe: None, meta: None };
+            return Run {
+                report,
+                probe: None,
+                meta: None,
+            };
         }
     };
     run_with(target, options, transport).await
@@ -64,15 +68,26 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
     let meta = Some(crate::har::meta(&target, &options));
     if let Some(reason) = target.refusal() {
         report.stop = Some(Stop::Refused(reason));
-        return Run { report, probe: None, meta };
+        return Run {
+            report,
+            probe: None,
+            meta,
+        };
     }
     let spec = target.spec.clone();
     let Some((op, pagination)) = spec
         .paginated_operation()
         .and_then(|op| op.pagination.as_ref().map(|p| (op, p)))
     else {
-        report.stop = Some(Stop::Usage(format!("{} has no operation with x-pagination", spec.file)));
-        return Run { report, probe: None, meta };
+        report.stop = Some(Stop::Usage(format!(
+            "{} has no operation with x-pagination",
+            spec.file
+        )));
+        return Run {
+            report,
+            probe: None,
+            meta,
+        };
     };
     let probe = Arc::new(Probe::new(&target, &options, transport));
     let ctx = Ctx::new(&probe, &target, &options, op, pagination);
@@ -83,15 +98,29 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
             missing.join(", "),
             op.path
         )));
-        return Run { report, probe: Some(probe), meta };
+        return Run {
+            report,
+            probe: Some(probe),
+            meta,
+        };
     }
     let findings = with_progress(&ctx, families(&ctx)).await;
     if let Some(reason) = unreachable(&probe) {
         report.stop = Some(Stop::Unreachable(reason));
     } else {
         let stopped = ctx.stopped();
-        let judged_after = [checks::schema::CHECKS, checks::transport::KINDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().as_slice(), &[CheckId::RateLimit]].concat();
-        report.checks = findings.verdicts(options.selection.checks(), stopped.as_ref(), &judged_after);
+        let judged_after = [
+            checks::schema::CHECKS,
+            checks::transport::KINDS
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &[CheckId::RateLimit],
+        ]
+        .concat();
+        report.checks =
+            findings.verdicts(options.selection.checks(), stopped.as_ref(), &judged_after);
         report.stop = stopped.map(|e| match e {
             ProbeError::Budget { .. } => Stop::BudgetExhausted(e.to_string()),
             ProbeError::Deadline(_) => Stop::Deadline(e.to_string()),
@@ -115,7 +144,10 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
 /// The reason the server could not be reached, when no request got any response.
 fn unreachable(probe: &Probe) -> Option<String> {
     let exchanges = probe.exchanges();
-    if exchanges.iter().any(|e| matches!(e.outcome, crate::probe::Outcome::Response(_))) {
+    if exchanges
+        .iter()
+        .any(|e| matches!(e.outcome, crate::probe::Outcome::Response(_)))
+    {
         return None;
     }
     exchanges.iter().find_map(|e| match &e.outcome {
@@ -126,7 +158,10 @@ fn unreachable(probe: &Probe) -> Option<String> {
 
 /// The checks that need the reference walk.
 fn need_reference(ctx: &Ctx) -> bool {
-    let uses = |list: &[CheckId]| list.iter().any(|c| *c != CheckId::OverMax && ctx.selected(*c));
+    let uses = |list: &[CheckId]| {
+        list.iter()
+            .any(|c| *c != CheckId::OverMax && ctx.selected(*c))
+    };
     uses(checks::pagination::CHECKS) || uses(checks::filters::CHECKS)
 }
 
@@ -177,7 +212,10 @@ async fn families(ctx: &Ctx<'_>) -> Findings {
 }
 
 /// Runs `work`, drawing a spinner with the requests sent so far on a terminal.
-async fn with_progress<F: std::future::Future<Output = Findings>>(ctx: &Ctx<'_>, work: F) -> Findings {
+async fn with_progress<F: std::future::Future<Output = Findings>>(
+    ctx: &Ctx<'_>,
+    work: F,
+) -> Findings {
     if !(ctx.options.progress && std::io::stderr().is_terminal()) {
         return work.await;
     }

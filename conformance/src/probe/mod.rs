@@ -417,7 +417,13 @@ impl Probe {
         });
     }
 
-    fn record(&self, request: &RequestInfo, started: SystemTime, elapsed: Duration, outcome: Outcome) {
+    fn record(
+        &self,
+        request: &RequestInfo,
+        started: SystemTime,
+        elapsed: Duration,
+        outcome: Outcome,
+    ) {
         let mut log = lock(&self.exchanges);
         let seq = log.len() as u64 + 1;
         log.push(Exchange {
@@ -464,7 +470,12 @@ impl Probe {
                 self.base.origin().ascii_serialization()
             );
             self.incident(IncidentKind::CrossOrigin, message.clone(), &info);
-            self.record(&info, SystemTime::now(), Duration::ZERO, Outcome::NotSent(message));
+            self.record(
+                &info,
+                SystemTime::now(),
+                Duration::ZERO,
+                Outcome::NotSent(message),
+            );
             return Err(ProbeError::CrossOrigin(url.to_string()));
         }
         let key = match auth {
@@ -567,6 +578,13 @@ impl Probe {
         key: Option<&Secret>,
         info: &RequestInfo,
     ) -> Result<Arc<Response>, ProbeError> {
+        // The checks come after the wait for a place in flight: a request that waited there
+        // while others failed must not be sent to a server already given up on.
+        let _permit = self.in_flight.acquire().await;
+        let failures = self.failures_in_a_row.load(Ordering::SeqCst);
+        if failures >= FAILURES_IN_A_ROW {
+            return Err(ProbeError::Unusable(failures));
+        }
         let elapsed = self.started.elapsed();
         if elapsed >= self.options.deadline {
             return Err(ProbeError::Deadline(self.options.deadline));
@@ -585,7 +603,6 @@ impl Probe {
             .request_timeout
             .min(self.options.deadline - elapsed);
         let request = self.wire_request(url, key, info)?;
-        let _permit = self.in_flight.acquire().await;
         let started_at = SystemTime::now();
         let started = Instant::now();
         let sent = tokio::time::timeout(limit, self.transport.send(request)).await;
@@ -599,7 +616,12 @@ impl Probe {
             // Cut short by the run's deadline, not by the per-request timeout: the server is
             // not to blame, the run is over.
             Err(_) if limit < self.options.request_timeout => {
-                self.record(info, started_at, took, Outcome::Failed(ProbeError::Deadline(self.options.deadline)));
+                self.record(
+                    info,
+                    started_at,
+                    took,
+                    Outcome::Failed(ProbeError::Deadline(self.options.deadline)),
+                );
                 return Err(ProbeError::Deadline(self.options.deadline));
             }
             Err(_) => Err(WireError::Timeout(limit)),
@@ -610,16 +632,25 @@ impl Probe {
             Err(e) => {
                 let (kind, error) = match e {
                     WireError::Timeout(d) => (Some(IncidentKind::Timeout), ProbeError::Timeout(d)),
-                    WireError::BodyTooLarge(cap) => {
-                        (Some(IncidentKind::BodyTooLarge), ProbeError::BodyTooLarge(cap))
+                    WireError::BodyTooLarge(cap) => (
+                        Some(IncidentKind::BodyTooLarge),
+                        ProbeError::BodyTooLarge(cap),
+                    ),
+                    WireError::Transport(m) => {
+                        (Some(IncidentKind::Transport), ProbeError::Transport(m))
                     }
-                    WireError::Transport(m) => (Some(IncidentKind::Transport), ProbeError::Transport(m)),
-                    WireError::Unreachable(m) => (Some(IncidentKind::Transport), ProbeError::Unreachable(m)),
+                    WireError::Unreachable(m) => {
+                        (Some(IncidentKind::Transport), ProbeError::Unreachable(m))
+                    }
                     WireError::NotRecorded => (None, ProbeError::NotRecorded),
                 };
                 let error = match (&error, key) {
-                    (ProbeError::Transport(m), Some(k)) => ProbeError::Transport(redact_text(m, k.expose())),
-                    (ProbeError::Unreachable(m), Some(k)) => ProbeError::Unreachable(redact_text(m, k.expose())),
+                    (ProbeError::Transport(m), Some(k)) => {
+                        ProbeError::Transport(redact_text(m, k.expose()))
+                    }
+                    (ProbeError::Unreachable(m), Some(k)) => {
+                        ProbeError::Unreachable(redact_text(m, k.expose()))
+                    }
                     _ => error,
                 };
                 if let Some(kind) = kind {
@@ -638,7 +669,12 @@ impl Probe {
         Ok(response)
     }
 
-    fn wire_request(&self, url: &Url, key: Option<&Secret>, info: &RequestInfo) -> Result<WireRequest, ProbeError> {
+    fn wire_request(
+        &self,
+        url: &Url,
+        key: Option<&Secret>,
+        info: &RequestInfo,
+    ) -> Result<WireRequest, ProbeError> {
         let mut request_url = url.clone();
         let mut headers = vec![WireHeader {
             name: "accept".into(),
@@ -651,7 +687,10 @@ impl Probe {
                     request_url.query_pairs_mut().append_pair(q, key.expose());
                 }
                 _ => {
-                    let name = security.header_name().unwrap_or("authorization").to_string();
+                    let name = security
+                        .header_name()
+                        .unwrap_or("authorization")
+                        .to_string();
                     let value = security.header_value(key.expose());
                     if reqwest::header::HeaderValue::from_str(&value).is_err() {
                         return Err(ProbeError::Transport(
@@ -676,7 +715,13 @@ impl Probe {
     }
 
     /// A wire response as the checks see it: the credential masked, the body parsed.
-    fn read(&self, wire: transport::WireResponse, key: Option<&Secret>, info: &RequestInfo, took: Duration) -> Response {
+    fn read(
+        &self,
+        wire: transport::WireResponse,
+        key: Option<&Secret>,
+        info: &RequestInfo,
+        took: Duration,
+    ) -> Response {
         let secret = key.map(|k| k.expose()).filter(|k| !k.is_empty());
         // A server that echoes the credential must not get it into any report: replace it
         // before the body is parsed or excerpted (an excerpt could cut it in two).
@@ -725,7 +770,12 @@ pub const BACKOFF_START: Duration = Duration::from_millis(100);
 /// `Retry-After` in seconds (`0`, `7`) or as an HTTP date (RFC 9110, compared with `now`) is
 /// honoured; when it is absent or unusable, the wait is [`BACKOFF_START`] doubled per earlier
 /// retry (`attempt` counts them from 0): 100 ms, 200 ms, 400 ms, … Never longer than `cap`.
-pub fn retry_wait(retry_after: Option<&str>, attempt: u32, cap: Duration, now: SystemTime) -> Duration {
+pub fn retry_wait(
+    retry_after: Option<&str>,
+    attempt: u32,
+    cap: Duration,
+    now: SystemTime,
+) -> Duration {
     let given = retry_after.and_then(|s| {
         let s = s.trim();
         s.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
@@ -803,10 +853,22 @@ mod tests {
         let joined = base.join("//localhost:8080/api/v1/items").unwrap();
         assert!(!same_origin(&base, &joined));
         let https = Url::parse("https://api.example.com/v1").unwrap();
-        assert!(same_origin(&https, &Url::parse("https://api.example.com:443/x").unwrap()));
-        assert!(!same_origin(&https, &Url::parse("http://api.example.com/x").unwrap()));
-        assert!(!same_origin(&https, &Url::parse("https://api.example.com.evil.example/x").unwrap()));
-        assert!(!same_origin(&https, &Url::parse("https://sandbox.api.example.com/x").unwrap()));
+        assert!(same_origin(
+            &https,
+            &Url::parse("https://api.example.com:443/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("http://api.example.com/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("https://api.example.com.evil.example/x").unwrap()
+        ));
+        assert!(!same_origin(
+            &https,
+            &Url::parse("https://sandbox.api.example.com/x").unwrap()
+        ));
     }
 
     #[test]
@@ -823,20 +885,32 @@ mod tests {
             retry_wait(Some("Wed, 21 Oct 2015 07:28:02 GMT"), 0, cap, now),
             Duration::from_secs(2)
         );
-        assert_eq!(retry_wait(Some("Wed, 21 Oct 2015 07:00:00 GMT"), 0, cap, now), Duration::ZERO);
+        assert_eq!(
+            retry_wait(Some("Wed, 21 Oct 2015 07:00:00 GMT"), 0, cap, now),
+            Duration::ZERO
+        );
     }
 
     #[test]
     fn without_retry_after_the_backoff_doubles_up_to_the_cap() {
         let cap = Duration::from_secs(5);
         let now = SystemTime::now();
-        let schedule: Vec<u128> = (0..8).map(|a| retry_wait(None, a, cap, now).as_millis()).collect();
+        let schedule: Vec<u128> = (0..8)
+            .map(|a| retry_wait(None, a, cap, now).as_millis())
+            .collect();
         assert_eq!(schedule, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
         for bad in ["-1", "1.5", "", "soon"] {
-            assert_eq!(retry_wait(Some(bad), 2, cap, now), Duration::from_millis(400), "{bad:?}");
+            assert_eq!(
+                retry_wait(Some(bad), 2, cap, now),
+                Duration::from_millis(400),
+                "{bad:?}"
+            );
         }
         assert_eq!(retry_wait(None, u32::MAX, cap, now), cap);
-        assert_eq!(retry_wait(None, 3, Duration::from_millis(50), now), Duration::from_millis(50));
+        assert_eq!(
+            retry_wait(None, 3, Duration::from_millis(50), now),
+            Duration::from_millis(50)
+        );
     }
 
     #[test]
@@ -846,7 +920,10 @@ mod tests {
             redact_bytes(body, b"pk_test_abc"),
             br#"{"message":"bad key *** in ***"}"#.to_vec()
         );
-        assert_eq!(redact_bytes(b"nothing".to_vec(), b"pk_test_abc"), b"nothing");
+        assert_eq!(
+            redact_bytes(b"nothing".to_vec(), b"pk_test_abc"),
+            b"nothing"
+        );
         assert_eq!(redact_text("http://x/?k=abc", "abc"), "http://x/?k=***");
     }
 
@@ -859,7 +936,10 @@ mod tests {
             auth_query: None,
             auth_display: "Bearer ***".into(),
         };
-        assert_eq!(info.curl(), "curl -sS -H 'Authorization: Bearer ***' 'http://h/x?a=1'");
+        assert_eq!(
+            info.curl(),
+            "curl -sS -H 'Authorization: Bearer ***' 'http://h/x?a=1'"
+        );
         let info = RequestInfo {
             auth_header: None,
             auth_query: Some("api_key".into()),

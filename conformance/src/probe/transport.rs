@@ -102,7 +102,10 @@ impl Live {
         let mut builder = self.client.get(request.url.clone());
         for h in &request.headers {
             let mut value = reqwest::header::HeaderValue::from_str(&h.value).map_err(|_| {
-                WireError::Transport(format!("the value of the {} header is not a valid header value", h.name))
+                WireError::Transport(format!(
+                    "the value of the {} header is not a valid header value",
+                    h.name
+                ))
             })?;
             value.set_sensitive(h.sensitive);
             builder = builder.header(h.name.as_str(), value);
@@ -112,7 +115,12 @@ impl Live {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let cap = request.body_cap;
         if response.content_length().is_some_and(|l| l > cap as u64) {

@@ -10,7 +10,9 @@ use mock::{Fault, MockConfig, RunningMock};
 
 /// An embedded spec, by name.
 pub fn spec(name: &str) -> specs::Spec {
-    specs::load(name).expect("an embedded spec").expect("it parses")
+    specs::load(name)
+        .expect("an embedded spec")
+        .expect("it parses")
 }
 
 /// A fixture spec of `fixtures/specs/`, by file stem: APIs that no Rust names.
@@ -30,7 +32,10 @@ pub fn fixtures() -> Vec<specs::Spec> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     paths.sort();
-    paths.iter().map(|p| specs::Spec::load(p).unwrap_or_else(|e| panic!("{e}"))).collect()
+    paths
+        .iter()
+        .map(|p| specs::Spec::load(p).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
 }
 
 /// Few cases and a fixed seed: the tests prove that properties are caught, not that random

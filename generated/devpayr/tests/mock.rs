@@ -42,6 +42,8 @@ fn project(m: &mock::RunningMock) -> u64 {
 /// The ids of a raw walk of the mock with reqwest: the request resent with each
 /// `data.next_cursor` until it is null.
 async fn raw_ids(m: &mock::RunningMock, per_page: u64) -> Vec<i64> {
+    // Each test runs in a process of its own under nextest: install the provider here too.
+    client_runtime::install_crypto_provider();
     let http = reqwest::Client::new();
     let (name, value) = mock::primary_header(m).expect("a header credential");
     let first = format!("{}?per_page={per_page}", mock::first_page_url(m));

@@ -37,6 +37,8 @@ fn client(m: &mock::RunningMock) -> Client {
 
 /// The ids of a raw walk of the mock with reqwest: `links.next` followed until absent.
 async fn raw_ids(m: &mock::RunningMock, per_page: u64) -> Vec<String> {
+    // Each test runs in a process of its own under nextest: install the provider here too.
+    client_runtime::install_crypto_provider();
     let http = reqwest::Client::new();
     let (name, value) = mock::primary_header(m).expect("a header credential");
     let mut url = format!("{}?per_page={per_page}", mock::first_page_url(m));

@@ -613,7 +613,10 @@ impl SpecFacts {
 
 /// `components.schemas.X` when the parameter's schema is a `$ref`.
 fn schema_ref(spec: &specs::Spec, p: &specs::Parameter) -> Option<String> {
-    let r = spec.raw.pointer(&format!("{}/schema/$ref", p.pointer))?.as_str()?;
+    let r = spec
+        .raw
+        .pointer(&format!("{}/schema/$ref", p.pointer))?
+        .as_str()?;
     Some(r.trim_start_matches("#/").replace('/', "."))
 }
 
@@ -803,7 +806,9 @@ mod tests {
                 include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
             ),
         ] {
-            let spec = specs::load(vendor).expect("embedded").expect("embedded spec");
+            let spec = specs::load(vendor)
+                .expect("embedded")
+                .expect("embedded spec");
             let spec_facts = SpecFacts::new(&spec, None).expect("facts");
             let page = page_facts(&normalize(text, false));
             let new: Vec<String> = compare(&page, None, &spec_facts)

@@ -93,11 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let from = fetcher.describe(&page.url, &page.snapshot);
         match &outcome.verdict {
             Verdict::Unreachable(reason) => {
-                println!(
-                    "{:<11} {:<8} {from}: {reason}",
-                    "unreachable",
-                    page.spec
-                )
+                println!("{:<11} {:<8} {from}: {reason}", "unreachable", page.spec)
             }
             verdict => println!("{:<11} {:<8} {from}", verdict.word(), page.spec),
         }
@@ -241,7 +237,9 @@ fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) 
 
 /// The NEW and GONE facts of a reference page, one line each.
 fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String> {
-    let spec_path = crate::root().join("specs").join(format!("{}.yaml", page.spec));
+    let spec_path = crate::root()
+        .join("specs")
+        .join(format!("{}.yaml", page.spec));
     let spec = match specs::Spec::load(&spec_path) {
         Ok(spec) => spec,
         Err(e) => return vec![format!("cannot compare facts: {e}")],
@@ -256,14 +254,14 @@ fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String
     let mut lines = Vec::new();
     if then.is_none() {
         lines.push(format!(
-            "facts compared with specs/{} alone (no snapshot): readings the page never stated show as GONE",
-            format!("{}.yaml", page.spec)
+            "facts compared with specs/{}.yaml alone (no snapshot): readings the page never stated show as GONE",
+            page.spec
         ));
     }
     if found.is_empty() {
         lines.push(format!(
-            "no facts differ from specs/{}: the change is in prose or layout; read the diff, then accept",
-            format!("{}.yaml", page.spec)
+            "no facts differ from specs/{}.yaml: the change is in prose or layout; read the diff, then accept",
+            page.spec
         ));
     }
     let width = found

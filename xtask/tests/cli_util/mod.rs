@@ -133,7 +133,9 @@ pub fn start_mock(rt: &tokio::runtime::Runtime, config: MockConfig) -> RunningMo
 
 /// An embedded spec, by name.
 pub fn spec(name: &str) -> specs::Spec {
-    specs::load(name).expect("an embedded spec").expect("it parses")
+    specs::load(name)
+        .expect("an embedded spec")
+        .expect("it parses")
 }
 
 /// The key and the API options of a mock, as command-line arguments (the key apart): the API's
@@ -142,7 +144,11 @@ pub fn spec(name: &str) -> specs::Spec {
 pub fn mock_args(m: &RunningMock) -> (String, Vec<String>) {
     let c = &m.credentials;
     let key = c.primary().map(|k| k.secret.clone()).unwrap_or_default();
-    let mut args = vec![m.spec().name.clone(), "--base-url".into(), m.base_url.clone()];
+    let mut args = vec![
+        m.spec().name.clone(),
+        "--base-url".into(),
+        m.base_url.clone(),
+    ];
     for (name, value) in &c.path_values {
         args.push(format!("--{}", name.to_kebab_case()));
         args.push(value.clone());
