@@ -18,11 +18,15 @@ fn main() {
         })
         .collect();
     specs.sort();
-    let mut out = String::from("/// Every spec file of `specs/`: (name, file name, text), sorted by name.\n");
+    let mut out =
+        String::from("/// Every spec file of `specs/`: (name, file name, text), sorted by name.\n");
     out.push_str("pub(crate) static EMBEDDED: &[(&str, &str, &str)] = &[\n");
     for (name, path) in &specs {
         println!("cargo:rerun-if-changed={}", path.display());
-        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+        let file = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "    ({name:?}, {file:?}, include_str!({:?})),",
@@ -30,6 +34,7 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let target = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("embedded.rs");
+    let target =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("embedded.rs");
     std::fs::write(&target, out).expect("OUT_DIR is writable");
 }

@@ -539,7 +539,8 @@ impl Api {
     /// The error response's schema, `$ref`s resolved, and its pointer.
     fn error_schema(&self) -> Option<(&Value, String)> {
         let response = self.error_response(400)?;
-        self.spec.member_schema(response.json_schema.as_deref()?, "")
+        self.spec
+            .member_schema(response.json_schema.as_deref()?, "")
     }
 
     /// The top-level member under which the `error-shape` mode puts its error: one the spec's

@@ -203,7 +203,9 @@ impl Fault {
             Fault::WrongErrorStatus => {
                 "an invalid credential answers 400 instead of the documented status"
             }
-            Fault::OutOfEnum => "one item in sixteen has a value outside the enum of its first enum field",
+            Fault::OutOfEnum => {
+                "one item in sixteen has a value outside the enum of its first enum field"
+            }
             Fault::MissingField => "a documented required field is absent from one item in sixteen",
             Fault::ExtraField => "every item carries an undocumented field",
             Fault::WrongType => "one item in sixteen has an item key of the wrong JSON type",

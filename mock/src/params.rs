@@ -74,8 +74,27 @@ fn type_problem(p: &Parameter, text: &str) -> Option<String> {
             .then(|| format!("The {name} field must be a number.")),
         Some("boolean") => (!matches!(text, "true" | "false" | "1" | "0"))
             .then(|| format!("The {name} field must be true or false.")),
+        Some("string") => length_problem(p, text),
         _ => None,
     }
+}
+
+/// A string longer or shorter than the schema's `maxLength` / `minLength`.
+fn length_problem(p: &Parameter, text: &str) -> Option<String> {
+    let name = &p.name;
+    let len = text.chars().count() as u64;
+    let bound = |k: &str| p.schema.get(k).and_then(serde_json::Value::as_u64);
+    if let Some(max) = bound("maxLength").filter(|m| len > *m) {
+        return Some(format!(
+            "The {name} field must not be greater than {max} characters."
+        ));
+    }
+    if let Some(min) = bound("minLength").filter(|m| len < *m) {
+        return Some(format!(
+            "The {name} field must be at least {min} characters."
+        ));
+    }
+    None
 }
 
 /// Whether an item field's value equals a parameter's text (numbers and booleans compared as

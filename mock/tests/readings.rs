@@ -273,9 +273,16 @@ async fn gone_tokens() {
     let (m, r) = peeker(ReadingMode::GoneTokens).await;
     let reply = query(&m, "page_token=forged").await;
     assert_eq!(reply.status, 410);
-    assert!(reply.json()["message"].is_string(), "the error keeps the spec's shape");
+    assert!(
+        reply.json()["message"].is_string(),
+        "the error keeps the spec's shape"
+    );
     assert_eq!(query(&r, "page_token=forged").await.status, 422);
-    assert_eq!(walk_keys(&m, "per_page=30").await.len(), 130, "real tokens still work");
+    assert_eq!(
+        walk_keys(&m, "per_page=30").await.len(),
+        130,
+        "real tokens still work"
+    );
 }
 
 #[tokio::test]
@@ -308,7 +315,10 @@ async fn error_shape() {
     // Where the spec's error body is `{"error": …}`, the other shape uses another member.
     let stripe = start_mode(spec("stripe"), ReadingMode::ErrorShape).await;
     let body = get(&endpoint(&stripe, &[]), None).await.json();
-    assert!(body.get("problem").is_some() && body.get("error").is_none(), "{body}");
+    assert!(
+        body.get("problem").is_some() && body.get("error").is_none(),
+        "{body}"
+    );
     assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
     assert_conforms(m.spec(), 200, &query(&m, "").await.json());
 }

@@ -441,13 +441,22 @@ impl<'a> Obj<'a> {
         };
         let names: Vec<String> = serde_json::from_value(value.clone())
             .map_err(|_| self.error(key, "a list of words is expected"))?;
-        let known = || choices.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        let known = || {
+            choices
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut out = Vec::new();
         for name in &names {
             match choices.iter().find(|(n, _)| n == name) {
                 Some((_, v)) => out.push(*v),
                 None => {
-                    return Err(self.error(key, format!("unknown variant `{name}`, expected one of {}", known())))
+                    return Err(self.error(
+                        key,
+                        format!("unknown variant `{name}`, expected one of {}", known()),
+                    ))
                 }
             }
         }
@@ -458,7 +467,11 @@ impl<'a> Obj<'a> {
     }
 
     /// A query parameter of the operation named by `key`.
-    fn query_param(&self, key: &str, parameters: &[Parameter]) -> Result<Option<String>, SpecError> {
+    fn query_param(
+        &self,
+        key: &str,
+        parameters: &[Parameter],
+    ) -> Result<Option<String>, SpecError> {
         let Some(name) = self.string(key)? else {
             return Ok(None);
         };
@@ -466,12 +479,19 @@ impl<'a> Obj<'a> {
             .iter()
             .any(|q| q.name == name && q.location == Location::Query)
         {
-            return Err(self.error(key, format!("`{name}` is not a query parameter of this operation")));
+            return Err(self.error(
+                key,
+                format!("`{name}` is not a query parameter of this operation"),
+            ));
         }
         Ok(Some(name))
     }
 
-    fn required_query_param(&self, key: &str, parameters: &[Parameter]) -> Result<String, SpecError> {
+    fn required_query_param(
+        &self,
+        key: &str,
+        parameters: &[Parameter],
+    ) -> Result<String, SpecError> {
         self.query_param(key, parameters)?
             .ok_or_else(|| self.cx.error(&self.at, format!("`{key}` is required here")))
     }
@@ -501,14 +521,21 @@ pub(crate) fn read_pagination(
         let known: Vec<&str> = StyleKind::ALL.iter().map(|k| k.name()).collect();
         o.error(
             "style",
-            format!("unknown variant `{style_name}`, expected one of {}", known.join(", ")),
+            format!(
+                "unknown variant `{style_name}`, expected one of {}",
+                known.join(", ")
+            ),
         )
     })?;
     let style = match kind {
         StyleKind::NextUrl => Style::NextUrl {
             next: o.fact("next", o.required_pointer("next")?),
             token_param: o.required_query_param("token-param", parameters)?,
-            last_page: o.words("last-page", LAST_PAGES, vec![LastPage::Absent, LastPage::Null])?,
+            last_page: o.words(
+                "last-page",
+                LAST_PAGES,
+                vec![LastPage::Absent, LastPage::Null],
+            )?,
         },
         StyleKind::LinkHeader => Style::LinkHeader {
             token_param: o.query_param("token-param", parameters)?,
@@ -569,11 +596,17 @@ pub(crate) fn read_pagination(
     let size_min = match size.minimum() {
         None => 1,
         Some(m) => u64::try_from(m).map_err(|_| {
-            cx.error(&size.pointer, format!("the minimum of `{size_param}` must not be negative"))
+            cx.error(
+                &size.pointer,
+                format!("the minimum of `{size_param}` must not be negative"),
+            )
         })?,
     };
     if size_default < size_min.max(1) || size_default > size_max {
-        return Err(o.error("size-default", "size-default must be between the minimum and size-max"));
+        return Err(o.error(
+            "size-default",
+            "size-default must be between the minimum and size-max",
+        ));
     }
     let pagination = Pagination {
         pointer: o.at.clone(),
@@ -593,11 +626,18 @@ pub(crate) fn read_pagination(
     Ok(Some(pagination))
 }
 
-pub(crate) fn read_filters(cx: &OpContext, parameters: &[Parameter]) -> Result<Vec<Filter>, SpecError> {
+pub(crate) fn read_filters(
+    cx: &OpContext,
+    parameters: &[Parameter],
+) -> Result<Vec<Filter>, SpecError> {
     let mut filters = Vec::new();
     for p in parameters {
-        let Some(node) = cx.raw.pointer(&p.pointer) else { continue };
-        let Some(x) = node.get("x-filter") else { continue };
+        let Some(node) = cx.raw.pointer(&p.pointer) else {
+            continue;
+        };
+        let Some(x) = node.get("x-filter") else {
+            continue;
+        };
         let at = format!("{}/x-filter", p.pointer);
         let map = x
             .as_object()
@@ -609,7 +649,12 @@ pub(crate) fn read_filters(cx: &OpContext, parameters: &[Parameter]) -> Result<V
             .get("field")
             .and_then(Value::as_str)
             .filter(|f| f.starts_with('/'))
-            .ok_or_else(|| cx.error(&format!("{at}/field"), "`field` must be a JSON pointer starting with `/`"))?;
+            .ok_or_else(|| {
+                cx.error(
+                    &format!("{at}/field"),
+                    "`field` must be a JSON pointer starting with `/`",
+                )
+            })?;
         let matching = match map.get("match").and_then(Value::as_str) {
             Some("equals") => Match::Equals,
             Some("contains") => Match::Contains,
@@ -617,7 +662,10 @@ pub(crate) fn read_filters(cx: &OpContext, parameters: &[Parameter]) -> Result<V
             other => {
                 return Err(cx.error(
                     &format!("{at}/match"),
-                    format!("unknown variant `{}`, expected one of equals, contains, owner", other.unwrap_or("")),
+                    format!(
+                        "unknown variant `{}`, expected one of equals, contains, owner",
+                        other.unwrap_or("")
+                    ),
                 ))
             }
         };
@@ -661,7 +709,10 @@ pub(crate) fn read_errors(cx: &OpContext) -> Result<ErrorRules, SpecError> {
     Ok(rules)
 }
 
-pub(crate) fn read_access(cx: &OpContext, parameters: &[Parameter]) -> Result<Option<Access>, SpecError> {
+pub(crate) fn read_access(
+    cx: &OpContext,
+    parameters: &[Parameter],
+) -> Result<Option<Access>, SpecError> {
     let Some(o) = Obj::new(cx, "x-access")? else {
         return Ok(None);
     };
@@ -676,12 +727,18 @@ pub(crate) fn read_access(cx: &OpContext, parameters: &[Parameter]) -> Result<Op
         ));
     }
     let scopes = o
-        .words("scopes", &[("value", Scope::Value), ("owner", Scope::Owner)], vec![Scope::Value])?
+        .words(
+            "scopes",
+            &[("value", Scope::Value), ("owner", Scope::Owner)],
+            vec![Scope::Value],
+        )?
         .value;
     let existence_first = match o.get("existence-first") {
         None => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(o.error("existence-first", "`existence-first` must be true or false")),
+        Some(_) => {
+            return Err(o.error("existence-first", "`existence-first` must be true or false"))
+        }
     };
     let access = Access {
         path_param,

@@ -217,9 +217,9 @@ impl Spec {
     pub fn server_path(&self) -> String {
         let url = self.server_url().unwrap_or("");
         // `https://host/path` or a relative `/path`: the path starts after the authority.
-        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| {
-            rest.find('/').map_or("", |i| &rest[i..])
-        });
+        let after_scheme = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
         let path = after_scheme.split(['?', '#']).next().unwrap_or("");
         path.trim_end_matches('/').to_string()
     }
@@ -250,7 +250,11 @@ impl Spec {
     /// `value` of its first entry under `examples` (`$ref`s to `#/components/examples`
     /// followed). Examples are the docs' own bodies, which the reference mock uses as templates.
     pub fn response_example(&self, response: &ResponseSpec) -> Option<&serde_json::Value> {
-        let content = self.raw.pointer(&response.pointer)?.get("content")?.as_object()?;
+        let content = self
+            .raw
+            .pointer(&response.pointer)?
+            .get("content")?
+            .as_object()?;
         let media = content
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("application/json"))
@@ -278,13 +282,17 @@ impl Spec {
         }
         for segment in member.strip_prefix('/')?.split('/') {
             let segment = segment.replace("~1", "/").replace("~0", "~");
-            let (child, child_at) = match node.pointer(&format!("/properties/{}", escape_pointer_segment(&segment))) {
-                Some(child) => (child, format!("{at}/properties/{}", escape_pointer_segment(&segment))),
-                None if segment == "-" || segment.parse::<usize>().is_ok() => {
-                    (node.get("items")?, format!("{at}/items"))
-                }
-                None => return None,
-            };
+            let (child, child_at) =
+                match node.pointer(&format!("/properties/{}", escape_pointer_segment(&segment))) {
+                    Some(child) => (
+                        child,
+                        format!("{at}/properties/{}", escape_pointer_segment(&segment)),
+                    ),
+                    None if segment == "-" || segment.parse::<usize>().is_ok() => {
+                        (node.get("items")?, format!("{at}/items"))
+                    }
+                    None => return None,
+                };
             (node, at) = resolve_at(&self.raw, child, &child_at);
         }
         Some((node, at))
@@ -300,7 +308,13 @@ impl Spec {
     pub fn credential_env(&self) -> Option<String> {
         let security = self.security()?;
         let api = self.name.replace('-', "_").to_ascii_uppercase();
-        Some(format!("{api}_{}", security.credential_noun().to_ascii_uppercase().replace('-', "_")))
+        Some(format!(
+            "{api}_{}",
+            security
+                .credential_noun()
+                .to_ascii_uppercase()
+                .replace('-', "_")
+        ))
     }
 }
 
@@ -312,7 +326,10 @@ pub fn escape_pointer_segment(segment: &str) -> String {
 /// Follows local `$ref`s (`#/...`) from `value` inside the document `raw`; returns the node
 /// reached and its pointer (`pointer` itself when `value` is not a reference). A reference that
 /// does not resolve stops the walk at the last node reached.
-pub fn resolve<'a>(raw: &'a serde_json::Value, value: &'a serde_json::Value) -> &'a serde_json::Value {
+pub fn resolve<'a>(
+    raw: &'a serde_json::Value,
+    value: &'a serde_json::Value,
+) -> &'a serde_json::Value {
     resolve_at(raw, value, "").0
 }
 

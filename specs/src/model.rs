@@ -359,7 +359,9 @@ impl Operation {
 
     /// The parameters in `location`, in spec order.
     pub fn parameters_in(&self, location: Location) -> impl Iterator<Item = &Parameter> {
-        self.parameters.iter().filter(move |p| p.location == location)
+        self.parameters
+            .iter()
+            .filter(move |p| p.location == location)
     }
 
     /// The most specific documented response for `status` (a code, then a range, then
@@ -441,7 +443,10 @@ impl OpContext<'_> {
     }
 }
 
-fn read_operation(cx: &OpContext, default_security: Option<&Security>) -> Result<Operation, SpecError> {
+fn read_operation(
+    cx: &OpContext,
+    default_security: Option<&Security>,
+) -> Result<Operation, SpecError> {
     let operation_id = cx
         .op
         .get("operationId")
@@ -459,7 +464,10 @@ fn read_operation(cx: &OpContext, default_security: Option<&Security>) -> Result
         if !cx.path.contains(&format!("{{{}}}", p.name)) {
             return Err(cx.error(
                 &p.pointer,
-                format!("path parameter `{}` is not in the path `{}`", p.name, cx.path),
+                format!(
+                    "path parameter `{}` is not in the path `{}`",
+                    p.name, cx.path
+                ),
             ));
         }
     }
@@ -492,8 +500,14 @@ fn read_operation(cx: &OpContext, default_security: Option<&Security>) -> Result
 fn read_parameters(cx: &OpContext) -> Result<Vec<Parameter>, SpecError> {
     let mut nodes: Vec<(String, &Value)> = Vec::new();
     for (base, list) in [
-        (format!("{}/parameters", cx.item_pointer), cx.item.get("parameters")),
-        (format!("{}/parameters", cx.pointer), cx.op.get("parameters")),
+        (
+            format!("{}/parameters", cx.item_pointer),
+            cx.item.get("parameters"),
+        ),
+        (
+            format!("{}/parameters", cx.pointer),
+            cx.op.get("parameters"),
+        ),
     ] {
         if let Some(list) = list.and_then(|l| l.as_array()) {
             for (i, node) in list.iter().enumerate() {
@@ -563,7 +577,9 @@ fn read_responses(cx: &OpContext) -> Result<Vec<ResponseSpec>, SpecError> {
             .unwrap_or_default();
         let json_schema = content.and_then(|c| {
             c.iter()
-                .find(|(k, v)| k.eq_ignore_ascii_case("application/json") && v.get("schema").is_some())
+                .find(|(k, v)| {
+                    k.eq_ignore_ascii_case("application/json") && v.get("schema").is_some()
+                })
                 .map(|(k, _)| format!("{pointer}/content/{}/schema", escape_pointer_segment(k)))
         });
         let mut headers = Vec::new();
@@ -610,13 +626,20 @@ fn read_requirement(
     let Some(first) = list.first() else {
         return Ok(None);
     };
-    let requirement = first
-        .as_object()
-        .ok_or_else(|| SpecError::new(file, &format!("{at}/0"), "a security requirement must be a mapping"))?;
+    let requirement = first.as_object().ok_or_else(|| {
+        SpecError::new(
+            file,
+            &format!("{at}/0"),
+            "a security requirement must be a mapping",
+        )
+    })?;
     let Some(name) = requirement.keys().next() else {
         return Ok(None);
     };
-    let pointer = format!("/components/securitySchemes/{}", escape_pointer_segment(name));
+    let pointer = format!(
+        "/components/securitySchemes/{}",
+        escape_pointer_segment(name)
+    );
     let scheme = raw.pointer(&pointer).ok_or_else(|| {
         SpecError::new(
             file,
@@ -652,10 +675,10 @@ fn read_requirement(
                 file,
                 &pointer,
                 format!(
-                    "security scheme type `{kind}` (scheme `{}`, in `{location}`) is not supported: \
+                "security scheme type `{kind}` (scheme `{}`, in `{location}`) is not supported: \
                      use http bearer, or apiKey in a header or the query",
-                    field("scheme")
-                ),
+                field("scheme")
+            ),
             ))
         }
     };

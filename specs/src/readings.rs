@@ -112,7 +112,12 @@ fn walk(file: &str, node: &Value, pointer: &str, out: &mut Vec<Reading>) -> Resu
                 if key == "x-reading" || key == "example" || key == "examples" {
                     continue;
                 }
-                walk(file, child, &format!("{pointer}/{}", escape_pointer_segment(key)), out)?;
+                walk(
+                    file,
+                    child,
+                    &format!("{pointer}/{}", escape_pointer_segment(key)),
+                    out,
+                )?;
             }
             Ok(())
         }
@@ -135,10 +140,18 @@ fn reading(
 ) -> Result<Reading, SpecError> {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
-        return Err(SpecError::new(file, at, "a reading must say what the page says and what the spec chose"));
+        return Err(SpecError::new(
+            file,
+            at,
+            "a reading must say what the page says and what the spec chose",
+        ));
     }
     Ok(Reading {
-        pointer: if pointer.is_empty() { "/".into() } else { pointer.to_string() },
+        pointer: if pointer.is_empty() {
+            "/".into()
+        } else {
+            pointer.to_string()
+        },
         key: key.cloned(),
         text,
     })
@@ -146,7 +159,11 @@ fn reading(
 
 /// The mark that covers a step from the node at `pointer` into its key `key`: a whole-node
 /// mark of the node, or its mark for `key`.
-pub(crate) fn covering<'r>(readings: &'r [Reading], pointer: &str, key: Option<&str>) -> Option<&'r Reading> {
+pub(crate) fn covering<'r>(
+    readings: &'r [Reading],
+    pointer: &str,
+    key: Option<&str>,
+) -> Option<&'r Reading> {
     let pointer = if pointer.is_empty() { "/" } else { pointer };
     readings
         .iter()

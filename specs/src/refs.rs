@@ -104,7 +104,9 @@ fn children(
         match key.as_str() {
             "example" => continue,
             "examples" => {
-                let Some(examples) = v.as_object() else { continue };
+                let Some(examples) = v.as_object() else {
+                    continue;
+                };
                 for (name, example) in examples {
                     let at = child(&child(pointer, key), name);
                     for (k, ev) in example.as_object().into_iter().flatten() {

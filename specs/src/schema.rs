@@ -174,7 +174,9 @@ impl JsonSchemas {
                 pointer = target;
             } else if node.get(segment).is_some() {
                 pointer = format!("{pointer}/{}", escape_pointer_segment(segment));
-            } else if segment == "anyOf" && node.get("nullable").and_then(Value::as_bool) == Some(true) {
+            } else if segment == "anyOf"
+                && node.get("nullable").and_then(Value::as_bool) == Some(true)
+            {
                 // The `anyOf` that `nullable` on a `$ref` became: branch 0 is the node itself,
                 // branch 1 the `null` alternative, which the spec does not spell out.
                 if segments.get(i + 1).map(String::as_str) != Some("0") {

@@ -9,7 +9,10 @@ fn spec(name: &str) -> Spec {
 #[test]
 fn specs_are_discovered_by_file_name() {
     let names = names();
-    assert!(names.contains(&"peeker") && names.contains(&"devpayr"), "{names:?}");
+    assert!(
+        names.contains(&"peeker") && names.contains(&"devpayr"),
+        "{names:?}"
+    );
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
@@ -36,23 +39,46 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     let status = op.filters.iter().find(|f| f.param == "status").unwrap();
     assert_eq!(
         status.values.as_deref().unwrap(),
-        ["available", "in_progress", "active", "failed", "action_required"]
+        [
+            "available",
+            "in_progress",
+            "active",
+            "failed",
+            "action_required"
+        ]
     );
     let email = op.filters.iter().find(|f| f.param == "user_email").unwrap();
     assert_eq!(email.matching, Match::Owner);
-    assert!(email.reading.is_some(), "the owner filter's semantics are a reading");
+    assert!(
+        email.reading.is_some(),
+        "the owner filter's semantics are a reading"
+    );
     let security = op.security.as_ref().expect("a security scheme");
     assert_eq!(security.kind, SecurityKind::Bearer);
     assert!(security.is_live("pk_live_abc") && !security.is_live("pk_test_abc"));
     assert_eq!(peeker.credential_env().as_deref(), Some("PEEKER_TOKEN"));
     assert_eq!(peeker.server_path(), "/api/partner/v1");
     // Every Peeker error status is a reading: the page documents none.
-    for rule in [&op.errors.missing_key, &op.errors.invalid_key, &op.errors.invalid_param] {
+    for rule in [
+        &op.errors.missing_key,
+        &op.errors.invalid_key,
+        &op.errors.invalid_param,
+    ] {
         assert!(rule.reading.is_some(), "{rule:?}");
     }
-    assert!(op.errors.rate_limited.reading.is_none(), "429 is RFC 6585's");
+    assert!(
+        op.errors.rate_limited.reading.is_none(),
+        "429 is RFC 6585's"
+    );
     assert_eq!(op.errors.message.as_deref(), Some("/message"));
-    assert_eq!(op.response(429).unwrap().header("retry-after").unwrap().name, "Retry-After");
+    assert_eq!(
+        op.response(429)
+            .unwrap()
+            .header("retry-after")
+            .unwrap()
+            .name,
+        "Retry-After"
+    );
     assert_eq!(op.response(200).unwrap().key, StatusKey::Code(200));
     assert!(op.response(500).is_none());
 
@@ -68,7 +94,9 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     assert_eq!(access.scopes, [Scope::Value, Scope::Owner]);
     assert!(*access.existence_first && access.existence_first.reading.is_some());
     assert_eq!(
-        op.parameter("project", Location::Path).unwrap().schema_type(),
+        op.parameter("project", Location::Path)
+            .unwrap()
+            .schema_type(),
         Some("integer")
     );
     assert_eq!(devpayr.credential_env().as_deref(), Some("DEVPAYR_API_KEY"));
@@ -92,7 +120,11 @@ fn bad_extension_is_reported_with_file_and_pointer() {
     assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination/style");
     assert!(err.problem.contains("offsets"), "{err}");
 
-    let text = with(peeker_yaml(), "size-param: per_page", "size-param: per_page\n        sise: 3");
+    let text = with(
+        peeker_yaml(),
+        "size-param: per_page",
+        "size-param: per_page\n        sise: 3",
+    );
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert_eq!(err.pointer, "/paths/~1domains/get/x-pagination/sise");
 }
@@ -127,19 +159,41 @@ fn missing_operation_id_wrong_version_and_bad_names_are_errors() {
 #[test]
 fn readings_are_collected_and_must_be_well_formed() {
     let peeker = spec("peeker");
-    let error = peeker.reading("/components/schemas/Error", None).expect("a whole-node mark");
-    assert!(error.text.contains("documents no error body"), "{}", error.text);
-    assert!(peeker.reading("/components/schemas/Domain", Some("required")).is_some());
+    let error = peeker
+        .reading("/components/schemas/Error", None)
+        .expect("a whole-node mark");
+    assert!(
+        error.text.contains("documents no error body"),
+        "{}",
+        error.text
+    );
+    assert!(peeker
+        .reading("/components/schemas/Domain", Some("required"))
+        .is_some());
     // No mark inside an example is read.
-    assert!(peeker.readings.iter().all(|r| !r.pointer.contains("/examples")));
+    assert!(peeker
+        .readings
+        .iter()
+        .all(|r| !r.pointer.contains("/examples")));
 
-    let text = with(peeker_yaml(), "      x-reading:\n        required: >-", "      x-reading:\n        requird: >-");
+    let text = with(
+        peeker_yaml(),
+        "      x-reading:\n        required: >-",
+        "      x-reading:\n        requird: >-",
+    );
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert_eq!(err.pointer, "/components/schemas/Domain/x-reading/requird");
 
-    let text = with(peeker_yaml(), "x-live-prefix: pk_live_", "x-live-prefix: pk_live_\n      x-reading: 3");
+    let text = with(
+        peeker_yaml(),
+        "x-live-prefix: pk_live_",
+        "x-live-prefix: pk_live_\n      x-reading: 3",
+    );
     let err = Spec::parse("p.yaml", &text).unwrap_err();
-    assert_eq!(err.pointer, "/components/securitySchemes/partnerKey/x-reading");
+    assert_eq!(
+        err.pointer,
+        "/components/securitySchemes/partnerKey/x-reading"
+    );
 }
 
 #[test]
@@ -159,8 +213,14 @@ fn a_failing_keyword_finds_the_reading_that_covers_it() {
         Some("/components/schemas/Domain/required")
     );
     // A wrong type of a documented field: no reading covers it.
-    assert_eq!(reading("/$ref/properties/data/items/$ref/properties/id/type"), None);
-    assert_eq!(reading("/$ref/properties/data/items/$ref/properties/status/$ref/enum"), None);
+    assert_eq!(
+        reading("/$ref/properties/data/items/$ref/properties/id/type"),
+        None
+    );
+    assert_eq!(
+        reading("/$ref/properties/data/items/$ref/properties/status/$ref/enum"),
+        None
+    );
 
     let error = schemas.response(op, 401).unwrap();
     assert_eq!(
@@ -198,7 +258,10 @@ fn json_schema_conversion_handles_nullable_and_refs() {
     let schemas = peeker.json_schemas();
     let page = schemas.response(op, 200).unwrap();
     assert_eq!(page.schema["$ref"], "#/$defs/DomainPage");
-    assert_eq!(page.root, "/paths/~1domains/get/responses/200/content/application~1json/schema");
+    assert_eq!(
+        page.root,
+        "/paths/~1domains/get/responses/200/content/application~1json/schema"
+    );
     assert_eq!(
         page.schema["$defs"]["Domain"]["properties"]["user_id"]["type"],
         serde_json::json!(["string", "null"])
@@ -249,7 +312,9 @@ fn the_readme_lists_every_reading_next_to_its_mark() {
         // Each reading is one list item that starts with its mark in backticks.
         if let Some(rest) = line.strip_prefix("- `#") {
             let mark = rest.split('`').next().unwrap_or_default();
-            let file = current.clone().expect("a `### `file`` heading before the list");
+            let file = current
+                .clone()
+                .expect("a `### `file`` heading before the list");
             listed.insert(format!("{file}#{mark}"));
         }
     }
@@ -266,4 +331,3 @@ fn the_readme_lists_every_reading_next_to_its_mark() {
         "marked in a spec but not listed in specs/README.md: {missing:?}\nlisted but not marked: {stale:?}"
     );
 }
-

@@ -71,6 +71,14 @@ pub struct Breach {
     pub request: Option<String>,
 }
 
+/// Why a check observed nothing, when nothing else says why.
+pub const UNEXERCISED: &str =
+    "not exercised: every attempt met a transport problem (see transport/*)";
+
+/// The same, in a replay whose recording lacks the requests the check sends.
+pub const UNRECORDED: &str =
+    "not exercised: the recording holds no answer to the requests this check sends";
+
 /// The simplest of several breaches: the shortest request, then the smallest text, so the
 /// choice does not depend on the order they were seen in.
 #[derive(Debug, Clone, Default)]
@@ -210,19 +218,21 @@ impl Findings {
 
     /// The verdict of each of `checks`, in that order. `stopped` (a run-ending probe error)
     /// turns unfinished passes into skips; `judged_after` lists checks that only read what
-    /// the run already received, which a stop does not void.
+    /// the run already received, which a stop does not void; `unexercised` is the reason
+    /// given for a check that observed nothing and was given no reason to skip.
     pub fn verdicts(
         mut self,
         checks: &[CheckId],
         stopped: Option<&ProbeError>,
         judged_after: &[CheckId],
+        unexercised: &str,
     ) -> Vec<CheckResult> {
         checks
             .iter()
             .map(|&check| {
                 let state = self.states.remove(&check).unwrap_or_default();
                 let stopped = stopped.filter(|_| !judged_after.contains(&check));
-                verdict(check, state, stopped)
+                verdict(check, state, stopped, unexercised)
             })
             .collect()
     }
@@ -238,7 +248,12 @@ fn simplest(kept: &Kept) -> (String, Option<String>) {
     (message, (!request.is_empty()).then_some(request))
 }
 
-fn verdict(check: CheckId, state: CheckState, stopped: Option<&ProbeError>) -> CheckResult {
+fn verdict(
+    check: CheckId,
+    state: CheckState,
+    stopped: Option<&ProbeError>,
+    unexercised: &str,
+) -> CheckResult {
     let result = |verdict, detail: String, request, readings: Vec<String>| CheckResult {
         id: check,
         description: check.description().to_string(),
@@ -279,7 +294,7 @@ fn verdict(check: CheckId, state: CheckState, stopped: Option<&ProbeError>) -> C
         return result(Verdict::Pass, detail, None, Vec::new());
     }
     let reason = if state.skip.is_empty() {
-        "not exercised: every attempt met a transport problem (see transport/*)".to_string()
+        unexercised.to_string()
     } else {
         state.skip.into_iter().collect::<Vec<_>>().join("; ")
     };
@@ -300,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_check_never_evaluated_is_skipped_not_passed() {
-        let r = Findings::new().verdicts(&[CheckId::Complete], None, &[]);
+        let r = Findings::new().verdicts(&[CheckId::Complete], None, &[], UNEXERCISED);
         assert_eq!(r[0].verdict, Verdict::Skip);
         assert!(r[0].detail.contains("not exercised"));
     }
@@ -322,7 +337,7 @@ mod tests {
             "not JSON",
             None,
         );
-        let r = f.verdicts(&[CheckId::Complete, CheckId::Json], None, &[]);
+        let r = f.verdicts(&[CheckId::Complete, CheckId::Json], None, &[], UNEXERCISED);
         assert_eq!(r[0].verdict, Verdict::Warn);
         assert_eq!(r[0].readings.len(), 1);
         assert!(
@@ -360,7 +375,7 @@ mod tests {
             for i in order {
                 all.merge(cases[i].clone());
             }
-            let r = all.verdicts(&[CheckId::PageSize], None, &[]);
+            let r = all.verdicts(&[CheckId::PageSize], None, &[], UNEXERCISED);
             (r[0].detail.clone(), r[0].request.clone())
         };
         let forward = fold(vec![0, 1, 2, 3, 4]);
@@ -383,6 +398,7 @@ mod tests {
             &[CheckId::Complete, CheckId::PageSize, CheckId::Json],
             Some(&stop),
             &[CheckId::Json],
+            UNEXERCISED,
         );
         assert_eq!(r[0].verdict, Verdict::Skip);
         assert!(r[0].detail.contains("budget exhausted"));

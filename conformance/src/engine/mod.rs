@@ -119,8 +119,23 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
             &[CheckId::RateLimit],
         ]
         .concat();
-        report.checks =
-            findings.verdicts(options.selection.checks(), stopped.as_ref(), &judged_after);
+        let unrecorded = probe.exchanges().iter().any(|e| {
+            matches!(
+                e.outcome,
+                crate::probe::Outcome::Failed(ProbeError::NotRecorded)
+            )
+        });
+        let unexercised = if unrecorded {
+            findings::UNRECORDED
+        } else {
+            findings::UNEXERCISED
+        };
+        report.checks = findings.verdicts(
+            options.selection.checks(),
+            stopped.as_ref(),
+            &judged_after,
+            unexercised,
+        );
         report.stop = stopped.map(|e| match e {
             ProbeError::Budget { .. } => Stop::BudgetExhausted(e.to_string()),
             ProbeError::Deadline(_) => Stop::Deadline(e.to_string()),
