@@ -4,6 +4,8 @@
 //! The `Link` parser is written here rather than taken from `parse_link_header`, which would
 //! bring `regex` and `lazy_static` into every client for the one relation a stream needs.
 
+use std::collections::HashSet;
+
 use reqwest::header::{HeaderMap, LINK};
 
 /// Checks a next-page URL before it is followed: it must be absolute, on the origin of the
@@ -15,11 +17,60 @@ pub fn follow_next_url(
     next: &str,
     seen: &mut Vec<String>,
 ) -> Result<String, String> {
-    let base = reqwest::Url::parse(baseurl).map_err(|e| {
-        format!(
-            "cannot check the next-page link `{next}`: the base URL `{baseurl}` is not a URL ({e})"
-        )
-    })?;
+    check_origin(&parse_base(baseurl), next)?;
+    if seen.iter().any(|s| s == next) {
+        return Err(already_followed(next));
+    }
+    seen.push(next.to_string());
+    Ok(next.to_string())
+}
+
+/// What one stream has followed: the same checks as [`follow_next_url`], with the base URL
+/// parsed once and the links and cursors kept in a set, so that a long walk does not pay for
+/// its length on every page.
+#[derive(Debug)]
+pub(crate) struct Followed {
+    base: Result<reqwest::Url, String>,
+    seen: HashSet<String>,
+}
+
+impl Followed {
+    pub(crate) fn new(baseurl: &str) -> Followed {
+        Followed {
+            base: parse_base(baseurl),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Checks the next-page link `next` and remembers it.
+    pub(crate) fn link(&mut self, next: &str) -> Result<(), String> {
+        check_origin(&self.base, next)?;
+        if !self.seen.insert(next.to_string()) {
+            return Err(already_followed(next));
+        }
+        Ok(())
+    }
+
+    /// Checks that the server did not return `token` before, and remembers it.
+    pub(crate) fn token(&mut self, token: &str) -> Result<(), String> {
+        if !self.seen.insert(token.to_string()) {
+            return Err(format!(
+                "the server returned the cursor `{token}` a second time; stopping so that the pages do not loop"
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn parse_base(baseurl: &str) -> Result<reqwest::Url, String> {
+    reqwest::Url::parse(baseurl).map_err(|e| format!("the base URL `{baseurl}` is not a URL ({e})"))
+}
+
+/// Refuses `next` unless it is an absolute URL on the origin of `base`.
+fn check_origin(base: &Result<reqwest::Url, String>, next: &str) -> Result<(), String> {
+    let base = base
+        .as_ref()
+        .map_err(|problem| format!("cannot check the next-page link `{next}`: {problem}"))?;
     let url = reqwest::Url::parse(next)
         .map_err(|e| format!("refusing the next-page link `{next}`: not an absolute URL ({e})"))?;
     if url.origin() != base.origin() {
@@ -30,13 +81,11 @@ pub fn follow_next_url(
             base.origin().ascii_serialization()
         ));
     }
-    if seen.iter().any(|s| s == next) {
-        return Err(format!(
-            "refusing the next-page link `{next}`: it was already followed, so the pages loop"
-        ));
-    }
-    seen.push(next.to_string());
-    Ok(next.to_string())
+    Ok(())
+}
+
+fn already_followed(next: &str) -> String {
+    format!("refusing the next-page link `{next}`: it was already followed, so the pages loop")
 }
 
 /// The target of the first `rel="next"` link of the `Link` headers, as written (a relative

@@ -1,12 +1,15 @@
 //! One stream driver for every pagination style, over pages that are decoded once.
 
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures::Stream;
 use progenitor_client::{Error, ResponseValue};
 
 use crate::inner::Inner;
-use crate::links::{follow_next_url, next_link};
+use crate::links::{next_link, Followed};
 
 /// A page envelope of a paginated operation, as progenitor typed it.
 ///
@@ -121,13 +124,12 @@ where
 {
     let walk = Walk {
         style,
-        baseurl,
         inner,
         fetch,
         items: Vec::new().into_iter(),
         next: Some(Fetch::First),
         pending: None,
-        seen: Vec::new(),
+        followed: Followed::new(baseurl),
         offset: 0,
         page: match style {
             Style::Page { first, .. } => first,
@@ -136,16 +138,65 @@ where
         pages: 0,
         count: 0,
     };
-    Box::pin(futures::stream::unfold(walk, |mut walk| async move {
-        let item = walk.next_item().await?;
-        Some((item, walk))
-    }))
+    Pages {
+        walk,
+        fetching: Box::pin(None),
+        page: PhantomData,
+    }
+}
+
+/// The stream [`paginate`] returns. An item of the current page is yielded straight from its
+/// buffer, without a future per item; only a page fetch is a future.
+struct Pages<'a, P: Page, E, F, Fut> {
+    walk: Walk<'a, P::Item, E, F>,
+    /// The page being fetched, once the items before it are used up. One box for the whole
+    /// stream, each fetch written into it in place: a large allocation per page is not free
+    /// (glibc consolidates its free lists on every one, after a page's items were dropped).
+    fetching: Pin<Box<Option<Fut>>>,
+    page: PhantomData<fn() -> P>,
+}
+
+// No field is pinned in place: the fetch future is pinned in its own box.
+impl<P: Page, E, F, Fut> Unpin for Pages<'_, P, E, F, Fut> {}
+
+impl<P, E, F, Fut> Stream for Pages<'_, P, E, F, Fut>
+where
+    P: Page,
+    F: FnMut(Fetch) -> Fut,
+    Fut: Future<Output = Result<ResponseValue<P>, Error<E>>>,
+{
+    type Item = Result<P::Item, Error<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.walk.items.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if let Some(fetching) = this.fetching.as_mut().as_pin_mut() {
+                let fetched = std::task::ready!(fetching.poll(cx));
+                this.fetching.set(None);
+                match fetched {
+                    Ok(page) => this.walk.receive(page),
+                    // `next` was taken when the fetch began: the stream ends after this.
+                    Err(error) => return Poll::Ready(Some(Err(error))),
+                }
+                continue;
+            }
+            if let Some(error) = this.walk.pending.take() {
+                return Poll::Ready(Some(Err(error)));
+            }
+            let Some(at) = this.walk.next.take() else {
+                return Poll::Ready(None);
+            };
+            this.fetching.set(Some((this.walk.fetch)(at)));
+        }
+    }
 }
 
 /// The state of one stream.
 struct Walk<'a, I, E, F> {
     style: Style,
-    baseurl: &'a str,
     inner: &'a Inner,
     fetch: F,
     /// The items of the current page not yet yielded.
@@ -155,7 +206,7 @@ struct Walk<'a, I, E, F> {
     /// An error to yield once the items are used up (a refused link), then end.
     pending: Option<Error<E>>,
     /// Links and cursors already followed.
-    seen: Vec<String>,
+    followed: Followed,
     /// The offset of the current page (`offset`).
     offset: u64,
     /// The number of the current page (`page`).
@@ -167,33 +218,15 @@ struct Walk<'a, I, E, F> {
 }
 
 impl<I, E, F> Walk<'_, I, E, F> {
-    /// The next item or error, fetching pages as needed; `None` at the end.
-    async fn next_item<P, Fut>(&mut self) -> Option<Result<I, Error<E>>>
-    where
-        P: Page<Item = I>,
-        F: FnMut(Fetch) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<P>, Error<E>>>,
-    {
-        loop {
-            if let Some(item) = self.items.next() {
-                return Some(Ok(item));
-            }
-            if let Some(error) = self.pending.take() {
-                return Some(Err(error));
-            }
-            let at = self.next.take()?;
-            let page = match (self.fetch)(at).await {
-                Ok(page) => page,
-                Err(error) => return Some(Err(error)),
-            };
-            let link = match self.style {
-                Style::LinkHeader => next_link(page.headers()),
-                _ => None,
-            };
-            let (items, position) = page.into_inner().into_parts();
-            self.advance(items.len() as u64, position, link);
-            self.items = items.into_iter();
-        }
+    /// Takes the items of a fetched page and decides the page after it.
+    fn receive<P: Page<Item = I>>(&mut self, page: ResponseValue<P>) {
+        let link = match self.style {
+            Style::LinkHeader => next_link(page.headers()),
+            _ => None,
+        };
+        let (items, position) = page.into_inner().into_parts();
+        self.advance(items.len() as u64, position, link);
+        self.items = items.into_iter();
     }
 
     /// Decides the page after one of `received` items whose body said `position` (and whose
@@ -232,18 +265,14 @@ impl<I, E, F> Walk<'_, I, E, F> {
     }
 
     fn follow(&mut self, url: String) -> Result<Fetch, String> {
-        follow_next_url(self.baseurl, &url, &mut self.seen)
-            .map(Fetch::Url)
-            .map_err(|problem| problem.replace(&url, &self.inner.redact(&url)))
+        match self.followed.link(&url) {
+            Ok(()) => Ok(Fetch::Url(url)),
+            Err(problem) => Err(problem.replace(&url, &self.inner.redact(&url))),
+        }
     }
 
     fn token(&mut self, token: String) -> Result<Fetch, String> {
-        if self.seen.contains(&token) {
-            return Err(format!(
-                "the server returned the cursor `{token}` a second time; stopping so that the pages do not loop"
-            ));
-        }
-        self.seen.push(token.clone());
+        self.followed.token(&token)?;
         Ok(Fetch::Token(token))
     }
 }

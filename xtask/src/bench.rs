@@ -5,6 +5,7 @@
 //! | codegen | both clients generated in-process from `specs/`, mean over `--codegen-runs` |
 //! | mock throughput | `mock::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
 //! | conformance | wall time and requests of `xtask conformance` (every reference mock, default cases), as a user runs it |
+//! | stream | per spec with a `generated/<api>/examples/stream_bench.rs`: the client's `stream()` over at least `--stream-items` items at the largest page size against a hand-written reqwest + serde loop over the same pages, served from memory; the ratio of the medians of alternating walks (`mock::bench::stream`) |
 //! | latency | each spec's reference mock answering after `--latency-ms` (150 by default, like a sandbox across an ocean), checked at the default concurrency and, as the baseline of the same run, at concurrency 1: wall time, requests, mean requests in flight (time spent in requests / wall time) and effective concurrency (requests × latency / wall time) |
 //!
 //! Throughput means nothing in a debug build, so a debug `xtask` re-runs itself with `--release`
@@ -42,6 +43,12 @@ pub struct Args {
     /// Skip the latency run (about a minute: its baseline is sequential).
     #[arg(long)]
     no_latency: bool,
+    /// Items each stream benchmark walks, at least.
+    #[arg(long, default_value_t = 10_000)]
+    stream_items: usize,
+    /// Skip the stream benchmarks (each builds a client's example in release).
+    #[arg(long)]
+    no_stream: bool,
 }
 
 pub(crate) struct Row {
@@ -99,6 +106,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if !args.no_conformance {
         rows.push(conformance_row()?);
+    }
+    if !args.no_stream {
+        for spec in &embedded {
+            rows.push(crate::bench_stream::row(spec, args.stream_items)?);
+        }
     }
     if !args.no_latency {
         for spec in &embedded {

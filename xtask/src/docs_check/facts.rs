@@ -705,7 +705,8 @@ mod tests {
         let text = normalize(
             include_str!("../../../specs/sources/peeker-list-domains.txt"),
             false,
-        );
+        )
+        .unwrap();
         let facts = names(&page_facts(&text));
         for expected in [
             "parameter category",
@@ -735,7 +736,8 @@ mod tests {
         let text = normalize(
             include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
             false,
-        );
+        )
+        .unwrap();
         let facts = names(&page_facts(&text));
         let params: Vec<&String> = facts
             .iter()
@@ -789,7 +791,7 @@ mod tests {
             "status code 429",
         ];
         for page in [markdown, html, inline] {
-            let facts = names(&page_facts(&normalize(page, false)));
+            let facts = names(&page_facts(&normalize(page, false).unwrap()));
             assert_eq!(facts, expected, "{page}");
         }
     }
@@ -810,7 +812,7 @@ mod tests {
                 .expect("embedded")
                 .expect("embedded spec");
             let spec_facts = SpecFacts::new(&spec, None).expect("facts");
-            let page = page_facts(&normalize(text, false));
+            let page = page_facts(&normalize(text, false).unwrap());
             let new: Vec<String> = compare(&page, None, &spec_facts)
                 .into_iter()
                 .filter(|f| f.new)

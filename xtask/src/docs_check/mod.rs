@@ -172,7 +172,17 @@ fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
             }
         }
     };
-    let normalized = normalize::normalize(&body.text, body.html);
+    let normalized = match normalize::normalize(&body.text, body.html) {
+        Ok(text) => text,
+        Err(reason) => {
+            return Outcome {
+                page: page.clone(),
+                verdict: Verdict::Unreachable(reason),
+                normalized: None,
+                details: Vec::new(),
+            }
+        }
+    };
     let fingerprint = normalize::fingerprint(&normalized);
     let verdict = match &page.fingerprint {
         Some(recorded) if *recorded == fingerprint => Verdict::Unchanged,
@@ -210,7 +220,8 @@ fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) 
     let snapshot_path = sources.snapshot_path(page);
     let baseline = match std::fs::read_to_string(&snapshot_path) {
         Ok(text) => {
-            let text = normalize::normalize(&text, false);
+            // A snapshot is the normalized text that `--accept` wrote: never HTML.
+            let text = normalize::normalize_text(&text);
             let recorded = page.fingerprint.as_deref();
             if recorded.is_some_and(|r| r != normalize::fingerprint(&text)) {
                 details.push(format!(

@@ -3,9 +3,9 @@
 //!
 //! The aim is that a cosmetic re-render (a new "Last modified" date, other indentation, a page
 //! wrapped in different navigation) gives the same text, while any change of wording does not.
-//! The conversion is deliberately crude (no DOM, no CSS): it only has to be stable, and it must be
-//! idempotent, because `--accept` stores the normalized text as the snapshot and later runs
-//! normalize that snapshot again.
+//! HTML is read by html2text (html5ever's parser); the text is then normalized line by line. It
+//! must be idempotent, because `--accept` stores the normalized text as the snapshot and later
+//! runs normalize that snapshot again.
 
 use sha2::{Digest, Sha256};
 
@@ -17,11 +17,12 @@ pub fn fingerprint(normalized: &str) -> String {
 }
 
 /// Normalizes a page body; `html` says the server declared it as HTML (it is also sniffed).
-pub fn normalize(body: &str, html: bool) -> String {
+/// The error says why an HTML body could not be read.
+pub fn normalize(body: &str, html: bool) -> Result<String, String> {
     if html || looks_like_html(body) {
-        normalize_text(&html_to_text(body))
+        Ok(normalize_text(&html_to_text(body)?))
     } else {
-        normalize_text(body)
+        Ok(normalize_text(body))
     }
 }
 
@@ -52,297 +53,69 @@ fn looks_like_html(body: &str) -> bool {
     .any(|t| head.contains(t))
 }
 
-/// Elements dropped with everything inside them: code, styling and page chrome.
+/// Elements dropped with everything inside them: page chrome, and what is not text.
 const SKIPPED: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "head", "nav", "header", "footer", "aside",
     "button", "iframe", "select", "dialog", "title",
 ];
 
-/// Elements whose content never contains markup, so their end is found by text search.
-const RAW_TEXT: &[&str] = &["script", "style", "textarea"];
+/// Lines are never wrapped: a re-render at another width must give the same text.
+const WIDTH: usize = 1 << 20;
 
-/// Elements that start a new line of text.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "blockquote",
-    "br",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "li",
-    "main",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
-
-struct Tag {
-    /// Lower-case name; starts with `!` or `?` for declarations.
-    name: String,
-    closing: bool,
-    self_closing: bool,
-    /// Length of the tag in bytes, `<` to `>` inclusive.
-    len: usize,
+/// HTML to lines of text with html2text: one line per block and per table cell, no list,
+/// heading or link decoration, entities decoded. Only the content of `<main>` counts when the
+/// page has one (everything around it is site chrome), and the [`SKIPPED`] elements are
+/// dropped from the document before it is rendered.
+pub fn html_to_text(html: &str) -> Result<String, String> {
+    let config = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
+        .raw_mode(true)
+        .allow_width_overflow();
+    let dom = config
+        .parse_html(html.as_bytes())
+        .map_err(|e| format!("cannot parse the page as HTML: {e}"))?;
+    if let (Some(body), Some(main)) = (
+        find_element(&dom.document, "body"),
+        find_element(&dom.document, "main"),
+    ) {
+        *body.children.borrow_mut() = vec![main];
+    }
+    prune(&dom.document);
+    let tree = config
+        .dom_to_render_tree(&dom)
+        .map_err(|e| format!("cannot lay out the page: {e}"))?;
+    config
+        .render_to_string(tree, WIDTH)
+        .map_err(|e| format!("cannot render the page as text: {e}"))
 }
 
-/// Parses the tag at the start of `s` (which starts with `<`); `None` when the `<` is text.
-fn parse_tag(s: &str) -> Option<Tag> {
-    let bytes = s.as_bytes();
-    let mut i = 1;
-    let closing = bytes.get(i) == Some(&b'/');
-    if closing {
-        i += 1;
+fn element_name(node: &html2text::Handle) -> Option<&str> {
+    match &node.data {
+        html2text::Element { name, .. } => Some(&name.local),
+        _ => None,
     }
-    let name_start = i;
-    match bytes.get(i) {
-        Some(c) if c.is_ascii_alphabetic() || (!closing && (*c == b'!' || *c == b'?')) => i += 1,
-        _ => return None,
-    }
-    while i < bytes.len()
-        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b':')
-    {
-        i += 1;
-    }
-    let name = s[name_start..i].to_ascii_lowercase();
-    // Attributes: skip to the closing `>`, honouring quoted values that may contain `>`.
-    let mut quote = None;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => {
-                let self_closing = i > 0 && bytes[i - 1] == b'/';
-                return Some(Tag {
-                    name,
-                    closing,
-                    self_closing,
-                    len: i + 1,
-                });
-            }
-            None => {}
-        }
-        i += 1;
-    }
-    None
 }
 
-/// Finds `needle` (lower case) in `lower` from `from`, returning the absolute offset.
-fn find_from(lower: &str, from: usize, needle: &str) -> Option<usize> {
-    lower.get(from..)?.find(needle).map(|i| i + from)
-}
-
-/// Offset just after the end of the element whose start tag ends at `pos`, or `None` when it is
-/// never closed (then only the start tag is dropped, not the rest of the page).
-fn skip_element(html: &str, lower: &str, pos: usize, name: &str) -> Option<usize> {
-    if RAW_TEXT.contains(&name) {
-        let end = find_from(lower, pos, &format!("</{name}"))?;
-        let close = end + html[end..].find('>')? + 1;
-        return Some(close);
-    }
-    let mut depth = 1usize;
-    let mut at = pos;
-    while let Some(lt) = find_from(lower, at, "<") {
-        if lower[lt..].starts_with("<!--") {
-            at = find_from(lower, lt, "-->").map(|e| e + 3)?;
-            continue;
+/// The first element named `name`, depth first.
+fn find_element(node: &html2text::Handle, name: &str) -> Option<html2text::Handle> {
+    for child in node.children.borrow().iter() {
+        if element_name(child) == Some(name) {
+            return Some(child.clone());
         }
-        let Some(tag) = parse_tag(&html[lt..]) else {
-            at = lt + 1;
-            continue;
-        };
-        at = lt + tag.len;
-        if RAW_TEXT.contains(&tag.name.as_str()) && !tag.closing {
-            at = skip_element(html, lower, at, &tag.name.clone())?;
-            continue;
-        }
-        if tag.name == name {
-            if tag.closing {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(at);
-                }
-            } else if !tag.self_closing {
-                depth += 1;
-            }
+        if let Some(found) = find_element(child, name) {
+            return Some(found);
         }
     }
     None
 }
 
-/// The content of `<main>` when the page has one: everything around it is site chrome.
-fn main_content(html: &str) -> &str {
-    let lower = html.to_ascii_lowercase();
-    let mut at = 0;
-    while let Some(start) = find_from(&lower, at, "<main") {
-        at = start + 5;
-        let Some(tag) = parse_tag(&html[start..]) else {
-            continue;
-        };
-        if tag.name != "main" {
-            continue;
-        }
-        let inner = start + tag.len;
-        if let Some(end) = lower.rfind("</main") {
-            if end >= inner {
-                return &html[inner..end];
-            }
-        }
-        return &html[inner..];
+/// Drops every [`SKIPPED`] element under `node`.
+fn prune(node: &html2text::Handle) {
+    node.children
+        .borrow_mut()
+        .retain(|child| !element_name(child).is_some_and(|n| SKIPPED.contains(&n)));
+    for child in node.children.borrow().iter() {
+        prune(child);
     }
-    html
-}
-
-/// HTML to lines of text: one line per block element, inline markup dropped, entities decoded.
-pub fn html_to_text(html: &str) -> String {
-    let html = main_content(html);
-    let lower = html.to_ascii_lowercase();
-    let mut out = String::with_capacity(html.len() / 2);
-    let mut pre_depth = 0usize;
-    let mut pos = 0;
-    while pos < html.len() {
-        let Some(lt) = find_from(&lower, pos, "<") else {
-            push_text(&mut out, &html[pos..], pre_depth > 0);
-            break;
-        };
-        push_text(&mut out, &html[pos..lt], pre_depth > 0);
-        if lower[lt..].starts_with("<!--") {
-            pos = find_from(&lower, lt, "-->").map_or(html.len(), |e| e + 3);
-            continue;
-        }
-        let Some(tag) = parse_tag(&html[lt..]) else {
-            // A lone `<` is text (`1 < 2`).
-            push_text(&mut out, "<", pre_depth > 0);
-            pos = lt + 1;
-            continue;
-        };
-        pos = lt + tag.len;
-        if tag.name.starts_with('!') || tag.name.starts_with('?') {
-            continue;
-        }
-        if !tag.closing && !tag.self_closing && SKIPPED.contains(&tag.name.as_str()) {
-            if let Some(end) = skip_element(html, &lower, pos, &tag.name) {
-                pos = end;
-            }
-            continue;
-        }
-        if tag.name == "pre" {
-            if tag.closing {
-                pre_depth = pre_depth.saturating_sub(1);
-            } else if !tag.self_closing {
-                pre_depth += 1;
-            }
-        }
-        if BLOCKS.contains(&tag.name.as_str()) {
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Appends a text node: outside `<pre>`, line breaks in the source are only spaces.
-fn push_text(out: &mut String, text: &str, pre: bool) {
-    if text.is_empty() {
-        return;
-    }
-    let decoded = decode_entities(text);
-    if pre {
-        out.push_str(&decoded);
-    } else {
-        out.extend(
-            decoded
-                .chars()
-                .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
-        );
-    }
-}
-
-fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let end = rest[1..]
-            .char_indices()
-            .take(12)
-            .find(|(_, c)| *c == ';')
-            .map(|(i, _)| i + 1);
-        let decoded = end.and_then(|end| entity(&rest[1..end]).map(|c| (c, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn entity(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        return char::from_u32(code);
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "le" => '≤',
-        "ge" => '≥',
-        "rarr" => '→',
-        "larr" => '←',
-        "mdash" => '—',
-        "ndash" => '–',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "bull" => '•',
-        "middot" => '·',
-        "times" => '×',
-        "copy" => '©',
-        _ => return None,
-    })
 }
 
 /// Lines that are site chrome, compared in lower case after whitespace is collapsed.
@@ -603,6 +376,7 @@ mod tests {
         let text = "Listing domains\n\nPage size; default 25, max 100.\n{\n  \"id\": 1\n}\n\
             Required range: 1 <= x <= 100\nLast modified on May 14, 2026";
         assert_eq!(normalize(html, false), normalize(text, false));
+        assert_eq!(normalize(html, false).unwrap(), "Listing domains\nPage size; default 25, max 100.\n{\n\"id\": 1\n}\nRequired range: 1 <= x <= 100\n");
     }
 
     #[test]
@@ -611,10 +385,27 @@ mod tests {
             include_str!("../../../specs/sources/peeker-list-domains.txt"),
             include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
         ] {
-            let once = normalize(text, false);
-            assert_eq!(normalize(&once, false), once);
+            let once = normalize(text, false).unwrap();
+            assert_eq!(normalize(&once, false).unwrap(), once);
             assert!(!looks_like_html(&once));
         }
+    }
+
+    #[test]
+    fn broken_html_is_read_as_far_as_it_goes() {
+        for html in [
+            "<html><body><main><p>unclosed <b>bold<td>cell<table><tr><td>x",
+            "<!doctype html><div><main></main></div><main>second</main>",
+            "<html><body><nav>only chrome</nav></body></html>",
+            "<div>1 < 2 &amp; 3 &bogus; 4 &#x1F600;</div>",
+        ] {
+            let text = normalize(html, true).unwrap();
+            assert!(!text.contains("only chrome"), "{text}");
+        }
+        assert_eq!(
+            normalize("<div>1 < 2 &amp; 3</div>", true).unwrap(),
+            "1 < 2 & 3\n"
+        );
     }
 
     #[test]

@@ -178,3 +178,5 @@ async fn run(options: BenchOptions) -> anyhow::Result<BenchResult> {
         p99: at(0.99),
     })
 }
+
+pub mod stream;
