@@ -83,7 +83,7 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         if !ctx.any_selected(WALKING) {
             fixed = vec![None];
         }
-        let mut found = cases::each(ctx, fixed, |size| async move {
+        let judged = |size: Option<u64>| async move {
             let w = walk(
                 ctx,
                 &PageRequest::sized(size),
@@ -91,26 +91,20 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
             )
             .await;
             judge_walk(ctx, &w, Some(reference))
-        })
-        .await;
-        if ctx.any_selected(WALKING) {
+        };
+        // The fixed sizes (the smallest is the longest walk) and the drawn ones at once.
+        let drawn = async {
+            if !ctx.any_selected(WALKING) {
+                return Findings::new();
+            }
             let sizes = prop_oneof![
                 1 => Just(None),
                 6 => (smallest..=p.size_max).prop_map(Some),
             ];
-            found.merge(
-                cases::cases(ctx, 0x7061_6765, sizes, |size| async move {
-                    let w = walk(
-                        ctx,
-                        &PageRequest::sized(size),
-                        page_cap(total, size.unwrap_or(p.size_default)),
-                    )
-                    .await;
-                    judge_walk(ctx, &w, Some(reference))
-                })
-                .await,
-            );
-        }
+            cases::cases(ctx, 0x7061_6765, sizes, judged).await
+        };
+        let (mut found, drawn) = tokio::join!(cases::each(ctx, fixed, judged), drawn);
+        found.merge(drawn);
         found
     };
     let (walked, over, past) = tokio::join!(walks, over_max(ctx, total), past_end(ctx, reference));

@@ -407,13 +407,15 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
     let mut seen_next: HashSet<String> = HashSet::new();
     let mut seen_pages: HashSet<Vec<String>> = HashSet::new();
     let mut empty_in_a_row = 0;
+    // One turn for every page: the walk's next page goes before requests that came later.
+    let turn = ctx.probe.turn();
     let done = |pages, end| Walk {
         request: request.clone(),
         pages,
         end,
     };
     loop {
-        let response = match ctx.probe.get(&url, &Auth::Target).await {
+        let response = match ctx.probe.get_in_turn(&url, &Auth::Target, turn).await {
             Ok(r) => r,
             Err(e) => {
                 ctx.note_error(&e);

@@ -49,11 +49,7 @@ where
         .iter()
         .map(ValueTree::current)
         .collect();
-    let results: Vec<Findings> = futures::stream::iter(values)
-        .map(&eval)
-        .buffered(ctx.options.concurrency.max(1))
-        .collect()
-        .await;
+    let results = in_any_order(ctx, values, &eval).await;
     let first_broken = results.iter().position(Findings::breached);
     for f in results {
         all.merge(f);
@@ -130,13 +126,28 @@ where
     if ctx.is_stopped() {
         return all;
     }
-    let results: Vec<Findings> = futures::stream::iter(inputs)
-        .map(eval)
-        .buffer_unordered(ctx.options.concurrency.max(1))
-        .collect()
-        .await;
-    for f in results {
+    for f in in_any_order(ctx, inputs, &eval).await {
         all.merge(f);
     }
     all
+}
+
+/// Evaluates every input, up to the run's concurrency at once, starting the next as soon as
+/// any finishes (a long walk never holds back the ones after it); the results come back in
+/// the order of the inputs, so what is judged first does not depend on the scheduling.
+async fn in_any_order<T, F, Fut>(ctx: &Ctx<'_>, inputs: Vec<T>, eval: &F) -> Vec<Findings>
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Findings>,
+{
+    let mut results: Vec<(usize, Findings)> = futures::stream::iter(inputs.into_iter().enumerate())
+        .map(|(i, input)| {
+            let found = eval(input);
+            async move { (i, found.await) }
+        })
+        .buffer_unordered(ctx.options.concurrency.max(1))
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, f)| f).collect()
 }

@@ -17,7 +17,10 @@
 //!
 //! The probe is async; the families run their walks and probes concurrently on it.
 
+mod gate;
 pub mod transport;
+
+pub use gate::Turn;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,7 +29,6 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use specs::{Security, SecurityKind};
-use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::target::{Options, Secret, Target};
@@ -276,7 +278,8 @@ pub struct Probe {
     rate_limited: AtomicU64,
     exhausted: AtomicBool,
     failures_in_a_row: AtomicU32,
-    in_flight: Semaphore,
+    /// The in-flight limit, served by turn ([`Turn`]).
+    in_flight: gate::Gate,
     /// Requests wait until this instant (a 429's `Retry-After` holds everyone back).
     paused_until: Mutex<Option<Instant>>,
     /// First attempts share this lane; a retry after a 429 takes it alone, once the requests
@@ -312,7 +315,7 @@ impl Probe {
             rate_limited: AtomicU64::new(0),
             exhausted: AtomicBool::new(false),
             failures_in_a_row: AtomicU32::new(0),
-            in_flight: Semaphore::new(options.concurrency.max(1)),
+            in_flight: gate::Gate::new(options.concurrency.max(1)),
             paused_until: Mutex::new(None),
             lane: tokio::sync::RwLock::new(()),
             busy: Mutex::new((0, Duration::ZERO)),
@@ -441,11 +444,27 @@ impl Probe {
     /// request fails at once with [`ProbeError::Unusable`]: a server that times out or streams
     /// endless bodies would otherwise make the run last (requests × timeout).
     pub async fn get(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
+        self.get_in_turn(url, auth, self.turn()).await
+    }
+
+    /// A new [`Turn`]: a walk takes one for all its pages, so that a free place in flight
+    /// goes to its next page before the requests that arrived after it started.
+    pub fn turn(&self) -> Turn {
+        self.in_flight.turn()
+    }
+
+    /// [`Probe::get`] in `turn`.
+    pub async fn get_in_turn(
+        &self,
+        url: &Url,
+        auth: &Auth,
+        turn: Turn,
+    ) -> Result<Arc<Response>, ProbeError> {
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));
         }
-        let result = self.get_retrying(url, auth).await;
+        let result = self.get_retrying(url, auth, turn).await;
         match &result {
             Ok(_) => self.failures_in_a_row.store(0, Ordering::SeqCst),
             Err(
@@ -462,7 +481,12 @@ impl Probe {
         result
     }
 
-    async fn get_retrying(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
+    async fn get_retrying(
+        &self,
+        url: &Url,
+        auth: &Auth,
+        turn: Turn,
+    ) -> Result<Arc<Response>, ProbeError> {
         let info = self.describe(url, auth);
         if !same_origin(&self.base, url) {
             let message = format!(
@@ -493,12 +517,12 @@ impl Probe {
             }
             let sent = if attempt == 0 {
                 let _shared = self.lane.read().await;
-                self.send_once(url, key, &info).await
+                self.send_once(url, key, &info, turn).await
             } else {
                 if alone.is_none() {
                     alone = Some(self.lane.write().await);
                 }
-                self.send_once(url, key, &info).await
+                self.send_once(url, key, &info, turn).await
             };
             let response = match sent {
                 Ok(r) => r,
@@ -577,10 +601,11 @@ impl Probe {
         url: &Url,
         key: Option<&Secret>,
         info: &RequestInfo,
+        turn: Turn,
     ) -> Result<Arc<Response>, ProbeError> {
         // The checks come after the wait for a place in flight: a request that waited there
         // while others failed must not be sent to a server already given up on.
-        let _permit = self.in_flight.acquire().await;
+        let _place = self.in_flight.enter(turn).await;
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));

@@ -161,18 +161,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Fetches one page and compares it with what was recorded.
 fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
-    let body = match fetcher.get(&page.url, &page.snapshot) {
-        Ok(body) => body,
-        Err(reason) => {
-            return Outcome {
-                page: page.clone(),
-                verdict: Verdict::Unreachable(reason),
-                normalized: None,
-                details: Vec::new(),
-            }
-        }
-    };
-    let normalized = match normalize::normalize(&body.text, body.html) {
+    let read = fetcher
+        .get(&page.url, &page.snapshot)
+        .and_then(|body| normalize::normalize(&body.text, body.html));
+    let normalized = match read {
         Ok(text) => text,
         Err(reason) => {
             return Outcome {
