@@ -40,6 +40,7 @@ mod modes;
 mod pagination;
 mod params;
 mod query;
+pub mod recorder;
 mod render;
 mod routing;
 mod server;

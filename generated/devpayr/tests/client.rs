@@ -2,12 +2,17 @@
 //! resends the cursor, what it refuses, how errors come back whatever their body, and how
 //! 429s are retried.
 
-mod common;
-
-use common::{query_param, serve, Recorded, Reply};
 use devpayr_client::{types, Client, Error, ErrorBody, RetryPolicy};
 use futures::StreamExt as _;
+use mock::recorder::{query_param, Recorded, Reply, Server};
 use serde_json::{json, Value};
+
+/// A recording server on 127.0.0.1 answering with `respond` (see `mock::recorder`).
+async fn serve(respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
+    mock::recorder::serve(respond)
+        .await
+        .expect("a local server")
+}
 
 const KEY: &str = "dp_k3y_very_secret_value";
 const PREFIX: &str = "/api/v1";
@@ -279,9 +284,7 @@ async fn error_bodies_of_any_shape_keep_their_status_and_raw_bytes() {
 
 /// A server that answers 429 (`Retry-After: 0`) to the requests `limited` says, and pages of
 /// one domain otherwise: 1, 2, then 3, the last.
-async fn rate_limited_pages(
-    limited: impl Fn(usize) -> bool + Send + Sync + 'static,
-) -> common::Server {
+async fn rate_limited_pages(limited: impl Fn(usize) -> bool + Send + Sync + 'static) -> Server {
     let counter = std::sync::atomic::AtomicUsize::new(0);
     serve(move |r| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

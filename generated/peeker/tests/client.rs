@@ -2,12 +2,17 @@
 //! follows `links.next`, what it refuses, how errors come back whatever their body, and how
 //! 429s are retried.
 
-mod common;
-
-use common::{query_param, serve, Recorded, Reply};
 use futures::StreamExt as _;
+use mock::recorder::{query_param, Recorded, Reply, Server};
 use peeker_client::{types, Client, Error, ErrorBody, RetryPolicy};
 use serde_json::{json, Value};
+
+/// A recording server on 127.0.0.1 answering with `respond` (see `mock::recorder`).
+async fn serve(respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
+    mock::recorder::serve(respond)
+        .await
+        .expect("a local server")
+}
 
 const TOKEN: &str = "pk_test_s3cr3t_token_value";
 const PREFIX: &str = "/api/partner/v1";
@@ -448,9 +453,7 @@ async fn error_bodies_of_any_shape_keep_their_status_and_raw_bytes() {
 
 /// A server that answers 429 (`Retry-After: 0`) to the requests `limited` says, and pages of
 /// one domain otherwise: `d1` then `d2` then `d3`, the last.
-async fn rate_limited_pages(
-    limited: impl Fn(usize) -> bool + Send + Sync + 'static,
-) -> common::Server {
+async fn rate_limited_pages(limited: impl Fn(usize) -> bool + Send + Sync + 'static) -> Server {
     let counter = std::sync::atomic::AtomicUsize::new(0);
     serve(move |r| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

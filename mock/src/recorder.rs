@@ -1,7 +1,10 @@
-//! A local HTTP server that records every request and answers from a closure, so that the
-//! tests can assert the exact requests the generated client makes.
+//! A local HTTP server that records every request and answers from a closure, so that client
+//! tests can assert the exact requests a generated client makes. Bound to 127.0.0.1 on an
+//! ephemeral port; a test tool, next to the reference mock.
 
 use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -22,14 +25,18 @@ pub struct Recorded {
 
 /// What the server answers.
 pub struct Reply {
+    /// The status.
     pub status: u16,
+    /// The JSON body (unless `raw` is set).
     pub body: Value,
+    /// Headers to add.
     pub headers: Vec<(&'static str, String)>,
     /// A body that is not JSON: its content type and bytes, sent instead of `body`.
     pub raw: Option<(&'static str, Vec<u8>)>,
 }
 
 impl Reply {
+    /// A JSON reply.
     pub fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
@@ -40,7 +47,6 @@ impl Reply {
     }
 
     /// A reply whose body is `bytes` of `content_type`, as a proxy or gateway may send.
-    #[allow(dead_code)]
     pub fn raw(status: u16, content_type: &'static str, bytes: &[u8]) -> Reply {
         Reply {
             status,
@@ -49,6 +55,10 @@ impl Reply {
             raw: Some((content_type, bytes.to_vec())),
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 type Respond = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
@@ -64,7 +74,7 @@ pub struct Server {
 impl Server {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.log.lock().unwrap().clone()
+        lock(&self.log).clone()
     }
 
     /// Path and query of every request received so far, in order.
@@ -80,8 +90,11 @@ async fn handle(State((log, respond)): State<(Log, Respond)>, request: Request<B
         headers: request.headers().clone(),
     };
     let reply = respond(&recorded);
-    log.lock().unwrap().push(recorded);
-    let status = StatusCode::from_u16(reply.status).unwrap();
+    lock(&log).push(recorded);
+    let Ok(status) = StatusCode::from_u16(reply.status) else {
+        let message = format!("the test's reply has the invalid status {}", reply.status);
+        return (StatusCode::INTERNAL_SERVER_ERROR, message).into_response();
+    };
     let mut response = match reply.raw {
         Some((content_type, bytes)) => {
             (status, [("content-type", content_type)], bytes).into_response()
@@ -89,29 +102,38 @@ async fn handle(State((log, respond)): State<(Log, Respond)>, request: Request<B
         None => (status, axum::Json(reply.body)).into_response(),
     };
     for (name, value) in reply.headers {
-        response.headers_mut().insert(name, value.parse().unwrap());
+        let Ok(value) = value.parse() else {
+            let message = format!("the test's header {name}: {value:?} is not a header value");
+            return (StatusCode::INTERNAL_SERVER_ERROR, message).into_response();
+        };
+        response.headers_mut().insert(name, value);
     }
     response
 }
 
 /// Starts a server answering every request with `respond`.
-pub async fn serve(respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
+pub async fn serve(
+    respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+) -> anyhow::Result<Server> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind 127.0.0.1:0")?;
+    let origin = format!("http://{}", listener.local_addr()?);
     let log: Log = Arc::default();
     let respond: Respond = Arc::new(respond);
     let app = axum::Router::new()
         .fallback(handle)
         .with_state((log.clone(), respond));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { origin, log }
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Server { origin, log })
 }
 
-#[allow(dead_code)]
 impl Server {
     /// The number of requests received so far.
     pub fn count(&self) -> usize {
-        self.log.lock().unwrap().len()
+        lock(&self.log).len()
     }
 }
 
