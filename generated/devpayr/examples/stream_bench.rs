@@ -6,7 +6,7 @@
 //! `cargo run --release -p devpayr-client --example stream_bench [ITEMS]`
 
 use devpayr_client::{types, Client};
-use mock::bench::stream::{consume, drain, example_main, StreamSetup};
+use mock::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 
 fn project(setup: &StreamSetup) -> Result<u64, String> {
     let value = setup.path_values.get("project").ok_or("no project id")?;
@@ -15,7 +15,7 @@ fn project(setup: &StreamSetup) -> Result<u64, String> {
         .map_err(|_| format!("`{value}` is not a project id"))
 }
 
-fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let client = Client::with_api_key(&setup.base_url, setup.secret.clone());
     let (project, page_size) = (project(setup), setup.page_size);
     async move || {
@@ -28,7 +28,7 @@ fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     }
 }
 
-fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let http = reqwest::Client::new();
     let setup = setup.clone();
     async move || {
@@ -40,14 +40,7 @@ fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
             if let Some(cursor) = &cursor {
                 request = request.query(&[("cursor", cursor)]);
             }
-            let body: types::ProjectDomainsResponse = request
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
+            let body: types::ProjectDomainsResponse = get_json(request).await?;
             n += consume(body.data.data);
             match body.data.next_cursor {
                 Some(next) => cursor = Some(next),

@@ -4,10 +4,10 @@
 //!
 //! `cargo run --release -p peeker-client --example stream_bench [ITEMS]`
 
-use mock::bench::stream::{consume, drain, example_main, StreamSetup};
+use mock::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 use peeker_client::{types, Client};
 
-fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let client = Client::with_bearer_token(&setup.base_url, setup.secret.clone());
     let page_size = setup.page_size;
     async move || {
@@ -16,7 +16,7 @@ fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     }
 }
 
-fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let http = reqwest::Client::new();
     let setup = setup.clone();
     async move || {
@@ -24,16 +24,7 @@ fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
         let mut url = setup.first_page.clone();
         let mut n = 0;
         loop {
-            let page: types::DomainPage = http
-                .get(&url)
-                .header(name, value)
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
+            let page: types::DomainPage = get_json(http.get(&url).header(name, value)).await?;
             n += consume(page.data);
             match page.links.and_then(|l| l.next) {
                 Some(next) => url = next,

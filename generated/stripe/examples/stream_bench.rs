@@ -5,10 +5,10 @@
 //!
 //! `cargo run --release -p stripe-client --example stream_bench [ITEMS]`
 
-use mock::bench::stream::{consume, drain, example_main, StreamSetup};
+use mock::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 use stripe_client::{types, Client};
 
-fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let client = Client::with_bearer_token(&setup.base_url, setup.secret.clone());
     let page_size = setup.page_size;
     async move || {
@@ -17,7 +17,7 @@ fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     }
 }
 
-fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
+pub fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let http = reqwest::Client::new();
     let setup = setup.clone();
     async move || {
@@ -29,14 +29,7 @@ fn handwritten(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
             if let Some(after) = &after {
                 request = request.query(&[("starting_after", after)]);
             }
-            let list: types::CustomerList = request
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
+            let list: types::CustomerList = get_json(request).await?;
             let last = list.data.last().map(|c| c.id.clone());
             n += consume(list.data);
             match (list.has_more, last) {

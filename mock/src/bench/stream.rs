@@ -408,6 +408,19 @@ pub fn consume<T>(items: Vec<T>) -> usize {
     n
 }
 
+/// Sends `request` and decodes its JSON body into `T`, as a user's loop does with reqwest and
+/// serde: one call per page of a hand-written walk.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, String> {
+    let response = request
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?;
+    response.json().await.map_err(|e| e.to_string())
+}
+
 /// The `main` of a crate's `examples/stream_bench.rs`: the spec embedded as `api`, the item
 /// count from the first argument (10,000 without one), one line of JSON on standard output.
 pub fn example_main<G, H>(
