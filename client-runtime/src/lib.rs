@@ -34,4 +34,4 @@ pub use errors::{error_response, ErrorBody};
 pub use inner::{execute, prepare, Inner};
 pub use links::{follow_next_url, next_link};
 pub use pages::{paginate, requested_size, Fetch, Page, Position, Style};
-pub use retry::{retry_after, RetryPolicy};
+pub use retry::{retry_after, retry_after_value, RetryPolicy};

@@ -150,7 +150,12 @@ fn unit(seed: u64, attempt: u32) -> f64 {
 /// The wait a `Retry-After` header asks for (RFC 9110): a number of seconds, or an HTTP date
 /// (a date in the past means now). `None` when the header is absent or unreadable.
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    retry_after_value(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
+}
+
+/// The wait one `Retry-After` value asks for, as [`retry_after`] reads it.
+pub fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Run;
 use crate::probe::transport::{Sent, Transport, WireError, WireRequest, WireResponse};
-use crate::probe::{Exchange, Outcome, ProbeError};
+use crate::probe::{lock, Exchange, Outcome, ProbeError};
 use crate::registry::CheckId;
 use crate::target::{Options, Secret, Target};
 use crate::Selection;
@@ -324,8 +324,8 @@ pub struct Replay {
 impl Transport for Replay {
     fn send(&self, request: WireRequest) -> Sent<'_> {
         let answer = {
-            let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            let mut answers = lock(&self.answers);
+            let mut last = lock(&self.last);
             match answers.get_mut(&request.key).and_then(VecDeque::pop_front) {
                 Some(a) => {
                     last.insert(request.key.clone(), a.clone());

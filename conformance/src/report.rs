@@ -209,7 +209,7 @@ impl Report {
         }
         let fix = |s: &mut String| {
             if s.contains(secret) {
-                *s = s.replace(secret, "***");
+                *s = crate::target::mask(s, secret);
             }
         };
         fix(&mut self.base_url);

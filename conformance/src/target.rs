@@ -33,13 +33,26 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
+        f.write_str(MASK)
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
+        f.write_str(MASK)
+    }
+}
+
+/// What stands for the credential in every text a run shows, records or reports.
+pub const MASK: &str = "***";
+
+/// `text` with every occurrence of `secret` replaced by [`MASK`]; unchanged for an empty
+/// `secret`.
+pub fn mask(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, MASK)
     }
 }
 

@@ -64,6 +64,11 @@ use api::Api;
 use data::{Data, Reach};
 use server::App;
 
+/// The value behind `m`, also after a panic elsewhere poisoned it: the state stays usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// How to start a mock.
 #[derive(Clone, Debug)]
 pub struct MockConfig {

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 
+use crate::lock;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -55,10 +57,6 @@ impl Reply {
             raw: Some((content_type, bytes.to_vec())),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 type Respond = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;

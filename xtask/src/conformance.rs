@@ -475,7 +475,7 @@ fn redact_panics(secret: String) {
         eprintln!(
             "thread '{}' panicked{location}:\n{}",
             thread.name().unwrap_or("<unnamed>"),
-            message.replace(&secret, "***")
+            conformance::target::mask(&message, &secret)
         );
         let backtrace = std::backtrace::Backtrace::capture();
         if backtrace.status() == std::backtrace::BacktraceStatus::Captured {

@@ -7,7 +7,7 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use specs::{JsonSchemas, Location, Operation, Pagination, Spec};
 use url::Url;
 
-use crate::probe::{Auth, Probe, ProbeError, Response};
+use crate::probe::{lock, Auth, Probe, ProbeError, Response};
 use crate::registry::CheckId;
 use crate::target::{Options, Target};
 
@@ -113,7 +113,7 @@ impl<'a> Ctx<'a> {
     /// Records a probe error; returns true when it ends the run.
     pub fn note_error(&self, e: &ProbeError) -> bool {
         if e.ends_run() {
-            let mut stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+            let mut stopped = lock(&self.stopped);
             stopped.get_or_insert_with(|| e.clone());
             true
         } else {
@@ -123,10 +123,7 @@ impl<'a> Ctx<'a> {
 
     /// The error that stopped the run, if one did.
     pub fn stopped(&self) -> Option<ProbeError> {
-        self.stopped
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.stopped).clone()
     }
 
     /// Whether the run was stopped by a probe error.

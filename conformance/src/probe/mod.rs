@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use specs::{Security, SecurityKind};
 use url::Url;
 
-use crate::target::{Options, Secret, Target};
+use crate::target::{mask, Options, Secret, Target, MASK};
 use transport::{Transport, WireError, WireHeader, WireRequest};
 
 pub use transport::install_crypto_provider;
@@ -96,7 +96,7 @@ impl RequestInfo {
     pub fn url_masked(&self) -> Url {
         let mut url = self.url.clone();
         if let Some(q) = &self.auth_query {
-            url.query_pairs_mut().append_pair(q, "***");
+            url.query_pairs_mut().append_pair(q, MASK);
         }
         url
     }
@@ -401,7 +401,7 @@ impl Probe {
         let auth_display = self
             .security
             .as_ref()
-            .map(|s| s.header_value("***"))
+            .map(|s| s.header_value(MASK))
             .unwrap_or_default();
         RequestInfo {
             url: url.clone(),
@@ -671,10 +671,10 @@ impl Probe {
                 };
                 let error = match (&error, key) {
                     (ProbeError::Transport(m), Some(k)) => {
-                        ProbeError::Transport(redact_text(m, k.expose()))
+                        ProbeError::Transport(mask(m, k.expose()))
                     }
                     (ProbeError::Unreachable(m), Some(k)) => {
-                        ProbeError::Unreachable(redact_text(m, k.expose()))
+                        ProbeError::Unreachable(mask(m, k.expose()))
                     }
                     _ => error,
                 };
@@ -758,7 +758,7 @@ impl Probe {
             .headers
             .into_iter()
             .map(|(n, v)| match secret {
-                Some(k) => (n, redact_text(&v, k)),
+                Some(k) => (n, mask(&v, k)),
                 None => (n, v),
             })
             .collect();
@@ -801,24 +801,9 @@ pub fn retry_wait(
     cap: Duration,
     now: SystemTime,
 ) -> Duration {
-    let given = retry_after.and_then(|s| {
-        let s = s.trim();
-        s.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
-            httpdate::parse_http_date(s)
-                .ok()
-                .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
-        })
-    });
+    let given = retry_after.and_then(|s| client_runtime::retry_after_value(s, now));
     let wait = given.unwrap_or_else(|| BACKOFF_START.saturating_mul(1u32 << attempt.min(20)));
     wait.min(cap)
-}
-
-fn redact_text(text: &str, secret: &str) -> String {
-    if secret.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret, "***")
-    }
 }
 
 fn redact_bytes(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
@@ -829,7 +814,7 @@ fn redact_bytes(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < body.len() {
         if body[i..].starts_with(secret) {
-            out.extend_from_slice(b"***");
+            out.extend_from_slice(MASK.as_bytes());
             i += secret.len();
         } else {
             out.push(body[i]);
@@ -839,7 +824,8 @@ fn redact_bytes(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
     out
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// The value behind `m`, also after a panic elsewhere poisoned it: the state stays usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -949,7 +935,7 @@ mod tests {
             redact_bytes(b"nothing".to_vec(), b"pk_test_abc"),
             b"nothing"
         );
-        assert_eq!(redact_text("http://x/?k=abc", "abc"), "http://x/?k=***");
+        assert_eq!(mask("http://x/?k=abc", "abc"), "http://x/?k=***");
     }
 
     #[test]

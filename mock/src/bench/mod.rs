@@ -4,6 +4,8 @@
 //! credential's first-page request over a shared keep-alive reqwest client until the duration
 //! or the request budget runs out. Only loopback traffic, bounded in time and count.
 
+pub mod stream;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,5 +180,3 @@ async fn run(options: BenchOptions) -> anyhow::Result<BenchResult> {
         p99: at(0.99),
     })
 }
-
-pub mod stream;

@@ -25,7 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::{primary_header, start, MockConfig, RunningMock};
+use crate::{lock, primary_header, start, MockConfig, RunningMock};
 
 /// What the walks are given.
 #[derive(Clone, Debug)]
@@ -179,23 +179,14 @@ async fn fetch_upstream(front: &Front, uri: &Uri, headers: &HeaderMap) -> anyhow
 async fn serve(State(front): State<Arc<Front>>, uri: Uri, headers: HeaderMap) -> Response {
     front.requests.fetch_add(1, Ordering::Relaxed);
     let key = cache_key(&uri);
-    let hit = front
-        .cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .cloned();
+    let hit = lock(&front.cache).get(&key).cloned();
     let cached = match hit {
         Some(c) => c,
         None => {
             front.misses.fetch_add(1, Ordering::Relaxed);
             match fetch_upstream(&front, &uri, &headers).await {
                 Ok(c) => {
-                    front
-                        .cache
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(key, c.clone());
+                    lock(&front.cache).insert(key, c.clone());
                     c
                 }
                 Err(e) => return (StatusCode::BAD_GATEWAY, format!("{e:#}")).into_response(),

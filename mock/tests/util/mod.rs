@@ -176,18 +176,10 @@ pub async fn query(m: &RunningMock, q: &str) -> Reply {
     get_primary(m, &format!("{}?{q}", endpoint(m, &[]))).await
 }
 
-/// The `rel="next"` URL of a Link header.
+/// The `rel="next"` URL of the reply's `Link` headers, read by the clients' own RFC 8288
+/// parser.
 pub fn link_next(reply: &Reply) -> Option<String> {
-    let header = reply.header("link")?;
-    header.split(',').find_map(|part| {
-        let (url, params) = part.trim().split_once(';')?;
-        params.contains("rel=\"next\"").then(|| {
-            url.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
-    })
+    client_runtime::next_link(&reply.headers)
 }
 
 fn pointer_str(body: &Value, pointer: &str) -> Option<String> {
