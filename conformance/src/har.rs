@@ -439,14 +439,12 @@ fn answer(e: &v1_2::Entries, outcome: &str) -> Option<Answer> {
 }
 
 fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::Result<Replayed> {
-    let spec = specs::load(&m.api)
-        .with_context(|| {
-            format!(
-                "the recording is of `{}`, which has no spec in specs/",
-                m.api
-            )
-        })?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let spec = specs::load(&m.api).with_context(|| {
+        format!(
+            "the recording is of `{}`, which has no spec in specs/",
+            m.api
+        )
+    })??;
     let base = m
         .base_url
         .parse()
@@ -480,7 +478,7 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
         max_retries: m.max_retries,
         max_shrink_iters: m.max_shrink_iters,
         strict: m.strict,
-        selection: Selection::new(&names, &[]).map_err(|e| anyhow::anyhow!("{e}"))?,
+        selection: Selection::new(&names, &[])?,
         progress: false,
     };
     Ok(Replayed {

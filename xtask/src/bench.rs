@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     rows.push(codegen_row(args.codegen_runs)?);
-    let embedded = specs::all().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let embedded = specs::all()?;
     for spec in &embedded {
         let name = spec.name.clone();
         let mut options = BenchOptions::new(spec.clone());

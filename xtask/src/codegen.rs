@@ -104,7 +104,7 @@ pub(crate) fn spec_files(root: &Path) -> anyhow::Result<Vec<Spec>> {
             let relative = p.strip_prefix(root).unwrap_or(p);
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))?;
-            Spec::parse(&relative.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))
+            Ok(Spec::parse(&relative.display().to_string(), &text)?)
         })
         .collect()
 }

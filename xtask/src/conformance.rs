@@ -519,11 +519,7 @@ fn pairs(
 }
 
 fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
-    let spec = Arc::new(
-        specs::load(name)
-            .with_context(|| format!("no spec `{name}` in specs/"))?
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-    );
+    let spec = Arc::new(specs::load(name).with_context(|| format!("no spec `{name}` in specs/"))??);
     let base = matches
         .get_one::<String>("base-url")
         .context("--base-url is required")?;
@@ -586,7 +582,7 @@ fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
 /// the 429 handling and the 429-shape check are exercised as well.
 async fn embedded(options: Options) -> anyhow::Result<Vec<conformance::Run>> {
     let mut mocks = Vec::new();
-    for spec in specs::all().map_err(|e| anyhow::anyhow!("{e}"))? {
+    for spec in specs::all()? {
         let config = mock::MockConfig {
             rate_limit_every: Some(20),
             retry_after_secs: 0,

@@ -94,9 +94,7 @@ fn choose<T: Copy>(
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let spec = specs::load(&args.api)
-        .with_context(|| format!("no spec `{}`", args.api))?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let spec = specs::load(&args.api).with_context(|| format!("no spec `{}`", args.api))??;
     let fault = match choose(
         "fault",
         args.fault.as_deref(),

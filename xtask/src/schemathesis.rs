@@ -51,8 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = root.join("target/schemathesis");
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let st = ensure_venv(&root)?;
-    let specs: Vec<specs::Spec> = specs::all()
-        .map_err(|e| anyhow::anyhow!("{e}"))?
+    let specs: Vec<specs::Spec> = specs::all()?
         .into_iter()
         .filter(|s| args.api.as_ref().is_none_or(|a| *a == s.name))
         .collect();

@@ -430,9 +430,8 @@ where
                 .parse()
                 .with_context(|| format!("`{arg}` is not a number of items"))?;
         }
-        let spec = specs::load(api)
-            .with_context(|| format!("no spec named `{api}` is embedded"))?
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let spec =
+            specs::load(api).with_context(|| format!("no spec named `{api}` is embedded"))??;
         stream_bench(spec, options, generated, handwritten)
     };
     match run() {
