@@ -99,7 +99,7 @@ checks! {
     StableOrder: Pagination, "stable-order",
         "walks at any page size, and repeated walks, list the items in one order";
     PageSize: Pagination, "page-size",
-        "every page but the last holds exactly the effective page size, and none holds more (filtered walks included)";
+        "every page but the last with items holds exactly the effective page size (one empty page may end a walk), and none holds more (filtered walks included)";
     DefaultSize: Pagination, "default-size",
         "a walk without the size parameter has pages of size-default";
     OverMax: Pagination, "over-max",

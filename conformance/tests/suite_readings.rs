@@ -7,7 +7,7 @@ mod suite_util;
 
 use conformance::{CheckId, Verdict};
 use mock::{MockConfig, ReadingMode};
-use suite_util::{options, spec, target};
+use suite_util::{fixtures, options, spec, spec_or_fixture, target};
 
 use CheckId::*;
 
@@ -38,6 +38,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("peeker", ReadingMode::UnknownParamsRefused, &[]),
     ("peeker", ReadingMode::NextTokenOnly, &[]),
     ("peeker", ReadingMode::LastPageNull, &[]),
+    ("peeker", ReadingMode::TrailingEmptyPage, &[]),
     ("devpayr", ReadingMode::LenientParams, &[InvalidParam]),
     (
         "devpayr",
@@ -60,6 +61,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
         &[RateLimit, PageBody, ErrorBody],
     ),
     ("devpayr", ReadingMode::ScopeFirst, &[NotFound]),
+    ("devpayr", ReadingMode::TrailingEmptyPage, &[]),
     (
         "stripe",
         ReadingMode::ClampOutOfRange,
@@ -74,6 +76,10 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("stripe", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("stripe", ReadingMode::SparseItems, &[PageBody]),
     ("stripe", ReadingMode::SparseEnvelope, &[PageBody]),
+    // The fixtures carry no reading marks: only the modes the pages leave open apply.
+    ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
+    ("tickets-link-header", ReadingMode::TrailingEmptyPage, &[]),
+    ("widgets-next-url", ReadingMode::TrailingEmptyPage, &[]),
 ];
 
 /// A mock in `mode`, rate-limited (Retry-After 0) so that the 429 readings are exercised too.
@@ -82,14 +88,16 @@ fn config(name: &str, mode: ReadingMode) -> MockConfig {
         reading: Some(mode),
         rate_limit_every: Some(7),
         retry_after_secs: 0,
-        ..MockConfig::new(spec(name))
+        ..MockConfig::new(spec_or_fixture(name))
     }
 }
 
 #[test]
-fn the_table_covers_every_mode_that_applies_to_an_embedded_spec() {
-    for name in specs::names() {
-        let s = spec(name);
+fn the_table_covers_every_mode_that_applies_to_a_spec() {
+    let mut all: Vec<specs::Spec> = specs::names().into_iter().map(spec).collect();
+    all.extend(fixtures());
+    for s in all {
+        let name = s.name.as_str();
         for mode in ReadingMode::ALL {
             let listed = EXPECTED.iter().any(|(n, m, _)| *n == name && m == mode);
             assert_eq!(
@@ -193,7 +201,7 @@ fn the_specs_readme_names_real_modes() {
             named.push((file, m));
         }
     }
-    for (name, mode, _) in EXPECTED {
+    for (name, mode, _) in EXPECTED.iter().filter(|(n, _, _)| specs::load(n).is_some()) {
         assert!(
             named.iter().any(|(n, m)| n == name && m == mode),
             "{name} {} is not named in specs/README.md",

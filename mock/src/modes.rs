@@ -47,6 +47,9 @@ pub enum ReadingMode {
     NextTokenOnly,
     /// The last page's next is null instead of absent.
     LastPageNull,
+    /// The last page with items still carries a next link or cursor, which leads to one
+    /// empty page: a server that cannot know a page is the last until it looks.
+    TrailingEmptyPage,
 }
 
 impl ReadingMode {
@@ -69,6 +72,7 @@ impl ReadingMode {
         ReadingMode::UnknownParamsRefused,
         ReadingMode::NextTokenOnly,
         ReadingMode::LastPageNull,
+        ReadingMode::TrailingEmptyPage,
     ];
 
     /// The kebab-case name used on the command line.
@@ -91,6 +95,7 @@ impl ReadingMode {
             ReadingMode::UnknownParamsRefused => "unknown-params-refused",
             ReadingMode::NextTokenOnly => "next-token-only",
             ReadingMode::LastPageNull => "last-page-null",
+            ReadingMode::TrailingEmptyPage => "trailing-empty-page",
         }
     }
 
@@ -132,6 +137,9 @@ impl ReadingMode {
             ReadingMode::UnknownParamsRefused => "unknown query parameters are refused",
             ReadingMode::NextTokenOnly => "next links carry only the token, which keeps the query",
             ReadingMode::LastPageNull => "the last page's next is null instead of absent",
+            ReadingMode::TrailingEmptyPage => {
+                "the last page with items still links to a next page, which is empty"
+            }
         }
     }
 
@@ -242,6 +250,14 @@ impl ReadingMode {
                 ),
                 _ => Err(format!("the {} style has no next member", p.style.kind())),
             },
+            ReadingMode::TrailingEmptyPage => need(
+                matches!(
+                    p.style,
+                    Style::NextUrl { .. } | Style::LinkHeader { .. } | Style::Cursor { .. }
+                ),
+                "only the next-url, link-header and cursor styles hand out a next position that \
+                 promises no items",
+            ),
         }
     }
 }

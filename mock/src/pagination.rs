@@ -318,6 +318,9 @@ impl App {
             }
         } else if self.fault == Some(Fault::EndlessNext) {
             Some(start)
+        } else if self.mode == Some(ReadingMode::TrailingEmptyPage) && start < len {
+            // The page that holds the last items still points further: to an empty page.
+            Some(len)
         } else {
             None
         };

@@ -29,6 +29,7 @@ fn every_mode_has_a_test() {
             ReadingMode::UnknownParamsRefused => "unknown_params_refused",
             ReadingMode::NextTokenOnly => "next_token_only",
             ReadingMode::LastPageNull => "last_page_null",
+            ReadingMode::TrailingEmptyPage => "trailing_empty_page",
         };
         assert_eq!(test, m.name().replace('-', "_"));
     }
@@ -116,6 +117,13 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
         | ReadingMode::UnknownParamsRefused
         | ReadingMode::NextTokenOnly
         | ReadingMode::LastPageNull => vec!["peeker"],
+        ReadingMode::TrailingEmptyPage => vec![
+            "peeker",
+            "devpayr",
+            "gadgets-cursor",
+            "tickets-link-header",
+            "widgets-next-url",
+        ],
         ReadingMode::SparseItems | ReadingMode::SparseEnvelope => vec!["peeker", "stripe"],
         ReadingMode::ExtraEnvelopeFields
         | ReadingMode::NullFields
@@ -455,6 +463,27 @@ async fn next_token_only() {
             .status,
         422
     );
+}
+
+#[tokio::test]
+async fn trailing_empty_page() {
+    for spec in [
+        spec("peeker"),
+        spec("devpayr"),
+        fixture("tickets-link-header"),
+    ] {
+        let name = spec.name.clone();
+        let m = start_mode(spec.clone(), ReadingMode::TrailingEmptyPage).await;
+        let r = start(spec).await;
+        let (pages, reference) = (walk(&m, "").await, walk(&r, "").await);
+        // Every item once, as in the reference, and then one empty page that ends the walk.
+        assert_eq!(items(&m, &pages), items(&r, &reference), "{name}");
+        assert_eq!(pages.len(), reference.len() + 1, "{name}");
+        let last = pages.last().unwrap();
+        assert!(items(&m, std::slice::from_ref(last)).is_empty(), "{name}");
+        assert!(!items(&m, &pages[pages.len() - 2..pages.len() - 1]).is_empty());
+        assert_conforms(m.spec(), 200, &last.body);
+    }
 }
 
 #[tokio::test]

@@ -23,6 +23,14 @@ pub fn fixture(name: &str) -> specs::Spec {
     specs::Spec::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// An embedded spec or, when there is none of that name, a fixture spec.
+pub fn spec_or_fixture(name: &str) -> specs::Spec {
+    match specs::load(name) {
+        Some(loaded) => loaded.expect("it parses"),
+        None => fixture(name),
+    }
+}
+
 /// Every fixture spec, by file stem.
 pub fn fixtures() -> Vec<specs::Spec> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/specs");
