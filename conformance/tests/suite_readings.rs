@@ -39,6 +39,11 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("peeker", ReadingMode::NextTokenOnly, &[]),
     ("peeker", ReadingMode::LastPageNull, &[]),
     ("peeker", ReadingMode::TrailingEmptyPage, &[]),
+    (
+        "peeker",
+        ReadingMode::EmptyErrorBodies,
+        &[RateLimit, ErrorBody],
+    ),
     ("devpayr", ReadingMode::LenientParams, &[InvalidParam]),
     (
         "devpayr",
@@ -63,6 +68,11 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("devpayr", ReadingMode::ScopeFirst, &[NotFound]),
     ("devpayr", ReadingMode::TrailingEmptyPage, &[]),
     (
+        "devpayr",
+        ReadingMode::EmptyErrorBodies,
+        &[RateLimit, ErrorBody],
+    ),
+    (
         "stripe",
         ReadingMode::ClampOutOfRange,
         &[OverMax, InvalidParam, RangeBounds],
@@ -76,6 +86,11 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("stripe", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("stripe", ReadingMode::SparseItems, &[PageBody]),
     ("stripe", ReadingMode::SparseEnvelope, &[PageBody]),
+    (
+        "stripe",
+        ReadingMode::EmptyErrorBodies,
+        &[RateLimit, ErrorBody],
+    ),
     // The fixtures carry no reading marks: only the modes the pages leave open apply.
     ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
     ("tickets-link-header", ReadingMode::TrailingEmptyPage, &[]),

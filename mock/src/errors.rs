@@ -108,7 +108,22 @@ impl ApiError {
         fault: Option<Fault>,
         mode: Option<ReadingMode>,
     ) -> Response {
-        let mut response = if fault == Some(Fault::ErrorNotJson) {
+        let mut response = if mode == Some(ReadingMode::EmptyErrorBodies) {
+            // Only the status (and the challenge of RFC 6750 for a bearer token).
+            let mut response = self.status.into_response();
+            let bearer = api
+                .op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.kind == specs::SecurityKind::Bearer);
+            if self.status == StatusCode::UNAUTHORIZED && bearer {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"api\""),
+                );
+            }
+            response
+        } else if fault == Some(Fault::ErrorNotJson) {
             // What a framework's default error page looks like when JSON rendering is off.
             let html = format!(
                 "<!DOCTYPE html><html><head><title>{code}</title></head><body><h1>{code}</h1>\

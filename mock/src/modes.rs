@@ -50,6 +50,9 @@ pub enum ReadingMode {
     /// The last page with items still carries a next link or cursor, which leads to one
     /// empty page: a server that cannot know a page is the last until it looks.
     TrailingEmptyPage,
+    /// Error responses carry no body and no `Content-Type` (a 401 of a bearer scheme carries
+    /// `WWW-Authenticate: Bearer`).
+    EmptyErrorBodies,
 }
 
 impl ReadingMode {
@@ -73,6 +76,7 @@ impl ReadingMode {
         ReadingMode::NextTokenOnly,
         ReadingMode::LastPageNull,
         ReadingMode::TrailingEmptyPage,
+        ReadingMode::EmptyErrorBodies,
     ];
 
     /// The kebab-case name used on the command line.
@@ -96,6 +100,7 @@ impl ReadingMode {
             ReadingMode::NextTokenOnly => "next-token-only",
             ReadingMode::LastPageNull => "last-page-null",
             ReadingMode::TrailingEmptyPage => "trailing-empty-page",
+            ReadingMode::EmptyErrorBodies => "empty-error-bodies",
         }
     }
 
@@ -139,6 +144,9 @@ impl ReadingMode {
             ReadingMode::LastPageNull => "the last page's next is null instead of absent",
             ReadingMode::TrailingEmptyPage => {
                 "the last page with items still links to a next page, which is empty"
+            }
+            ReadingMode::EmptyErrorBodies => {
+                "errors have no body and no Content-Type (401: WWW-Authenticate: Bearer)"
             }
         }
     }
@@ -257,6 +265,10 @@ impl ReadingMode {
                 ),
                 "only the next-url, link-header and cursor styles hand out a next position that \
                  promises no items",
+            ),
+            ReadingMode::EmptyErrorBodies => need(
+                api.error_schema_reading().is_some(),
+                "the shape of the error body (its required members) is documented, not a reading",
             ),
         }
     }

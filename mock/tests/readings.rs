@@ -30,6 +30,7 @@ fn every_mode_has_a_test() {
             ReadingMode::NextTokenOnly => "next_token_only",
             ReadingMode::LastPageNull => "last_page_null",
             ReadingMode::TrailingEmptyPage => "trailing_empty_page",
+            ReadingMode::EmptyErrorBodies => "empty_error_bodies",
         };
         assert_eq!(test, m.name().replace('-', "_"));
     }
@@ -135,7 +136,8 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
         ReadingMode::ClampOutOfRange
         | ReadingMode::TokenRestart
         | ReadingMode::GoneTokens
-        | ReadingMode::ErrorShape => vec!["peeker", "devpayr", "stripe"],
+        | ReadingMode::ErrorShape
+        | ReadingMode::EmptyErrorBodies => vec!["peeker", "devpayr", "stripe"],
     }
 }
 
@@ -329,6 +331,29 @@ async fn error_shape() {
     );
     assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
     assert_conforms(m.spec(), 200, &query(&m, "").await.json());
+}
+
+#[tokio::test]
+async fn empty_error_bodies() {
+    let (m, r) = peeker(ReadingMode::EmptyErrorBodies).await;
+    let missing = get(&endpoint(&m, &[]), None).await;
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.text, "");
+    assert_eq!(missing.header("content-type"), None);
+    assert_eq!(
+        missing.header("www-authenticate"),
+        Some("Bearer realm=\"api\"")
+    );
+    let invalid = query(&m, "per_page=0").await;
+    assert_eq!((invalid.status, invalid.text.as_str()), (422, ""));
+    // An API key is no bearer token: no challenge.
+    let devpayr = start_mode(spec("devpayr"), ReadingMode::EmptyErrorBodies).await;
+    let missing = get(&endpoint(&devpayr, &[]), None).await;
+    assert_eq!((missing.status, missing.text.as_str()), (401, ""));
+    assert_eq!(missing.header("www-authenticate"), None);
+    // Pages are untouched; the reference answers JSON.
+    assert_conforms(m.spec(), 200, &query(&m, "").await.json());
+    assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
 }
 
 #[tokio::test]

@@ -787,7 +787,12 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
         let (Some(validator), Some(schema)) = (&validator, &schema) else {
             continue;
         };
-        match &r.json {
+        // An empty body is judged as a body without members (see `schema::is_empty_error`).
+        let body = match super::schema::is_empty_error(r) {
+            true => Ok(Value::Object(serde_json::Map::new())),
+            false => r.json.clone(),
+        };
+        match &body {
             Ok(body) => match super::schema::first_violation(ctx, validator, &schema.root, body) {
                 None => f.held(CheckId::RateLimit),
                 Some((basis, message)) => f.breach(

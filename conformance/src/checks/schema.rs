@@ -44,26 +44,34 @@ pub async fn run(ctx: &Ctx<'_>) -> Findings {
 pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
     let mut f = Findings::new();
     let mut validators: BTreeMap<String, Option<(jsonschema::Validator, String)>> = BTreeMap::new();
+    let no_members = Value::Object(serde_json::Map::new());
     for r in responses {
         let curl = Some(r.request.curl());
         documented_status(ctx, &mut f, r);
         if (300..400).contains(&r.status) {
             continue;
         }
-        content_type(ctx, &mut f, r);
-        let body = match &r.json {
-            Ok(b) => {
-                f.held(CheckId::Json);
-                b
-            }
-            Err(e) => {
-                f.breach(
-                    CheckId::Json,
-                    Basis::Convention(conventions::JSON),
-                    format!("status {}: the body is {e}", r.status),
-                    curl,
-                );
-                continue;
+        let (body, what) = if is_empty_error(r) {
+            // No body is not a body in another format: there is no content type or JSON to
+            // judge. The error schema judges it as a body without members, so that a documented
+            // error body fails and a read one warns.
+            (&no_members, "an empty body")
+        } else {
+            content_type(ctx, &mut f, r);
+            match &r.json {
+                Ok(b) => {
+                    f.held(CheckId::Json);
+                    (b, "the body")
+                }
+                Err(e) => {
+                    f.breach(
+                        CheckId::Json,
+                        Basis::Convention(conventions::JSON),
+                        format!("status {}: the body is {e}", r.status),
+                        curl,
+                    );
+                    continue;
+                }
             }
         };
         let Some(documented) = ctx.op.response(r.status) else {
@@ -93,7 +101,7 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
                 check,
                 basis,
                 format!(
-                    "status {}: the body does not match the spec's schema: {message}",
+                    "status {}: {what} does not match the spec's schema: {message}",
                     r.status
                 ),
                 curl,
@@ -107,6 +115,12 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
         f.skip(CheckId::ErrorBody, "no error response was received");
     }
     f
+}
+
+/// Whether `r` is an error answered without a body (RFC 6750 servers commonly send a 401 with
+/// only `WWW-Authenticate`).
+pub fn is_empty_error(r: &Response) -> bool {
+    r.status >= 400 && r.body.iter().all(u8::is_ascii_whitespace)
 }
 
 fn documented_status(ctx: &Ctx, f: &mut Findings, r: &Response) {
