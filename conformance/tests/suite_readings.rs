@@ -95,6 +95,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
     ("tickets-link-header", ReadingMode::TrailingEmptyPage, &[]),
     ("widgets-next-url", ReadingMode::TrailingEmptyPage, &[]),
+    ("widgets-next-url", ReadingMode::FormatOverflowRefused, &[]),
 ];
 
 /// A mock in `mode`, rate-limited (Retry-After 0) so that the 429 readings are exercised too.

@@ -53,6 +53,9 @@ pub enum ReadingMode {
     /// Error responses carry no body and no `Content-Type` (a 401 of a bearer scheme carries
     /// `WWW-Authenticate: Bearer`).
     EmptyErrorBodies,
+    /// A page size beyond the range of its `format` (int32, int64) is refused as not an
+    /// integer, though sizes above the maximum are clamped.
+    FormatOverflowRefused,
 }
 
 impl ReadingMode {
@@ -77,6 +80,7 @@ impl ReadingMode {
         ReadingMode::LastPageNull,
         ReadingMode::TrailingEmptyPage,
         ReadingMode::EmptyErrorBodies,
+        ReadingMode::FormatOverflowRefused,
     ];
 
     /// The kebab-case name used on the command line.
@@ -101,6 +105,7 @@ impl ReadingMode {
             ReadingMode::LastPageNull => "last-page-null",
             ReadingMode::TrailingEmptyPage => "trailing-empty-page",
             ReadingMode::EmptyErrorBodies => "empty-error-bodies",
+            ReadingMode::FormatOverflowRefused => "format-overflow-refused",
         }
     }
 
@@ -147,6 +152,9 @@ impl ReadingMode {
             }
             ReadingMode::EmptyErrorBodies => {
                 "errors have no body and no Content-Type (401: WWW-Authenticate: Bearer)"
+            }
+            ReadingMode::FormatOverflowRefused => {
+                "a page size beyond its int32/int64 format is refused; other large sizes are clamped"
             }
         }
     }
@@ -270,6 +278,17 @@ impl ReadingMode {
                 api.error_schema_reading().is_some(),
                 "the shape of the error body (its required members) is documented, not a reading",
             ),
+            ReadingMode::FormatOverflowRefused => {
+                need(
+                    p.over_max.first() == Some(&Bound::Clamp),
+                    "a page size above the maximum is not clamped, so refusing any is the rule",
+                )?;
+                need(
+                    api.query_param(&p.size_param)
+                        .is_some_and(|q| matches!(q.format(), Some("int32" | "int64"))),
+                    "the size parameter has no int32 or int64 format",
+                )
+            }
         }
     }
 }

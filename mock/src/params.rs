@@ -258,6 +258,14 @@ impl App {
             }
             Value::Text(v) => v,
         };
+        let beyond_type = self
+            .api
+            .query_param(name)
+            .is_some_and(|q| !q.fits_format(text));
+        if beyond_type && self.mode == Some(ReadingMode::FormatOverflowRefused) {
+            problem(problems, name, not_integer);
+            return (p.size_default, true);
+        }
         let n = match text.parse::<i128>() {
             Ok(n) => n,
             Err(_) if lenient => return (p.size_default, true),

@@ -31,6 +31,7 @@ fn every_mode_has_a_test() {
             ReadingMode::LastPageNull => "last_page_null",
             ReadingMode::TrailingEmptyPage => "trailing_empty_page",
             ReadingMode::EmptyErrorBodies => "empty_error_bodies",
+            ReadingMode::FormatOverflowRefused => "format_overflow_refused",
         };
         assert_eq!(test, m.name().replace('-', "_"));
     }
@@ -138,6 +139,7 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
         | ReadingMode::GoneTokens
         | ReadingMode::ErrorShape
         | ReadingMode::EmptyErrorBodies => vec!["peeker", "devpayr", "stripe"],
+        ReadingMode::FormatOverflowRefused => vec!["widgets-next-url"],
     }
 }
 
@@ -354,6 +356,24 @@ async fn empty_error_bodies() {
     // Pages are untouched; the reference answers JSON.
     assert_conforms(m.spec(), 200, &query(&m, "").await.json());
     assert!(get(&endpoint(&r, &[]), None).await.json()["message"].is_string());
+}
+
+#[tokio::test]
+async fn format_overflow_refused() {
+    let m = start_mode(
+        fixture("widgets-next-url"),
+        ReadingMode::FormatOverflowRefused,
+    )
+    .await;
+    let r = start(fixture("widgets-next-url")).await;
+    // Above the maximum but an int32: clamped, as the spec says.
+    let clamped = query(&m, "limit=500").await;
+    assert_eq!(clamped.status, 200, "{}", clamped.text);
+    assert_eq!(clamped.json()["items"].as_array().unwrap().len(), 20);
+    // Beyond int32: refused, where the reference clamps it too.
+    let beyond = query(&m, "limit=2147483648").await;
+    assert_eq!(beyond.status, 400, "{}", beyond.text);
+    assert_eq!(query(&r, "limit=2147483648").await.status, 200);
 }
 
 #[tokio::test]

@@ -303,6 +303,21 @@ impl Parameter {
         self.schema.get("format").and_then(|t| t.as_str())
     }
 
+    /// Whether `text` is an integer within the range of the parameter's integer `format`
+    /// (`int32`, `int64`); any text is, for a parameter without one. A number outside that
+    /// range is not a value of the parameter's type, whatever its `maximum` says.
+    pub fn fits_format(&self, text: &str) -> bool {
+        let range = match self.format() {
+            Some("int32") => i128::from(i32::MIN)..=i128::from(i32::MAX),
+            Some("int64") => i128::from(i64::MIN)..=i128::from(i64::MAX),
+            _ => return true,
+        };
+        // A number too long even for i128 is far outside both ranges.
+        text.trim()
+            .parse::<i128>()
+            .is_ok_and(|n| range.contains(&n))
+    }
+
     /// `minimum` of an integer parameter.
     pub fn minimum(&self) -> Option<i64> {
         self.schema.get("minimum").and_then(|v| v.as_i64())

@@ -311,9 +311,9 @@ async fn judge_bad(ctx: &Ctx<'_>, bad: Bad) -> Findings {
     let breach = match &bad {
         // Outside the range of the page size: rejecting and clamping are judged by the
         // spec's reading of each bound.
-        Bad::Huge(..) if is_size => out_of_range(ctx, &what, &response, &p.over_max, p.size_max),
+        Bad::Huge(..) if is_size => out_of_range(ctx, &value, &response, &p.over_max, p.size_max),
         Bad::BelowMin(..) if is_size => {
-            out_of_range(ctx, &what, &response, &p.under_min, p.size_min)
+            out_of_range(ctx, &value, &response, &p.under_min, p.size_min)
         }
         _ => refusal(
             &what,
@@ -490,12 +490,20 @@ async fn judge_edge(ctx: &Ctx<'_>, name: String, value: i64, edge: Edge) -> Find
     let is_size = name == p.size_param;
     let breach = match edge {
         Edge::Valid => valid_value(ctx, &what, &response, is_size.then_some(value)),
-        Edge::BelowMin(min) if is_size => {
-            out_of_range(ctx, &what, &response, &p.under_min, min.max(1) as u64)
-        }
-        Edge::AboveMax(max) if is_size => {
-            out_of_range(ctx, &what, &response, &p.over_max, max.max(1) as u64)
-        }
+        Edge::BelowMin(min) if is_size => out_of_range(
+            ctx,
+            &value.to_string(),
+            &response,
+            &p.under_min,
+            min.max(1) as u64,
+        ),
+        Edge::AboveMax(max) if is_size => out_of_range(
+            ctx,
+            &value.to_string(),
+            &response,
+            &p.over_max,
+            max.max(1) as u64,
+        ),
         Edge::BelowMin(_) | Edge::AboveMax(_) => refusal(
             &what,
             &response,

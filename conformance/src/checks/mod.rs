@@ -98,19 +98,25 @@ pub fn refusal(
     })
 }
 
-/// Judges the response to a page size outside its range: rejected with an `invalid-param`
-/// status, or served clamped to `nearest` (the closest size in the range), as `bounds`
-/// accepts. Serving more than `size-max` items breaks the documented maximum whatever the
-/// reading.
+/// Judges the response to the page size `sent`, outside its range: rejected with an
+/// `invalid-param` status, or served clamped to `nearest` (the closest size in the range), as
+/// `bounds` accepts. Serving more than `size-max` items breaks the documented maximum whatever
+/// the reading. A size outside the range of the parameter's `format` (`int32`, `int64`) is no
+/// value of its type, so rejecting it is right whatever `bounds` says.
 pub fn out_of_range(
     ctx: &Ctx,
-    what: &str,
+    sent: &str,
     response: &Response,
     bounds: &Fact<Vec<Bound>>,
     nearest: u64,
 ) -> Option<Breach> {
     let p = ctx.pagination;
+    let what = format!("{}={sent}", p.size_param);
     let invalid = &ctx.op.errors.invalid_param;
+    let of_its_type = ctx
+        .op
+        .parameter(&p.size_param, specs::Location::Query)
+        .is_none_or(|q| q.fits_format(sent));
     let curl = Some(response.request.curl());
     let breach = |basis, message| {
         Some(Breach {
@@ -121,7 +127,7 @@ pub fn out_of_range(
     };
     let status = response.status;
     if invalid.contains(&status) {
-        return match bounds.contains(&Bound::Reject) {
+        return match bounds.contains(&Bound::Reject) || !of_its_type {
             true => None,
             false => breach(
                 Basis::of(&bounds.reading),

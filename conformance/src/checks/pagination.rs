@@ -496,8 +496,8 @@ async fn over_max(ctx: &Ctx<'_>, total: u64) -> Findings {
             let mut f = Findings::new();
             let url = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
             if let Some(response) = ctx.get(&url, &Auth::Target).await {
-                let what = format!("{}={size}", p.size_param);
-                let breach = super::out_of_range(ctx, &what, &response, &p.over_max, p.size_max);
+                let breach =
+                    super::out_of_range(ctx, &size.to_string(), &response, &p.over_max, p.size_max);
                 let held = !f.judge(CheckId::OverMax, breach);
                 if held && response.status == 200 && total <= p.size_max {
                     f.note(
