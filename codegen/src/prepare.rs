@@ -13,7 +13,9 @@
 //!
 //! Finally `format: uuid` is dropped (typify would type it `::uuid::Uuid`, a crate the
 //! clients do not depend on): the value stays a string, which also keeps working when a
-//! vendor's identifier is not quite a UUID.
+//! vendor's identifier is not quite a UUID. So is a string's `pattern` (typify would make a
+//! newtype checked with the `regex` crate, another dependency, and a client that refuses a
+//! page over the spelling of one value).
 
 use serde_json::Value;
 use specs::{Operation, Spec, StatusKey};
@@ -75,8 +77,9 @@ fn split_default(raw: &mut Value, op: &Operation) {
     }
 }
 
-/// Removes every `additionalProperties: false` and `format: uuid`, leaving example values
-/// untouched (an example is data, and data may legitimately contain keys of those names).
+/// Removes every `additionalProperties: false`, `format: uuid` and string `pattern`, leaving
+/// example values untouched (an example is data, and data may legitimately contain keys of
+/// those names).
 fn strip_closed_objects(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -85,6 +88,10 @@ fn strip_closed_objects(value: &mut Value) {
             }
             if map.get("format").and_then(Value::as_str) == Some("uuid") {
                 map.remove("format");
+            }
+            // A property named `pattern` is an object (its schema), never a string.
+            if map.get("pattern").is_some_and(Value::is_string) {
+                map.remove("pattern");
             }
             for (key, child) in map.iter_mut() {
                 if key != "example" && key != "examples" {

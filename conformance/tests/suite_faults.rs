@@ -49,6 +49,7 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::HasMoreStuck, CheckId::HasMore),
     (Fault::TotalWrong, CheckId::Total),
     (Fault::PastEndItems, CheckId::PastEnd),
+    (Fault::EpochTimestamps, CheckId::PageBody),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -245,4 +246,5 @@ fault_tests! {
     has_more_stuck: HasMoreStuck,
     total_wrong: TotalWrong,
     past_end_items: PastEndItems,
+    epoch_timestamps: EpochTimestamps,
 }

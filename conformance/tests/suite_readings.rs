@@ -60,6 +60,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ("devpayr", ReadingMode::ErrorShape, &[RateLimit, ErrorBody]),
     ("devpayr", ReadingMode::ExtraEnvelopeFields, &[]),
     ("devpayr", ReadingMode::NullFields, &[PageBody]),
+    ("devpayr", ReadingMode::IsoBasicTimestamps, &[PageBody]),
     (
         "devpayr",
         ReadingMode::StringFlags,

@@ -418,8 +418,9 @@ impl Api {
         })
     }
 
-    /// `null-fields`' members: non-nullable item properties whose whole definition is a
-    /// reading, other than the key and filter fields.
+    /// `null-fields`' members: non-nullable item properties whose nullability is a reading
+    /// (a mark on `nullable`, or on the whole definition), other than the key and filter
+    /// fields.
     pub(crate) fn null_field_members(&self) -> Vec<String> {
         let protected = self.protected_fields();
         self.property_names()
@@ -428,9 +429,46 @@ impl Api {
             .filter(|name| {
                 self.property(name).is_some_and(|(schema, pointer)| {
                     schema.get("nullable").and_then(Value::as_bool) != Some(true)
-                        && self.spec.reading(&pointer, None).is_some()
+                        && self.spec.covering(&pointer, Some("nullable")).is_some()
                 })
             })
+            .collect()
+    }
+
+    /// Item properties of `format: date-time`, with the reading on their `format` (if any)
+    /// and whether their `pattern`, if any, is documented.
+    fn date_time_fields(&self) -> Vec<(String, bool, bool)> {
+        self.property_names()
+            .into_iter()
+            .filter_map(|name| {
+                let (schema, pointer) = self.property(&name)?;
+                if schema.get("format").and_then(Value::as_str) != Some("date-time") {
+                    return None;
+                }
+                let format_read = self.spec.covering(&pointer, Some("format")).is_some();
+                let pattern_documented = schema.get("pattern").is_some()
+                    && self.spec.covering(&pointer, Some("pattern")).is_none();
+                Some((name, format_read, pattern_documented))
+            })
+            .collect()
+    }
+
+    /// `epoch-timestamps`' fields: date-times where a Unix epoch breaks a documented rule
+    /// (the `format`, or a `pattern` that is not a reading).
+    pub(crate) fn epoch_fields(&self) -> Vec<String> {
+        self.date_time_fields()
+            .into_iter()
+            .filter(|(_, format_read, pattern_documented)| !format_read || *pattern_documented)
+            .map(|(name, ..)| name)
+            .collect()
+    }
+
+    /// `iso-basic-timestamps`' fields: date-times whose RFC 3339 profile is a reading.
+    pub(crate) fn iso_profile_fields(&self) -> Vec<String> {
+        self.date_time_fields()
+            .into_iter()
+            .filter(|(_, format_read, _)| *format_read)
+            .map(|(name, ..)| name)
             .collect()
     }
 

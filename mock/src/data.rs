@@ -891,9 +891,19 @@ fn shown(
             };
             json::set(&mut shown, key, wrong);
         }
+        Some(Fault::EpochTimestamps) => {
+            retime(&mut shown, &api.epoch_fields(), |t| {
+                t.timestamp().to_string()
+            });
+        }
         _ => {}
     }
     match mode {
+        Some(ReadingMode::IsoBasicTimestamps) => {
+            retime(&mut shown, &api.iso_profile_fields(), |t| {
+                t.format("%Y%m%dT%H%M%SZ").to_string()
+            });
+        }
         Some(ReadingMode::SparseItems) if is_victim(i, len, 8) => {
             if let Some(field) = api.sparse_item_field() {
                 json::remove(&mut shown, &format!("/{}", json::escape(&field)));
@@ -911,4 +921,22 @@ fn shown(
         _ => {}
     }
     shown
+}
+
+/// Rewrites the RFC 3339 date-times of `fields` (top-level item properties) with `form`.
+fn retime(
+    item: &mut Value,
+    fields: &[String],
+    form: impl Fn(chrono::DateTime<chrono::FixedOffset>) -> String,
+) {
+    for field in fields {
+        let pointer = format!("/{}", json::escape(field));
+        let parsed = item
+            .pointer(&pointer)
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        if let Some(t) = parsed {
+            json::set(item, &pointer, json!(form(t)));
+        }
+    }
 }

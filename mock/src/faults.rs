@@ -89,6 +89,8 @@ pub enum Fault {
     TotalWrong,
     /// A window past the end returns the last page's items again.
     PastEndItems,
+    /// Date-time fields are Unix epoch seconds, as strings.
+    EpochTimestamps,
 }
 
 impl Fault {
@@ -131,6 +133,7 @@ impl Fault {
         Fault::HasMoreStuck,
         Fault::TotalWrong,
         Fault::PastEndItems,
+        Fault::EpochTimestamps,
     ];
 
     /// The kebab-case name used on the command line.
@@ -173,6 +176,7 @@ impl Fault {
             Fault::HasMoreStuck => "has-more-stuck",
             Fault::TotalWrong => "total-wrong",
             Fault::PastEndItems => "past-end-items",
+            Fault::EpochTimestamps => "epoch-timestamps",
         }
     }
 
@@ -234,6 +238,7 @@ impl Fault {
             Fault::HasMoreStuck => "has-more is true on the last page too",
             Fault::TotalWrong => "the total is one more than the truth",
             Fault::PastEndItems => "a window past the end returns the last page's items again",
+            Fault::EpochTimestamps => "date-time fields are Unix epoch seconds, as strings",
         }
     }
 
@@ -344,6 +349,10 @@ impl Fault {
             Fault::PastEndItems => styles(
                 &[StyleKind::Offset, StyleKind::Page],
                 "never lets the client ask for a window past the end",
+            ),
+            Fault::EpochTimestamps => need(
+                !api.epoch_fields().is_empty(),
+                "no item date-time field whose format (or pattern) is documented",
             ),
             Fault::PageGap
             | Fault::PageDuplicate

@@ -33,7 +33,7 @@ pub enum ReadingMode {
     SparseEnvelope,
     /// Envelope objects that may carry more members get extra paginator members.
     ExtraEnvelopeFields,
-    /// Item fields whose whole definition is a reading are null on one item in eight.
+    /// Item fields whose nullability is a reading are null on one item in eight.
     NullFields,
     /// Boolean envelope flags whose type is a reading are the strings "success" / "error".
     StringFlags,
@@ -56,6 +56,9 @@ pub enum ReadingMode {
     /// A page size beyond the range of its `format` (int32, int64) is refused as not an
     /// integer, though sizes above the maximum are clamped.
     FormatOverflowRefused,
+    /// Date-time fields whose RFC 3339 profile is a reading are in ISO 8601's basic format
+    /// (`20260110T093000Z`).
+    IsoBasicTimestamps,
 }
 
 impl ReadingMode {
@@ -81,6 +84,7 @@ impl ReadingMode {
         ReadingMode::TrailingEmptyPage,
         ReadingMode::EmptyErrorBodies,
         ReadingMode::FormatOverflowRefused,
+        ReadingMode::IsoBasicTimestamps,
     ];
 
     /// The kebab-case name used on the command line.
@@ -106,6 +110,7 @@ impl ReadingMode {
             ReadingMode::TrailingEmptyPage => "trailing-empty-page",
             ReadingMode::EmptyErrorBodies => "empty-error-bodies",
             ReadingMode::FormatOverflowRefused => "format-overflow-refused",
+            ReadingMode::IsoBasicTimestamps => "iso-basic-timestamps",
         }
     }
 
@@ -137,7 +142,7 @@ impl ReadingMode {
                 "open envelope objects carry extra paginator members (path, per_page, prev_cursor)"
             }
             ReadingMode::NullFields => {
-                "item fields whose definition is a reading are null on one item in eight"
+                "item fields whose nullability is a reading are null on one item in eight"
             }
             ReadingMode::StringFlags => {
                 "boolean envelope flags are the strings \"success\" / \"error\""
@@ -155,6 +160,9 @@ impl ReadingMode {
             }
             ReadingMode::FormatOverflowRefused => {
                 "a page size beyond its int32/int64 format is refused; other large sizes are clamped"
+            }
+            ReadingMode::IsoBasicTimestamps => {
+                "date-times are ISO 8601 in the basic format (20260110T093000Z), not RFC 3339"
             }
         }
     }
@@ -227,7 +235,7 @@ impl ReadingMode {
             ),
             ReadingMode::NullFields => need(
                 !api.null_field_members().is_empty(),
-                "no non-nullable item field carries a whole-node reading",
+                "no non-nullable item field carries a reading on `nullable`",
             ),
             ReadingMode::StringFlags => need(
                 !api.flag_members().is_empty(),
@@ -289,6 +297,10 @@ impl ReadingMode {
                     "the size parameter has no int32 or int64 format",
                 )
             }
+            ReadingMode::IsoBasicTimestamps => need(
+                !api.iso_profile_fields().is_empty(),
+                "no item date-time field whose format is a reading",
+            ),
         }
     }
 }

@@ -52,6 +52,7 @@ fn every_fault_has_a_test() {
             Fault::HasMoreStuck => "has_more_stuck",
             Fault::TotalWrong => "total_wrong",
             Fault::PastEndItems => "past_end_items",
+            Fault::EpochTimestamps => "epoch_timestamps",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }
@@ -639,4 +640,21 @@ async fn past_end_items() {
         query(&b, "per_page=25&page=99").await.json()["results"],
         last["results"]
     );
+}
+
+#[tokio::test]
+async fn epoch_timestamps() {
+    let m = start_fault(spec("devpayr"), Fault::EpochTimestamps).await;
+    let r = start(spec("devpayr")).await;
+    let item = |body: Value| body.pointer("/data/data/0").cloned().unwrap();
+    let (faulty, faithful) = (
+        item(query(&m, "").await.json()),
+        item(query(&r, "").await.json()),
+    );
+    let epoch = faulty["updated_at"].as_str().unwrap();
+    assert!(epoch.parse::<i64>().is_ok(), "{epoch}");
+    let rfc3339 = faithful["updated_at"].as_str().unwrap();
+    let parsed = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+    assert_eq!(epoch, parsed.timestamp().to_string());
+    assert_eq!(faulty["id"], faithful["id"]);
 }

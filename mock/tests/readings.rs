@@ -32,6 +32,7 @@ fn every_mode_has_a_test() {
             ReadingMode::TrailingEmptyPage => "trailing_empty_page",
             ReadingMode::EmptyErrorBodies => "empty_error_bodies",
             ReadingMode::FormatOverflowRefused => "format_overflow_refused",
+            ReadingMode::IsoBasicTimestamps => "iso_basic_timestamps",
         };
         assert_eq!(test, m.name().replace('-', "_"));
     }
@@ -89,6 +90,7 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
         Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor"],
         Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
+        Fault::EpochTimestamps => vec!["peeker", "devpayr", "tickets-link-header"],
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder
@@ -140,6 +142,7 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
         | ReadingMode::ErrorShape
         | ReadingMode::EmptyErrorBodies => vec!["peeker", "devpayr", "stripe"],
         ReadingMode::FormatOverflowRefused => vec!["widgets-next-url"],
+        ReadingMode::IsoBasicTimestamps => vec!["devpayr"],
     }
 }
 
@@ -374,6 +377,27 @@ async fn format_overflow_refused() {
     let beyond = query(&m, "limit=2147483648").await;
     assert_eq!(beyond.status, 400, "{}", beyond.text);
     assert_eq!(query(&r, "limit=2147483648").await.status, 200);
+}
+
+#[tokio::test]
+async fn iso_basic_timestamps() {
+    let (m, r) = devpayr(ReadingMode::IsoBasicTimestamps).await;
+    let item = |body: Value| body.pointer("/data/data/0").cloned().unwrap();
+    let (read, faithful) = (
+        item(query(&m, "").await.json()),
+        item(query(&r, "").await.json()),
+    );
+    let basic = read["created_at"].as_str().unwrap();
+    let parsed = chrono::NaiveDateTime::parse_from_str(basic, "%Y%m%dT%H%M%SZ").unwrap();
+    let rfc3339 = chrono::DateTime::parse_from_rfc3339(faithful["created_at"].as_str().unwrap());
+    assert_eq!(parsed, rfc3339.unwrap().naive_utc());
+    // Another profile of ISO 8601 breaks only the reading of `format`.
+    let problems = schema_problems(m.spec(), 200, &query(&m, "").await.json()).unwrap();
+    assert!(!problems.is_empty());
+    assert!(
+        problems.iter().all(|p| p.contains("date-time")),
+        "{problems:?}"
+    );
 }
 
 #[tokio::test]

@@ -146,12 +146,16 @@ impl JsonSchemas {
     /// `evaluation_path` is the validator's dynamic path to the keyword from the root of a
     /// [`ResponseSchema`] (`/$ref/properties/data/items/$ref/required`), `$ref`s included.
     /// The walk follows it through the spec from `root`, and a mark on any node it passes
-    /// (whole-node, or for the key it steps into) covers the keyword.
+    /// (whole-node, or for the key it steps into) covers the keyword. A null that fails a
+    /// node's `type` (`null` says whether the failing value is one) is also covered by the
+    /// node's mark on `nullable`: that is where OpenAPI 3.0 says whether null is allowed, even
+    /// where the node does not spell `nullable: false` out.
     pub fn reading_for<'r>(
         &self,
         readings: &'r [Reading],
         root: &str,
         evaluation_path: &str,
+        null: bool,
     ) -> Option<&'r Reading> {
         let segments: Vec<String> = evaluation_path
             .split('/')
@@ -164,6 +168,12 @@ impl JsonSchemas {
             let segment = segments[i].as_str();
             if let Some(r) = covering(readings, &pointer, Some(segment)) {
                 return Some(r);
+            }
+            let last = i + 1 == segments.len();
+            if null && last && segment == "type" {
+                if let Some(r) = covering(readings, &pointer, Some("nullable")) {
+                    return Some(r);
+                }
             }
             let node = self.raw.pointer(&pointer)?;
             if segment == "$ref" {

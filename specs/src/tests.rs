@@ -204,7 +204,7 @@ fn a_failing_keyword_finds_the_reading_that_covers_it() {
     let page = schemas.response(op, 200).unwrap();
     let reading = |path: &str| {
         schemas
-            .reading_for(&peeker.readings, &page.root, path)
+            .reading_for(&peeker.readings, &page.root, path, false)
             .map(|r| r.location())
     };
     // A missing required field of an item: the `required` mark of Domain.
@@ -225,7 +225,7 @@ fn a_failing_keyword_finds_the_reading_that_covers_it() {
     let error = schemas.response(op, 401).unwrap();
     assert_eq!(
         schemas
-            .reading_for(&peeker.readings, &error.root, "/$ref/required")
+            .reading_for(&peeker.readings, &error.root, "/$ref/required", false)
             .map(|r| r.location())
             .as_deref(),
         Some("/components/schemas/Error")
@@ -235,11 +235,12 @@ fn a_failing_keyword_finds_the_reading_that_covers_it() {
     let op = devpayr.paginated_operation().unwrap();
     let schemas = devpayr.json_schemas();
     let page = schemas.response(op, 200).unwrap();
-    let find = |path: &str| {
+    let find_value = |path: &str, null: bool| {
         schemas
-            .reading_for(&devpayr.readings, &page.root, path)
+            .reading_for(&devpayr.readings, &page.root, path, null)
             .map(|r| r.location())
     };
+    let find = |path: &str| find_value(path, false);
     assert_eq!(
         find("/$ref/properties/status/type").as_deref(),
         Some("/components/schemas/ProjectDomainsResponse/properties/status")
@@ -248,6 +249,22 @@ fn a_failing_keyword_finds_the_reading_that_covers_it() {
         find("/$ref/properties/data/$ref/properties/data/items/$ref/additionalProperties"),
         None,
         "the strictness of the domain objects is documented"
+    );
+    // "ISO timestamp": ISO 8601 is documented, its RFC 3339 profile and never null are read.
+    let updated = "/$ref/properties/data/$ref/properties/data/items/$ref/properties/updated_at";
+    assert_eq!(find(&format!("{updated}/pattern")), None);
+    assert_eq!(
+        find(&format!("{updated}/format")).as_deref(),
+        Some("/components/schemas/ProjectDomain/properties/updated_at/format")
+    );
+    assert_eq!(
+        find_value(&format!("{updated}/type"), true).as_deref(),
+        Some("/components/schemas/ProjectDomain/properties/updated_at/nullable")
+    );
+    assert_eq!(
+        find(&format!("{updated}/type")),
+        None,
+        "a number is no timestamp, whatever is read about null"
     );
 }
 

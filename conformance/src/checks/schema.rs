@@ -201,9 +201,10 @@ pub fn first_violation(
         let at = e.instance_path().to_string();
         let at = if at.is_empty() { "/".to_string() } else { at };
         let message = format!("at {at}: {e}");
+        let null = e.instance().is_null();
         match ctx
             .schemas
-            .reading_for(&ctx.spec.readings, root, e.evaluation_path().as_str())
+            .reading_for(&ctx.spec.readings, root, e.evaluation_path().as_str(), null)
         {
             None => return Some((Basis::Documented, message)),
             Some(r) => {
