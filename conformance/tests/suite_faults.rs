@@ -50,6 +50,8 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::TotalWrong, CheckId::Total),
     (Fault::PastEndItems, CheckId::PastEnd),
     (Fault::EpochTimestamps, CheckId::PageBody),
+    (Fault::FilterPrefix, CheckId::ItemsMatch),
+    (Fault::FilterCaseFolded, CheckId::ItemsMatch),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -247,4 +249,6 @@ fault_tests! {
     total_wrong: TotalWrong,
     past_end_items: PastEndItems,
     epoch_timestamps: EpochTimestamps,
+    filter_prefix: FilterPrefix,
+    filter_case_folded: FilterCaseFolded,
 }

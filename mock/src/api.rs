@@ -296,6 +296,17 @@ impl Api {
         schema
     }
 
+    /// The query filters of `match: equals` on text or integers without an enum, which the
+    /// `filter-prefix` and `filter-case-folded` faults break.
+    pub(crate) fn free_equals_filters(&self) -> impl Iterator<Item = &Filter> {
+        self.query_filters().filter(|f| {
+            let kind = self.query_param(&f.param).and_then(|p| p.schema_type());
+            f.matching == Match::Equals
+                && f.values.is_none()
+                && matches!(kind, Some("string" | "integer"))
+        })
+    }
+
     /// The first owner filter of the query.
     pub(crate) fn owner_filter(&self) -> Option<&Filter> {
         self.query_filters().find(|f| f.matching == Match::Owner)

@@ -91,6 +91,11 @@ pub enum Fault {
     PastEndItems,
     /// Date-time fields are Unix epoch seconds, as strings.
     EpochTimestamps,
+    /// An equals filter without an enum matches every item whose value starts with the value
+    /// sent (`LIKE 'v%'`).
+    FilterPrefix,
+    /// An equals filter on text without an enum ignores case.
+    FilterCaseFolded,
 }
 
 impl Fault {
@@ -134,6 +139,8 @@ impl Fault {
         Fault::TotalWrong,
         Fault::PastEndItems,
         Fault::EpochTimestamps,
+        Fault::FilterPrefix,
+        Fault::FilterCaseFolded,
     ];
 
     /// The kebab-case name used on the command line.
@@ -177,6 +184,8 @@ impl Fault {
             Fault::TotalWrong => "total-wrong",
             Fault::PastEndItems => "past-end-items",
             Fault::EpochTimestamps => "epoch-timestamps",
+            Fault::FilterPrefix => "filter-prefix",
+            Fault::FilterCaseFolded => "filter-case-folded",
         }
     }
 
@@ -239,6 +248,10 @@ impl Fault {
             Fault::TotalWrong => "the total is one more than the truth",
             Fault::PastEndItems => "a window past the end returns the last page's items again",
             Fault::EpochTimestamps => "date-time fields are Unix epoch seconds, as strings",
+            Fault::FilterPrefix => {
+                "an equals filter without an enum matches values that start with the value sent"
+            }
+            Fault::FilterCaseFolded => "an equals filter on text without an enum ignores case",
         }
     }
 
@@ -349,6 +362,16 @@ impl Fault {
             Fault::PastEndItems => styles(
                 &[StyleKind::Offset, StyleKind::Page],
                 "never lets the client ask for a window past the end",
+            ),
+            Fault::FilterPrefix => need(
+                api.free_equals_filters().next().is_some(),
+                "no query filter of `match: equals` without an enum",
+            ),
+            Fault::FilterCaseFolded => need(
+                api.free_equals_filters().any(|f| {
+                    api.query_param(&f.param).and_then(|p| p.schema_type()) == Some("string")
+                }),
+                "no text query filter of `match: equals` without an enum",
             ),
             Fault::EpochTimestamps => need(
                 !api.epoch_fields().is_empty(),

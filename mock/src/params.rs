@@ -330,7 +330,7 @@ impl App {
     pub(crate) fn passes(&self, item: &Json, filter: &Filter, value: &str) -> bool {
         let field = item.pointer(&filter.field);
         match filter.matching {
-            Match::Equals => field.is_some_and(|f| value_matches(f, value)),
+            Match::Equals => field.is_some_and(|f| self.equals(filter, f, value)),
             Match::Contains => field
                 .and_then(Json::as_array)
                 .is_some_and(|a| a.iter().any(|x| value_matches(x, value))),
@@ -341,6 +341,24 @@ impl App {
                 let ids = self.data.owner_set(&filter.field).map(|s| &s.ids);
                 field.is_some_and(|f| ids.and_then(|ids| ids.get(owner)) == Some(f))
             }
+        }
+    }
+
+    /// Equality of an item's field and a filter value, as the `filter-prefix` and
+    /// `filter-case-folded` faults break it for filters without an enum.
+    fn equals(&self, filter: &Filter, field: &Json, value: &str) -> bool {
+        let free = self.api.free_equals_filters().any(|f| f == filter);
+        let text = || match field {
+            Json::String(s) => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        match self.fault {
+            Some(Fault::FilterPrefix) if free => text().is_some_and(|t| t.starts_with(value)),
+            Some(Fault::FilterCaseFolded) if free => {
+                text().is_some_and(|t| t.to_lowercase() == value.to_lowercase())
+            }
+            _ => value_matches(field, value),
         }
     }
 }

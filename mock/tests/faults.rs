@@ -53,6 +53,8 @@ fn every_fault_has_a_test() {
             Fault::TotalWrong => "total_wrong",
             Fault::PastEndItems => "past_end_items",
             Fault::EpochTimestamps => "epoch_timestamps",
+            Fault::FilterPrefix => "filter_prefix",
+            Fault::FilterCaseFolded => "filter_case_folded",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }
@@ -657,4 +659,31 @@ async fn epoch_timestamps() {
     let parsed = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
     assert_eq!(epoch, parsed.timestamp().to_string());
     assert_eq!(faulty["id"], faithful["id"]);
+}
+
+#[tokio::test]
+async fn filter_prefix() {
+    let m = start_fault(spec("stripe"), Fault::FilterPrefix).await;
+    let r = start(spec("stripe")).await;
+    let all = items(&r, &walk(&r, "limit=100").await);
+    let email = all[0]["email"].as_str().unwrap().to_string();
+    let prefix = &email[..email.len() - 1];
+    let exact = items(&r, &walk(&r, &format!("limit=100&email={prefix}")).await);
+    assert!(exact.is_empty(), "the reference matches exactly");
+    let loose = items(&m, &walk(&m, &format!("limit=100&email={prefix}")).await);
+    assert!(!loose.is_empty());
+    assert!(loose.iter().all(|c| c["email"] == email.as_str()));
+}
+
+#[tokio::test]
+async fn filter_case_folded() {
+    let m = start_fault(spec("stripe"), Fault::FilterCaseFolded).await;
+    let r = start(spec("stripe")).await;
+    let all = items(&r, &walk(&r, "limit=100").await);
+    let email = all[0]["email"].as_str().unwrap().to_string();
+    let upper = email.to_uppercase();
+    assert!(items(&r, &walk(&r, &format!("limit=100&email={upper}")).await).is_empty());
+    let folded = items(&m, &walk(&m, &format!("limit=100&email={upper}")).await);
+    assert!(!folded.is_empty());
+    assert!(folded.iter().all(|c| c["email"] == email.as_str()));
 }

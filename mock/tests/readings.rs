@@ -91,6 +91,9 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor"],
         Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
         Fault::EpochTimestamps => vec!["peeker", "devpayr", "tickets-link-header"],
+        Fault::FilterPrefix | Fault::FilterCaseFolded => {
+            vec!["peeker", "stripe", "accounts-item-cursor"]
+        }
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder

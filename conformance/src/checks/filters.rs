@@ -4,7 +4,10 @@
 //!
 //! Values come from the data (every value of each filtered field in the unfiltered walk), from
 //! the spec (every `enum` value, present in the data or not: absent ones must return nothing),
-//! and one value that cannot exist (which must return nothing). Owner filters identify the
+//! one value that cannot exist (which must return nothing), and, for an equality filter
+//! without an enum, near misses of a real value (a strict prefix, a case variant, one
+//! character more), which select only exact matches: a server that matches by prefix or
+//! without case is seen where values taken from the data cannot show it. Owner filters identify the
 //! owner by something the response does not show (an email): known owners come from the
 //! target when it has them, and an unknown owner must return nothing.
 //!
@@ -77,6 +80,10 @@ struct Candidate<'f> {
     values: Vec<String>,
     /// Values known not to occur (absent enum values, the synthetic unknown value).
     unknown: HashSet<String>,
+    /// Near misses of a real value (a strict prefix, a case variant, one character more),
+    /// also among `values`: an equality filter selects only exact matches, so a server that
+    /// matches by prefix or without case shows itself on them.
+    near: Vec<String>,
 }
 
 /// What every filtered walk of a run is judged against.
@@ -222,24 +229,75 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
                 .filter_map(|v| v.parse::<i64>().ok())
                 .max()
                 .unwrap_or(0);
-            values.extend(found);
+            values.extend(found.iter().cloned());
             if let Some(v) = largest.checked_add(1000) {
                 unknown.insert(v.to_string());
                 values.push(v.to_string());
             }
         }
         (None, _, _) => {
-            values.extend(found);
+            values.extend(found.iter().cloned());
             let v = format!("conformance-unknown-{:x}", ctx.options.seed);
             unknown.insert(v.clone());
             values.push(v);
+        }
+    }
+    let near = match (&filter.values, filter.matching) {
+        (None, Match::Equals | Match::Contains) => near_misses(found.first(), kind.as_deref()),
+        _ => Vec::new(),
+    };
+    for v in &near {
+        if !found.contains(v) {
+            unknown.insert(v.clone());
+        }
+        if !values.contains(v) {
+            values.push(v.clone());
         }
     }
     Candidate {
         filter,
         values,
         unknown,
+        near,
     }
+}
+
+/// Values next to the real value `v` that equality tells apart from it: a strict prefix, a
+/// case variant and one character more (for an integer, one digit fewer and one more).
+fn near_misses(v: Option<&String>, kind: Option<&str>) -> Vec<String> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if kind == Some("integer") {
+        if let Ok(n) = v.parse::<i64>() {
+            if n.abs() >= 10 {
+                out.push((n / 10).to_string());
+            }
+            out.extend(
+                n.checked_mul(10)
+                    .and_then(|m| m.checked_add(7))
+                    .map(|m| m.to_string()),
+            );
+        }
+        return out;
+    }
+    let mut chars = v.chars();
+    if chars.next_back().is_some() && !chars.as_str().is_empty() {
+        out.push(chars.as_str().to_string());
+    }
+    let swapped: String = v
+        .chars()
+        .map(|c| match c.is_lowercase() {
+            true => c.to_uppercase().collect::<String>(),
+            false => c.to_lowercase().collect(),
+        })
+        .collect();
+    if swapped != *v {
+        out.push(swapped);
+    }
+    out.push(format!("{v}x"));
+    out
 }
 
 /// Every filter alone with each of its first values, then every pair of value-carrying
@@ -253,9 +311,18 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
             .iter()
             .filter(|v| !c.unknown.contains(*v))
             .take(VALUES_PER_FILTER);
-        let unknown = c.values.iter().filter(|v| c.unknown.contains(*v)).take(2);
-        for v in known.chain(unknown) {
-            out.push(vec![(i, v.clone())]);
+        let unknown = c
+            .values
+            .iter()
+            .filter(|v| c.unknown.contains(*v) && !c.near.contains(v))
+            .take(2);
+        for v in known.chain(unknown).chain(&c.near) {
+            if !out
+                .iter()
+                .any(|case: &Vec<(usize, String)>| case == &[(i, v.clone())])
+            {
+                out.push(vec![(i, v.clone())]);
+            }
         }
     }
     let pick = |item: &Value, f: &Filter| match f.matching {
@@ -404,6 +471,19 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
             status,
         } => {
             let invalid = &ctx.op.errors.invalid_param;
+            let near_refused = status.is_some_and(|s| invalid.contains(&s))
+                && chosen
+                    .iter()
+                    .any(|(i, v)| scene.candidates[*i].near.contains(v));
+            if near_refused {
+                // A near miss may break a format the server checks (a UUID cut short): the
+                // refusal selects nothing, which is all equality asks.
+                f.note(
+                    CheckId::ItemsMatch,
+                    "a near miss of a real value was refused as invalid, which selects nothing",
+                );
+                return f;
+            }
             let basis = match (status, owner) {
                 (Some(s), _) if *s >= 500 => Basis::Convention(conventions::NO_5XX),
                 // An owner nobody has, refused as invalid: another reading of the filter.
