@@ -132,6 +132,8 @@ checks! {
         "each documented range is accepted at its exact minimum and maximum, and one past each is refused or clamped as the spec accepts";
     TamperedToken: Errors, "tampered-token",
         "flipped, truncated, extended and forged page tokens get an invalid-token status, never a page or a 5xx";
+    TokenScope: Errors, "token-scope",
+        "a page token replayed under another readable path value or other filters is refused or pages the scope in the URL, never the scope it was issued for";
     Forbidden: Errors, "forbidden",
         "a resource the credential may not read gets an x-access forbidden status";
     NotFound: Errors, "not-found",

@@ -71,6 +71,9 @@ pub struct Target {
     pub credential: Option<Secret>,
     /// A value for each path parameter: a resource the credential may read.
     pub path_values: BTreeMap<String, String>,
+    /// Other values of path parameters the credential may read besides `path_values` (a
+    /// second project of the same owner): a page token issued under one must not page another.
+    pub readable: BTreeMap<String, Vec<String>>,
     /// For the `x-access` path parameter: a value the credential may not read.
     pub forbidden: BTreeMap<String, String>,
     /// For the `x-access` path parameter: a value that does not exist. Without one the suite
@@ -91,6 +94,7 @@ impl Target {
             base_url,
             credential: None,
             path_values: BTreeMap::new(),
+            readable: BTreeMap::new(),
             forbidden: BTreeMap::new(),
             missing: BTreeMap::new(),
             owner_values: BTreeMap::new(),
@@ -153,14 +157,15 @@ impl Target {
     }
 }
 
-/// A target for a reference mock: its primary credential, its path values, a value the
-/// credential may not read, and the owners its data has. The missing value is left out on
+/// A target for a reference mock: its primary credential, its path values and the other
+/// values that credential may read, a value it may not read, and the owners its data has. The missing value is left out on
 /// purpose, so that the suite makes one up, as it does for a server nobody described.
 pub fn for_mock(m: &mock::RunningMock) -> Result<Target, url::ParseError> {
     let c = &m.credentials;
     let mut t = Target::new(Arc::new(m.spec().clone()), Url::parse(&m.base_url)?);
     t.credential = c.primary().map(|k| Secret::new(k.secret.clone()));
     t.path_values = c.path_values.clone();
+    t.readable = c.readable.clone();
     t.forbidden = c.forbidden.clone();
     t.owner_values = c.owners.clone();
     Ok(t)

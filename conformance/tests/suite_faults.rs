@@ -52,6 +52,7 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::EpochTimestamps, CheckId::PageBody),
     (Fault::FilterPrefix, CheckId::ItemsMatch),
     (Fault::FilterCaseFolded, CheckId::ItemsMatch),
+    (Fault::TokenCrossesScope, CheckId::TokenScope),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -251,4 +252,5 @@ fault_tests! {
     epoch_timestamps: EpochTimestamps,
     filter_prefix: FilterPrefix,
     filter_case_folded: FilterCaseFolded,
+    token_crosses_scope: TokenCrossesScope,
 }

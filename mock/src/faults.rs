@@ -96,6 +96,9 @@ pub enum Fault {
     FilterPrefix,
     /// An equals filter on text without an enum ignores case.
     FilterCaseFolded,
+    /// A page token carries the path values and filters it was issued for, and a request
+    /// that sends it is served that scope instead of its own.
+    TokenCrossesScope,
 }
 
 impl Fault {
@@ -141,6 +144,7 @@ impl Fault {
         Fault::EpochTimestamps,
         Fault::FilterPrefix,
         Fault::FilterCaseFolded,
+        Fault::TokenCrossesScope,
     ];
 
     /// The kebab-case name used on the command line.
@@ -186,6 +190,7 @@ impl Fault {
             Fault::EpochTimestamps => "epoch-timestamps",
             Fault::FilterPrefix => "filter-prefix",
             Fault::FilterCaseFolded => "filter-case-folded",
+            Fault::TokenCrossesScope => "token-crosses-scope",
         }
     }
 
@@ -252,6 +257,9 @@ impl Fault {
                 "an equals filter without an enum matches values that start with the value sent"
             }
             Fault::FilterCaseFolded => "an equals filter on text without an enum ignores case",
+            Fault::TokenCrossesScope => {
+                "a page token serves the path values and filters it was issued for, not the URL's"
+            }
         }
     }
 
@@ -363,6 +371,15 @@ impl Fault {
                 &[StyleKind::Offset, StyleKind::Page],
                 "never lets the client ask for a window past the end",
             ),
+            Fault::TokenCrossesScope => {
+                styles(&token_styles, "has no page token to carry a scope")?;
+                need(
+                    api.query_filters()
+                        .any(|f| f.matching != specs::Match::Owner)
+                        || api.op.access.is_some(),
+                    "no query filter and no x-access path parameter: no other scope to serve",
+                )
+            }
             Fault::FilterPrefix => need(
                 api.free_equals_filters().next().is_some(),
                 "no query filter of `match: equals` without an enum",

@@ -144,12 +144,22 @@ pub struct Credentials {
     /// Owner filters (`match: owner`): parameter name → the owner identities the data has
     /// (e.g. customer emails), which the response never shows.
     pub owners: BTreeMap<String, Vec<String>>,
+    /// x-access: for the access path parameter, the other values the primary credential may
+    /// read besides its path value.
+    pub readable: BTreeMap<String, Vec<String>>,
 }
 
 impl Credentials {
-    /// The credential a conformance run should use first.
+    /// The credential a conformance run should use first: the one that reads the most (a key
+    /// of everything, then an owner's key, then a key of one value), so that a run can cross
+    /// from one readable value to another.
     pub fn primary(&self) -> Option<&Credential> {
-        self.keys.first()
+        let reach = |k: &&Credential| match &k.scope {
+            Scope::All => usize::MAX,
+            Scope::Owner(values) => values.len(),
+            Scope::Value(_) => 1,
+        };
+        self.keys.iter().rev().max_by_key(reach)
     }
 }
 
@@ -293,6 +303,26 @@ fn credentials(api: &Api, data: &Data) -> Credentials {
     for set in &data.owners {
         for (param, identities) in &set.identities {
             out.owners.insert(param.clone(), identities.clone());
+        }
+    }
+    if let (Some(access), Some(primary)) = (&api.op.access, out.primary()) {
+        let main = out.path_values.get(&access.path_param);
+        let others: Vec<String> = match &primary.scope {
+            Scope::Owner(values) => values
+                .iter()
+                .filter(|v| Some(*v) != main)
+                .cloned()
+                .collect(),
+            Scope::All => data
+                .access_values
+                .iter()
+                .map(|v| v.text.clone())
+                .filter(|v| Some(v) != main)
+                .collect(),
+            Scope::Value(_) => Vec::new(),
+        };
+        if !others.is_empty() {
+            out.readable.insert(access.path_param.clone(), others);
         }
     }
     out

@@ -212,7 +212,7 @@ impl App {
         let Some(token) = token else {
             return self.invalid_token(&param);
         };
-        let carrying = self.mode == Some(ReadingMode::NextTokenOnly);
+        let carrying = self.tokens_carry();
         let offset = bindings.iter().find_map(|b| {
             if carrying {
                 self.signer.verify_carrying(b, token)

@@ -46,12 +46,20 @@ pub(crate) struct App {
     /// Origin of the decoy server used by the cross-origin faults.
     pub(crate) decoy_origin: String,
     pub(crate) signer: Signer,
-    /// Canonical queries that `next-token-only` tokens stand for, by number.
-    pub(crate) carried: Mutex<Vec<String>>,
+    /// The scopes that carrying tokens stand for, by number: the canonical query (for
+    /// `next-token-only`) and the path values (for `token-crosses-scope`).
+    pub(crate) carried: Mutex<Vec<Carried>>,
     pub(crate) requests: AtomicU64,
     pub(crate) decoy_requests: AtomicU64,
     pub(crate) decoy_leaks: AtomicU64,
     pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// The scope a carrying token was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Carried {
+    pub(crate) canonical: String,
+    pub(crate) path_values: Vec<(String, String)>,
 }
 
 /// A successful page, before the response-level faults: `prefix`, the items joined by commas,
@@ -122,6 +130,12 @@ impl App {
         let continuation = self.is_continuation(&q);
         let key = self.authenticate(headers, &q, continuation)?;
         let path_values = self.path_values(params)?;
+        let carried = self.carried_scope(&q);
+        // `token-crosses-scope`: the token's path values replace the URL's.
+        let path_values = match carried.as_ref() {
+            Some(c) if self.fault == Some(Fault::TokenCrossesScope) => c.path_values.clone(),
+            _ => path_values,
+        };
         let access_param = self.api.op.access.as_ref().map(|a| a.path_param.as_str());
         let access_value = path_values
             .iter()
@@ -129,7 +143,7 @@ impl App {
             .map(|(_, v)| v.as_str());
         let access = self.access(key, access_value)?;
 
-        let effective = self.effective_query(&q);
+        let effective = self.effective_query(&q, carried.as_ref());
         let mut problems = Problems::new();
         let selection = self.selection(effective.as_ref().unwrap_or(&q), &mut problems);
         let position = self.position(&q, &mut problems);
@@ -163,31 +177,47 @@ impl App {
             selection.size_sent,
             &bindings,
         )?;
-        Ok(self.page(path, &canonical, &selection, &window, &bindings[0]))
+        let page_path = Carried {
+            canonical: canonical.clone(),
+            path_values,
+        };
+        Ok(self.page(path, &page_path, &selection, &window, &bindings[0]))
     }
 
-    /// Under `next-token-only`, a request that carries a token and no query of its own is
-    /// served the query its token carries.
-    fn effective_query(&self, q: &Query) -> Option<Query> {
-        if self.mode != Some(ReadingMode::NextTokenOnly) {
+    /// Whether tokens carry the scope they were issued for.
+    pub(crate) fn tokens_carry(&self) -> bool {
+        self.mode == Some(ReadingMode::NextTokenOnly)
+            || self.fault == Some(Fault::TokenCrossesScope)
+    }
+
+    /// The scope the request's token was issued for, when tokens carry one.
+    fn carried_scope(&self, q: &Query) -> Option<Carried> {
+        if !self.tokens_carry() {
             return None;
         }
         let token_param = self.api.pagination.style.position_param()?;
         let Value::Text(token) = q.get(token_param) else {
             return None;
         };
+        let id = usize::try_from(self.signer.carried(token)?).ok()?;
+        crate::lock(&self.carried).get(id).cloned()
+    }
+
+    /// The query a request is served: under `next-token-only`, a request that carries a token
+    /// and no query of its own is served the query its token carries; under
+    /// `token-crosses-scope`, every token's query replaces the request's.
+    fn effective_query(&self, q: &Query, carried: Option<&Carried>) -> Option<Query> {
+        let carried = carried?;
+        if self.fault == Some(Fault::TokenCrossesScope) {
+            return Some(Query::parse(Some(&carried.canonical)));
+        }
         let own_query = self
             .api
             .query_filters()
             .map(|f| f.param.as_str())
             .chain([self.api.pagination.size_param.as_str()])
             .any(|name| q.get(name) != Value::Absent);
-        if own_query {
-            return None;
-        }
-        let id = usize::try_from(self.signer.carried(token)?).ok()?;
-        let carried = self.carried.lock().ok()?.get(id).cloned()?;
-        Some(Query::parse(Some(&carried)))
+        (!own_query).then(|| Query::parse(Some(&carried.canonical)))
     }
 
     /// The items the request selects, in key order.
@@ -261,14 +291,15 @@ impl App {
     fn page(
         &self,
         path: &str,
-        canonical: &str,
+        scope: &Carried,
         selection: &Selection<'_>,
         window: &crate::pagination::Window,
         binding: &str,
     ) -> Response {
+        let canonical = scope.canonical.as_str();
         let endpoint_url = format!("{}{path}", self.origin);
         let first_url = format!("{endpoint_url}?{canonical}");
-        let token = window.next.map(|n| self.token(binding, canonical, n));
+        let token = window.next.map(|n| self.token(binding, scope, n));
         let next_link = token.as_ref().map(|t| self.next_link(path, canonical, t));
         let body_next = match &self.api.pagination.style {
             Style::NextUrl { .. } => next_link.clone(),
@@ -305,23 +336,21 @@ impl App {
         })
     }
 
-    /// A token for the page starting at `next`.
-    fn token(&self, binding: &str, canonical: &str, next: usize) -> String {
+    /// A token for the page starting at `next` of the request whose scope is `scope`.
+    fn token(&self, binding: &str, scope: &Carried, next: usize) -> String {
         let offset = u32::try_from(next).unwrap_or(u32::MAX);
-        if self.mode != Some(ReadingMode::NextTokenOnly) {
+        if !self.tokens_carry() {
             return self.signer.issue(binding, offset);
         }
-        let id = match self.carried.lock() {
-            Ok(mut carried) => match carried.iter().position(|c| c == canonical) {
+        let id = {
+            let mut carried = crate::lock(&self.carried);
+            match carried.iter().position(|c| c == scope) {
                 Some(id) => id,
                 None => {
-                    carried.push(canonical.to_string());
+                    carried.push(scope.clone());
                     carried.len() - 1
                 }
-            },
-            // A poisoned lock means a panic elsewhere; the token then carries nothing usable
-            // and is refused when it comes back, which is still a JSON answer.
-            Err(_) => usize::MAX,
+            }
         };
         self.signer
             .issue_carrying(binding, offset, u32::try_from(id).unwrap_or(u32::MAX))

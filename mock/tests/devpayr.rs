@@ -92,9 +92,11 @@ async fn walks_are_complete_and_carry_exactly_the_documented_fields() {
     assert_eq!(k.global_projects[0], k.project);
     assert_eq!(
         m.credentials.primary().unwrap().secret,
-        k.scoped,
-        "the scoped key comes first"
+        k.global,
+        "the broadest key is the primary"
     );
+    let readable = &m.credentials.readable["project"];
+    assert_eq!(readable[..], k.global_projects[1..]);
     assert_eq!(m.credentials.path_values["project"], k.project);
     let mut total = 0;
     for p in &k.global_projects {

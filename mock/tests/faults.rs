@@ -55,6 +55,7 @@ fn every_fault_has_a_test() {
             Fault::EpochTimestamps => "epoch_timestamps",
             Fault::FilterPrefix => "filter_prefix",
             Fault::FilterCaseFolded => "filter_case_folded",
+            Fault::TokenCrossesScope => "token_crosses_scope",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }
@@ -686,4 +687,36 @@ async fn filter_case_folded() {
     let folded = items(&m, &walk(&m, &format!("limit=100&email={upper}")).await);
     assert!(!folded.is_empty());
     assert!(folded.iter().all(|c| c["email"] == email.as_str()));
+}
+
+#[tokio::test]
+async fn token_crosses_scope() {
+    // DevPayr: a cursor of one project, sent for another the key may read, pages the first.
+    let m = start_fault(spec("devpayr"), Fault::TokenCrossesScope).await;
+    let r = start(spec("devpayr")).await;
+    for (mock, crossed) in [(&m, true), (&r, false)] {
+        let c = &mock.credentials;
+        let first = c.path_values["project"].clone();
+        let other = c.readable["project"][0].clone();
+        let body = query(mock, "per_page=1").await.json();
+        let cursor = body["data"]["next_cursor"].as_str().unwrap().to_string();
+        let url = endpoint(mock, &[("project", &other)]);
+        let replayed = get_primary(mock, &format!("{url}?per_page=1&cursor={cursor}")).await;
+        if crossed {
+            assert_eq!(replayed.status, 200, "{}", replayed.text);
+            let project = &replayed.json()["data"]["data"][0]["project_id"];
+            assert_eq!(project.to_string(), first);
+        } else {
+            assert_eq!(replayed.status, 422, "{}", replayed.text);
+        }
+    }
+    // Peeker: a link of one status, sent with another, pages the first.
+    let m = start_fault(spec("peeker"), Fault::TokenCrossesScope).await;
+    let body = query(&m, "per_page=1&status=active").await.json();
+    let next = body["links"]["next"]
+        .as_str()
+        .unwrap()
+        .replace("status=active", "status=failed");
+    let replayed = get_primary(&m, &next).await.json();
+    assert_eq!(replayed["data"][0]["status"], "active");
 }

@@ -91,6 +91,12 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor"],
         Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
         Fault::EpochTimestamps => vec!["peeker", "devpayr", "tickets-link-header"],
+        Fault::TokenCrossesScope => vec![
+            "peeker",
+            "devpayr",
+            "tickets-link-header",
+            "widgets-next-url",
+        ],
         Fault::FilterPrefix | Fault::FilterCaseFolded => {
             vec!["peeker", "stripe", "accounts-item-cursor"]
         }

@@ -283,7 +283,9 @@ fn server_command(spec: &Spec) -> Command {
                 .value_name("NAME=VALUE")
                 .action(ArgAction::Append)
                 .help(format!(
-                    "A value of a path parameter the credential may read ({})",
+                    "A value of a path parameter the credential may read ({}); repeat it with other \
+                     values the credential may read, and page tokens are replayed across them \
+                     (errors/token-scope)",
                     paths.join(", ")
                 )),
         );
@@ -494,14 +496,15 @@ fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
     Ok(url)
 }
 
-/// `NAME=VALUE` pairs of a repeatable flag, each name one of `known`.
-fn pairs(
+/// `NAME=VALUE` pairs of a repeatable flag, each name one of `known`: every value of each
+/// name, in the order given.
+fn all_pairs(
     matches: &ArgMatches,
     id: &str,
     flag: &str,
     known: &[String],
-) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
+) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // An API without path parameters has no such flag at all.
     let given = matches.try_get_many::<String>(id).ok().flatten();
     for pair in given.into_iter().flatten() {
@@ -513,9 +516,25 @@ fn pairs(
             "--{flag} `{pair}`: `{name}` is not a path parameter here (the path parameters are: {})",
             known.join(", ")
         );
-        out.insert(name.to_string(), value.to_string());
+        let values = out.entry(name.to_string()).or_default();
+        if !values.iter().any(|v| v == value) {
+            values.push(value.to_string());
+        }
     }
     Ok(out)
+}
+
+/// `NAME=VALUE` pairs of a repeatable flag, the last value of each name.
+fn pairs(
+    matches: &ArgMatches,
+    id: &str,
+    flag: &str,
+    known: &[String],
+) -> anyhow::Result<BTreeMap<String, String>> {
+    Ok(all_pairs(matches, id, flag, known)?
+        .into_iter()
+        .filter_map(|(name, mut values)| Some((name, values.pop()?)))
+        .collect())
 }
 
 fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
@@ -539,7 +558,22 @@ fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
             .unwrap_or(false);
     }
     let (paths, access) = path_params(&spec);
-    t.path_values = pairs(matches, "path", "path", &paths)?;
+    // `--NAME VALUE` is the value walked; without it, the first `--path NAME=VALUE`. Every
+    // other value given is one the credential may also read.
+    for (name, mut values) in all_pairs(matches, "path", "path", &paths)? {
+        if let Some(v) = matches.get_one::<String>(&format!("path:{name}")) {
+            values.retain(|x| x != v);
+            values.insert(0, v.clone());
+        }
+        let mut values = values.into_iter();
+        if let Some(main) = values.next() {
+            t.path_values.insert(name.clone(), main);
+        }
+        let others: Vec<String> = values.collect();
+        if !others.is_empty() {
+            t.readable.insert(name, others);
+        }
+    }
     for p in &paths {
         if let Some(v) = matches.get_one::<String>(&format!("path:{p}")) {
             t.path_values.insert(p.clone(), v.clone());
@@ -627,6 +661,40 @@ mod tests {
         assert!(text.contains(&format!("default {}", o.max_requests)));
         assert!(text.contains(&format!("(default {}) requests in flight", o.concurrency)));
         assert!(text.contains(&format!("{} MiB", o.body_cap / (1024 * 1024))));
+    }
+
+    #[test]
+    fn repeated_path_values_are_values_the_credential_may_also_read() {
+        let spec = specs::load("devpayr").unwrap().unwrap();
+        let matches = |args: &[&str]| {
+            let mut all = vec!["devpayr", "--base-url", "http://127.0.0.1:1/api/v1"];
+            all.extend(args);
+            all.extend(["--api-key", "devpayr_test_0123456789abcdef"]);
+            server_command(&spec).try_get_matches_from(all).unwrap()
+        };
+        let t = target(
+            "devpayr",
+            &matches(&["--project", "42", "--path", "project=43"]),
+        )
+        .unwrap();
+        assert_eq!(t.path_values["project"], "42");
+        assert_eq!(t.readable["project"], ["43"]);
+        let t = target(
+            "devpayr",
+            &matches(&[
+                "--path",
+                "project=7",
+                "--path",
+                "project=8",
+                "--path",
+                "project=7",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(t.path_values["project"], "7");
+        assert_eq!(t.readable["project"], ["8"]);
+        let t = target("devpayr", &matches(&["--project", "42"])).unwrap();
+        assert!(t.readable.is_empty());
     }
 
     #[test]

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
-use specs::{Location, Parameter, Style};
+use specs::{Filter, Location, Match, Parameter, Style};
 use url::Url;
 
-use super::walk::{read_page, step, with_param, PageRequest, Step};
+use super::filters::{matches, value_counts};
+use super::walk::{read_page, step, with_param, PageRequest, Step, Walk};
 use super::{out_of_range, refusal, Refusal};
 use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::{cases, Ctx, Findings};
@@ -29,6 +30,7 @@ pub const CHECKS: &[CheckId] = &[
     CheckId::InvalidParam,
     CheckId::RangeBounds,
     CheckId::TamperedToken,
+    CheckId::TokenScope,
     CheckId::Forbidden,
     CheckId::NotFound,
     CheckId::RateLimit,
@@ -36,25 +38,27 @@ pub const CHECKS: &[CheckId] = &[
 
 /// Runs the family (the 429-shape check runs later, over every 429 of the run: see
 /// [`rate_limit_shape`]).
-pub async fn run(ctx: &Ctx<'_>) -> Findings {
+pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let mut f = Findings::new();
     let needs_a_page = ctx.any_selected(&[
         CheckId::MissingKey,
         CheckId::InvalidKey,
         CheckId::TamperedToken,
+        CheckId::TokenScope,
     ]);
     let first = match needs_a_page {
         true => first_small_page(ctx).await,
         false => None,
     };
-    let (auth, access, params, bounds, tokens) = tokio::join!(
+    let (auth, access, params, bounds, tokens, scopes) = tokio::join!(
         credentials(ctx, first.as_ref()),
         access(ctx),
         invalid_params(ctx),
         range_bounds(ctx),
         tampered_tokens(ctx, first.as_ref()),
+        token_scopes(ctx, first.as_ref(), reference),
     );
-    for found in [auth, access, params, bounds, tokens] {
+    for found in [auth, access, params, bounds, tokens, scopes] {
         f.merge(found);
     }
     f
@@ -723,6 +727,183 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
             CheckId::TamperedToken,
             "no next token to tamper with (a single page at the smallest size); forged tokens only",
         );
+    }
+    f
+}
+
+/// A real page token replayed in another scope: the request that continues a walk of one
+/// scope, sent with another value of one of the scope's filters (a path value the credential
+/// may also read, or a query filter's value).
+struct Crossing<'f> {
+    /// The filter that tells the two scopes' items apart.
+    filter: &'f Filter,
+    /// Its value in the scope the token was issued for.
+    issued: String,
+    /// Its value in the request.
+    sent: String,
+    /// The replayed request.
+    url: Url,
+}
+
+/// `errors/token-scope`: tokens issued in one scope replayed in another, across readable path
+/// values and across query filter values. A refusal (an invalid-token status) or a page of the
+/// scope in the URL is right; an item of the scope the token was issued for is not.
+async fn token_scopes(ctx: &Ctx<'_>, first: Option<&FirstPage>, reference: &Walk) -> Findings {
+    let mut f = Findings::new();
+    if !ctx.selected(CheckId::TokenScope) {
+        return f;
+    }
+    let style = &ctx.pagination.style;
+    if matches!(style, Style::Offset { .. } | Style::Page { .. }) {
+        f.skip(
+            CheckId::TokenScope,
+            format!("the {} style has no page token", style.kind()),
+        );
+        return f;
+    }
+    let mut crossings = Vec::new();
+    match path_crossing(ctx, first) {
+        Ok(c) => crossings.push(c),
+        Err(why) => f.skip(CheckId::TokenScope, why),
+    }
+    match filter_crossing(ctx, reference).await {
+        Ok(c) => crossings.push(c),
+        Err(why) => f.skip(CheckId::TokenScope, why),
+    }
+    f.merge(cases::each(ctx, crossings, |c| judge_crossing(ctx, c)).await);
+    f
+}
+
+/// The first continuation request, sent under another value of a path parameter the
+/// credential may read (the path filter on it tells the items of the two values apart).
+fn path_crossing<'c>(ctx: &Ctx<'c>, first: Option<&FirstPage>) -> Result<Crossing<'c>, String> {
+    let crossed = ctx.op.filters.iter().find_map(|filter| {
+        let other = ctx.target.readable.get(&filter.param)?.first()?;
+        let issued = ctx.path_value(&filter.param)?;
+        (filter.location == Location::Path && other != issued)
+            .then(|| (filter, issued.to_string(), other.clone()))
+    });
+    let Some((filter, issued, sent)) = crossed else {
+        return Err(
+            "no second value of a filtered path parameter that the credential may read \
+             (--path NAME=VALUE, repeated)"
+                .into(),
+        );
+    };
+    let (next, _) = first.and_then(|p| p.next.as_ref()).ok_or(
+        "no continuation request to replay across path values: the list fits on one page of \
+         the smallest size",
+    )?;
+    let query: Vec<(String, String)> = next
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let url = ctx.url(&[(filter.param.as_str(), sent.clone())], &query);
+    Ok(Crossing {
+        filter,
+        issued,
+        sent,
+        url,
+    })
+}
+
+/// The first continuation request of a walk filtered by one value, sent with another value of
+/// the same filter: the first query filter with a value of more items than the smallest page.
+async fn filter_crossing<'c>(ctx: &Ctx<'c>, reference: &Walk) -> Result<Crossing<'c>, String> {
+    let p = ctx.pagination;
+    let items: Vec<&serde_json::Value> = reference.items().collect();
+    let choice = ctx
+        .op
+        .filters
+        .iter()
+        .filter(|f| f.location == Location::Query && f.matching != Match::Owner)
+        .find_map(|filter| {
+            let counts = value_counts(&items, filter);
+            let (issued, _) = counts.iter().find(|(_, n)| *n > p.size_min as usize)?;
+            let (sent, _) = counts.iter().find(|(v, _)| v != issued)?;
+            Some((filter, issued.clone(), sent.clone()))
+        });
+    let Some((filter, issued, sent)) = choice else {
+        return Err(
+            "no query filter with two values of which one spans more than one page of the \
+             smallest size"
+                .into(),
+        );
+    };
+    let request = PageRequest {
+        size: Some(p.size_min),
+        query: vec![(filter.param.clone(), issued.clone())],
+        path: Vec::new(),
+    };
+    let url = ctx.url(&[], &request.first_query(&p.size_param));
+    let response = ctx
+        .get(&url, &Auth::Target)
+        .await
+        .ok_or("the filtered first page got no response")?;
+    let page = read_page(ctx, response).map_err(|e| format!("the filtered first page: {e}"))?;
+    let Ok(Step::To(next, _)) = step(ctx, &request, &url, &url, 0, &page) else {
+        return Err("the filtered first page has no next page to replay".into());
+    };
+    Ok(Crossing {
+        filter,
+        issued,
+        url: with_param(&next, &filter.param, &sent),
+        sent,
+    })
+}
+
+async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
+    let mut f = Findings::new();
+    let Some(r) = ctx.get(&c.url, &Auth::Target).await else {
+        return f;
+    };
+    let name = &c.filter.param;
+    let what = format!(
+        "a page token issued for {name}={} sent with {name}={}",
+        c.issued, c.sent
+    );
+    if !(200..300).contains(&r.status) {
+        f.judge(
+            CheckId::TokenScope,
+            refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input),
+        );
+        return f;
+    }
+    let curl = r.request.curl();
+    let page = match read_page(ctx, r) {
+        Ok(page) => page,
+        Err(message) => {
+            f.breach(
+                CheckId::TokenScope,
+                Basis::Documented,
+                format!("{what}: {message}"),
+                Some(curl),
+            );
+            return f;
+        }
+    };
+    let outside = page
+        .items
+        .iter()
+        .find(|item| matches(item, c.filter, &c.sent) == Some(false));
+    match outside {
+        None => f.held(CheckId::TokenScope),
+        Some(item) => {
+            let shown = super::show(item.pointer(&c.filter.field));
+            let whose = match matches(item, c.filter, &c.issued) == Some(true) {
+                true => "the scope the token was issued for",
+                false => "neither scope",
+            };
+            f.breach(
+                CheckId::TokenScope,
+                Basis::Documented,
+                format!(
+                    "{what}: served an item with {} = {shown}, of {whose}",
+                    c.filter.field
+                ),
+                Some(curl),
+            );
+        }
     }
     f
 }

@@ -41,7 +41,7 @@ pub const CHECKS: &[CheckId] = &[
 const VALUES_PER_FILTER: usize = 6;
 
 /// Whether an item satisfies a filter with this value (owner filters cannot be judged).
-fn matches(item: &Value, filter: &Filter, value: &str) -> Option<bool> {
+pub(crate) fn matches(item: &Value, filter: &Filter, value: &str) -> Option<bool> {
     let field = item.pointer(&filter.field);
     match filter.matching {
         Match::Equals => Some(field.and_then(as_param).is_some_and(|v| v == value)),
@@ -56,6 +56,16 @@ fn matches(item: &Value, filter: &Filter, value: &str) -> Option<bool> {
 
 /// Values of the filtered field found in the data, most frequent first.
 fn discovered(items: &[&Value], filter: &Filter) -> Vec<String> {
+    value_counts(items, filter)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect()
+}
+
+/// The values of a filter's field among `items`, each with the number of items that have it,
+/// most frequent first (ties in order of appearance). Owner filters have none: the owner's
+/// identity is not in the items.
+pub(crate) fn value_counts(items: &[&Value], filter: &Filter) -> Vec<(String, usize)> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for item in items {
         let values: Vec<String> = match (filter.matching, item.pointer(&filter.field)) {
@@ -71,7 +81,7 @@ fn discovered(items: &[&Value], filter: &Filter) -> Vec<String> {
         }
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    counts.into_iter().map(|(v, _)| v).collect()
+    counts
 }
 
 /// A query filter and the values to try with it.

@@ -177,7 +177,9 @@ fn need_reference(ctx: &Ctx) -> bool {
         list.iter()
             .any(|c| *c != CheckId::OverMax && ctx.selected(*c))
     };
-    uses(checks::pagination::CHECKS) || uses(checks::filters::CHECKS)
+    uses(checks::pagination::CHECKS)
+        || uses(checks::filters::CHECKS)
+        || ctx.selected(CheckId::TokenScope)
 }
 
 /// Every family, the request-sending ones concurrently, then the judges of what was received.
@@ -207,7 +209,7 @@ async fn families(ctx: &Ctx<'_>) -> Findings {
     };
     let errors = async {
         match ctx.any_selected(checks::errors::CHECKS) {
-            true => checks::errors::run(ctx).await,
+            true => checks::errors::run(ctx, &reference).await,
             false => Findings::new(),
         }
     };
