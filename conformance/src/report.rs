@@ -123,6 +123,10 @@ pub struct Report {
     pub elapsed: Duration,
     /// Why the run stopped early, if it did.
     pub stop: Option<Stop>,
+    /// What the run noticed about the server as a whole (the data changed during the run,
+    /// and how the walks were compared).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every check that ran, in registry order.
     pub checks: Vec<CheckResult>,
 }
@@ -146,6 +150,7 @@ impl Report {
             rate_limited: 0,
             elapsed: Duration::ZERO,
             stop: None,
+            notes: Vec::new(),
             checks: Vec::new(),
         }
     }
@@ -213,6 +218,7 @@ impl Report {
             }
         };
         fix(&mut self.base_url);
+        self.notes.iter_mut().for_each(fix);
         for c in &mut self.checks {
             fix(&mut c.detail);
             if let Some(r) = &mut c.request {
@@ -271,6 +277,9 @@ impl Report {
         if let Some(line) = self.stop_line() {
             let _ = writeln!(out, "  {line}");
         }
+        for note in &self.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
         let verdict = match self.exit_code() {
             0 if self.count(Verdict::Warn) > 0 => "PASS with warnings (readings the spec chose were not followed; --strict fails them)",
             0 => "PASS",
@@ -319,6 +328,15 @@ pub fn junit(reports: &[Report]) -> anyhow::Result<String> {
     for r in reports {
         let mut suite = TestSuite::new(format!("{} {}", r.api, r.base_url));
         suite.set_time(r.elapsed);
+        if !r.notes.is_empty() {
+            suite.set_system_out(
+                r.notes
+                    .iter()
+                    .map(|n| format!("note: {n}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
         for c in &r.checks {
             let status = match c.verdict {
                 Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),
@@ -400,6 +418,9 @@ pub fn markdown(reports: &[Report]) -> String {
         );
         if let Some(line) = r.stop_line() {
             let _ = writeln!(out, "**{}**\n", cell(&line));
+        }
+        for note in &r.notes {
+            let _ = writeln!(out, "> Note: {}\n", cell(note));
         }
         let _ = writeln!(out, "| check | verdict | detail | request |");
         let _ = writeln!(out, "|---|---|---|---|");

@@ -73,6 +73,8 @@ pub(crate) struct OwnerSet {
 #[derive(Clone, Debug)]
 pub(crate) struct Data {
     pub(crate) items: Vec<Item>,
+    /// Items made after `items`, in key order, which a drifting mock creates as it serves.
+    pub(crate) reserve: Vec<Item>,
     pub(crate) keys: Vec<Key>,
     pub(crate) access_values: Vec<AccessValue>,
     /// Index of an access value no credential reads.
@@ -183,11 +185,13 @@ struct Gen<'a> {
 }
 
 impl Data {
-    /// Generates the data of `api` for `seed`, with the item-level faults and modes applied.
+    /// Generates the data of `api` for `seed`, with the item-level faults and modes applied:
+    /// `count` items, and `reserve` more for a drifting mock to create later.
     pub(crate) fn generate(
         api: &Api,
         seed: u64,
         count: usize,
+        reserve: usize,
         fault: Option<Fault>,
         mode: Option<ReadingMode>,
     ) -> Result<Data, String> {
@@ -211,15 +215,17 @@ impl Data {
         };
         g.owners = g.owner_sets();
         g.path_values = g.path_values(&access_values);
-        let mut items = g.items(count, &access_values)?;
+        let mut items = g.items(count + reserve, &access_values)?;
         let len = items.len();
         for (i, item) in items.iter_mut().enumerate() {
             let shown = shown(api, &item.value, i, len, fault, mode, seed);
             item.json = shown.to_string();
         }
+        let reserve = items.split_off(count.min(len));
         Ok(Data {
             keys: keys(api, keys_rng, &access_values),
             items,
+            reserve,
             access_values,
             forbidden,
             missing,

@@ -48,7 +48,7 @@ mod token;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -69,6 +69,52 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// [`lock`] for reading an `RwLock`.
+pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`lock`] for writing an `RwLock`.
+pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Data that changes during a run, as a shared sandbox does while others use it: every
+/// `every`-th request creates one item first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drift {
+    /// Requests per item created (1 or more).
+    pub every: u32,
+    /// Where the new item appears in the order.
+    pub at: DriftAt,
+}
+
+/// Where a created item appears in the list's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftAt {
+    /// First: a newest-first list.
+    Head,
+    /// Last: a list in ascending id order.
+    Tail,
+}
+
+impl DriftAt {
+    /// Both places, for `--drift-at`.
+    pub const ALL: [DriftAt; 2] = [DriftAt::Head, DriftAt::Tail];
+
+    /// `head` or `tail`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DriftAt::Head => "head",
+            DriftAt::Tail => "tail",
+        }
+    }
+}
+
+/// Items a drifting mock can create: enough for a default run's whole budget at one item per
+/// request.
+const DRIFT_RESERVE: usize = 2_000;
+
 /// How to start a mock.
 #[derive(Clone, Debug)]
 pub struct MockConfig {
@@ -86,6 +132,8 @@ pub struct MockConfig {
     pub fault: Option<Fault>,
     /// The reading mode to serve, if any.
     pub reading: Option<ReadingMode>,
+    /// Items created while the mock serves, if any.
+    pub drift: Option<Drift>,
     /// Seed of the data, the credentials and the token key.
     pub seed: u64,
     /// Port to bind on 127.0.0.1; 0 picks a free one.
@@ -104,6 +152,7 @@ impl MockConfig {
             latency: Duration::ZERO,
             fault: None,
             reading: None,
+            drift: None,
             seed: 0,
             port: 0,
         }
@@ -196,6 +245,11 @@ impl RunningMock {
         self.app.mode
     }
 
+    /// Items created so far by the drift.
+    pub fn inserted(&self) -> u64 {
+        self.app.inserted.load(Ordering::Relaxed)
+    }
+
     /// `http://127.0.0.1:PORT` of the mock.
     pub fn origin(&self) -> &str {
         &self.app.origin
@@ -253,6 +307,9 @@ fn check(config: &MockConfig, api: &Api) -> anyhow::Result<()> {
     }
     if config.rate_limit_every == Some(0) {
         bail!("rate limiting every 0 requests is meaningless: use 1 or more");
+    }
+    if config.drift.is_some_and(|d| d.every == 0) {
+        bail!("creating an item every 0 requests is meaningless: use 1 or more");
     }
     if u32::try_from(config.items).is_err() {
         bail!("at most {} items", u32::MAX);
@@ -341,14 +398,21 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
         )
     })?;
     check(&config, &api)?;
-    let data = Data::generate(
+    let reserve = match config.drift {
+        Some(_) => DRIFT_RESERVE,
+        None => 0,
+    };
+    let mut data = Data::generate(
         &api,
         config.seed,
         config.items,
+        reserve,
         config.fault,
         config.reading,
     )
     .map_err(|why| anyhow::anyhow!("{}: {why}", config.spec.file))?;
+    let items = RwLock::new(std::mem::take(&mut data.items));
+    let reserve = Mutex::new(std::mem::take(&mut data.reserve).into());
     let listener = TcpListener::bind(("127.0.0.1", config.port))
         .await
         .with_context(|| format!("cannot bind 127.0.0.1:{}", config.port))?;
@@ -364,6 +428,10 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
         signer: token::Signer::new(config.seed, &config.spec.name),
         api,
         data,
+        items,
+        reserve,
+        drift: config.drift,
+        inserted: AtomicU64::new(0),
         fault: config.fault,
         mode: config.reading,
         rate_limit_every: config.rate_limit_every,
@@ -479,6 +547,13 @@ pub fn describe(m: &RunningMock) -> String {
             2 * u64::from(every),
             3 * u64::from(every),
             m.app.retry_after_secs
+        ));
+    }
+    if let Some(drift) = m.app.drift {
+        lines.push(format!(
+            "drift: every {} requests, an item is created at the {} of the list",
+            drift.every,
+            drift.at.name()
         ));
     }
     if !m.app.latency.is_zero() {

@@ -7,6 +7,7 @@
 
 use specs::Style;
 
+use crate::data::Item;
 use crate::errors::{problem, ApiError, Problems};
 use crate::faults::Fault;
 use crate::modes::ReadingMode;
@@ -226,18 +227,19 @@ impl App {
         }
     }
 
-    /// The data index of the item whose key is `key`.
-    fn item_by_key(&self, key: &str) -> Option<usize> {
+    /// The index, in `items`, of the item whose key is `key`.
+    fn item_by_key(&self, items: &[Item], key: &str) -> Option<usize> {
         let key = match self.api.key_kind {
             crate::api::KeyKind::Integer => key.parse::<i64>().ok()?.to_string(),
             crate::api::KeyKind::Text => key.to_string(),
         };
-        self.data.items.iter().position(|i| i.key == key)
+        items.iter().position(|i| i.key == key)
     }
 
     /// Cuts the page the request asks for from the ordered matches.
     pub(crate) fn window(
         &self,
+        all: &[Item],
         ordered: &[usize],
         position: Position<'_>,
         size: u64,
@@ -269,7 +271,7 @@ impl App {
                     (Style::ItemCursor { after_param, .. }, _) => after_param.clone(),
                     _ => String::new(),
                 };
-                match key.and_then(|k| self.item_by_key(k)) {
+                match key.and_then(|k| self.item_by_key(all, k)) {
                     _ if cached => 0,
                     None => self.invalid_token(&param)?,
                     Some(found) => {

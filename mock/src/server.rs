@@ -7,7 +7,7 @@
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::api::Api;
 use crate::auth::Access;
-use crate::data::Data;
+use crate::data::{Data, Item};
 use crate::errors::{ApiError, Problems};
 use crate::faults::Fault;
 use crate::modes::ReadingMode;
@@ -34,6 +34,12 @@ use crate::token::Signer;
 pub(crate) struct App {
     pub(crate) api: Api,
     pub(crate) data: Data,
+    /// The items served, in serving order; drift inserts into it as the run goes.
+    pub(crate) items: RwLock<Vec<Item>>,
+    /// Items not yet created, in key order, and how the drift inserts them.
+    pub(crate) reserve: Mutex<std::collections::VecDeque<Item>>,
+    pub(crate) drift: Option<crate::Drift>,
+    pub(crate) inserted: AtomicU64,
     pub(crate) fault: Option<Fault>,
     pub(crate) mode: Option<ReadingMode>,
     pub(crate) rate_limit_every: Option<u32>,
@@ -84,6 +90,7 @@ impl App {
         headers: &HeaderMap,
     ) -> Response {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        self.drift_step(n);
         let storm = self.fault == Some(Fault::RateLimitStorm);
         if storm
             || self
@@ -168,9 +175,12 @@ impl App {
         };
 
         let dropped = continuation && self.fault == Some(Fault::ContinuationDropsQuery);
-        let matched = self.matching(&selection, &path_values, &access, dropped);
+        // One view of the items for the whole request: an insertion waits until it is served.
+        let items = crate::read(&self.items);
+        let matched = self.matching(&items, &selection, &path_values, &access, dropped);
         let ordered = self.order(matched, selection.size);
         let window = self.window(
+            &items,
             &ordered,
             position,
             selection.size,
@@ -181,7 +191,28 @@ impl App {
             canonical: canonical.clone(),
             path_values,
         };
-        Ok(self.page(path, &page_path, &selection, &window, &bindings[0]))
+        Ok(self.page(&items, path, &page_path, &selection, &window, &bindings[0]))
+    }
+
+    /// Under drift, request `n` first creates an item when `n` is a multiple of the period:
+    /// at the head of the order (a newest-first list) or at its tail (ascending ids), as a
+    /// shared sandbox changes while a run goes on.
+    fn drift_step(&self, n: u64) {
+        let Some(drift) = self.drift else {
+            return;
+        };
+        if !n.is_multiple_of(u64::from(drift.every)) {
+            return;
+        }
+        let Some(item) = crate::lock(&self.reserve).pop_front() else {
+            return;
+        };
+        let mut items = crate::write(&self.items);
+        match drift.at {
+            crate::DriftAt::Head => items.insert(0, item),
+            crate::DriftAt::Tail => items.push(item),
+        }
+        self.inserted.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether tokens carry the scope they were issued for.
@@ -223,6 +254,7 @@ impl App {
     /// The items the request selects, in key order.
     fn matching(
         &self,
+        items: &[Item],
         selection: &Selection<'_>,
         path_values: &[(String, String)],
         access: &Access,
@@ -260,8 +292,7 @@ impl App {
             })
             .collect();
         let or = self.fault == Some(Fault::FilterOr);
-        self.data
-            .items
+        items
             .iter()
             .enumerate()
             .filter(|(_, item)| match access {
@@ -290,6 +321,7 @@ impl App {
     /// The page as a response: envelope, items, the style's link or token, the faults.
     fn page(
         &self,
+        all: &[Item],
         path: &str,
         scope: &Carried,
         selection: &Selection<'_>,
@@ -323,11 +355,7 @@ impl App {
             endpoint_url: &endpoint_url,
         };
         let (prefix, suffix) = self.envelope(&facts);
-        let items = window
-            .items
-            .iter()
-            .map(|&i| self.data.items[i].json.as_str())
-            .collect();
+        let items = window.items.iter().map(|&i| all[i].json.as_str()).collect();
         self.success(Page {
             prefix,
             items,
@@ -422,8 +450,7 @@ impl App {
 
     fn huge_body(&self, page: &Page<'_>) -> Response {
         const TARGET: usize = 100 * 1024 * 1024;
-        let filler = self.data.items.first().map_or("{}", |i| i.json.as_str());
-        let item = page.items.first().copied().unwrap_or(filler);
+        let item = page.items.first().copied().unwrap_or("{}");
         let mut chunk = String::with_capacity(64 * 1024 + item.len() + 1);
         while chunk.len() < 64 * 1024 {
             chunk.push_str(item);

@@ -393,3 +393,37 @@ async fn every_body_conforms_to_the_spec() {
     assert_conforms(&spec, 401, &reply.json());
     m.shutdown().await;
 }
+
+#[tokio::test]
+async fn drift_creates_items_at_the_head_or_the_tail_as_requests_come() {
+    for at in mock::DriftAt::ALL {
+        let m = mock::start(mock::MockConfig {
+            drift: Some(mock::Drift { every: 3, at }),
+            ..mock::MockConfig::new(spec("peeker"))
+        })
+        .await
+        .unwrap();
+        // Requests 1 and 2 walk the 130 items; request 3 creates one before it is served.
+        let before = walk_keys(&m, "per_page=100").await;
+        assert_eq!((m.inserted(), unique(&before)), (0, 130), "{}", at.name());
+        let page = query(&m, "per_page=100").await.json();
+        assert_eq!(m.inserted(), 1);
+        // Requests 4 and 5: the new item, in its place.
+        let after = walk_keys(&m, "per_page=100").await;
+        assert_eq!((m.inserted(), unique(&after)), (1, 131));
+        let new: Vec<&String> = after.iter().filter(|k| !before.contains(k)).collect();
+        assert_eq!(new.len(), 1);
+        let first_on_page = keys(&m, std::slice::from_ref(&page["data"][0]))[0].clone();
+        match at {
+            mock::DriftAt::Head => {
+                assert_eq!(&after[0], new[0]);
+                assert_eq!(&first_on_page, new[0]);
+            }
+            mock::DriftAt::Tail => {
+                assert_eq!(after.last(), Some(new[0]));
+                assert_eq!(first_on_page, before[0]);
+            }
+        }
+        assert!(mock::describe(&m).contains(&format!("at the {} of the list", at.name())));
+    }
+}

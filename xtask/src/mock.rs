@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use mock::{Fault, MockConfig, ReadingMode};
+use mock::{Drift, DriftAt, Fault, MockConfig, ReadingMode};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,6 +36,14 @@ pub struct Args {
     /// lists them.
     #[arg(long)]
     reading: Option<String>,
+    /// Create an item every N requests, as a shared sandbox changes while others use it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    drift_every: Option<u32>,
+    /// Where created items appear: at the head of the list (newest first) or its tail
+    /// (ascending ids).
+    #[arg(long, value_name = "WHERE", default_value = "tail", requires = "drift_every",
+          value_parser = clap::builder::PossibleValuesParser::new(DriftAt::ALL.map(DriftAt::name)))]
+    drift_at: String,
     /// Seed of the data and the credentials.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -120,7 +128,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let name = spec.name.clone();
+    let drift = args.drift_every.map(|every| Drift {
+        every,
+        at: DriftAt::ALL
+            .into_iter()
+            .find(|at| at.name() == args.drift_at)
+            .unwrap_or(DriftAt::Tail),
+    });
     let config = MockConfig {
+        drift,
         items: args.items,
         rate_limit_every: args.rate_limit_every,
         retry_after_secs: args.retry_after,

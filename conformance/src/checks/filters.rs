@@ -16,6 +16,7 @@
 //! filters on continuation pages, or filters after cutting the page, is seen.
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -25,6 +26,7 @@ use specs::{Filter, Location, Match};
 use super::pagination::judge_page_sizes;
 use super::sample;
 use super::walk::{as_param, item_key, page_cap, walk, PageRequest, Walk, WalkEnd};
+use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
 use crate::registry::CheckId;
@@ -408,7 +410,7 @@ async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, String)]
             let spanning = walk(ctx, &request.at_size(Some(small)), page_cap(n, small)).await;
             f.merge(judge_filtered(ctx, scene, chosen, &spanning));
             if spanning.complete() {
-                judge_same_items(&mut f, &first, &spanning, chosen, scene);
+                judge_same_items(ctx, &mut f, &first, &spanning, chosen, scene);
             }
         }
     }
@@ -417,14 +419,13 @@ async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, String)]
 
 /// The spanning walk returns what the walk at `size-max` returned.
 fn judge_same_items(
+    ctx: &Ctx,
     f: &mut Findings,
     first: &Walk,
     spanning: &Walk,
     chosen: &[(usize, String)],
     scene: &Scene,
 ) {
-    let a: BTreeSet<String> = first.keys().into_iter().collect();
-    let b: BTreeSet<String> = spanning.keys().into_iter().collect();
     let check = if chosen
         .iter()
         .any(|(i, _)| scene.candidates[*i].filter.matching == Match::Owner)
@@ -433,27 +434,64 @@ fn judge_same_items(
     } else {
         CheckId::ExactSubset
     };
-    if a == b {
-        f.held(check);
-    } else {
+    f.defer(SameItems {
+        opening: ctx.opening(),
+        check,
+        first: (first.request.size.unwrap_or_default(), first.keys()),
+        spanning: (spanning.request.size.unwrap_or_default(), spanning.keys()),
+        request: spanning.first_curl(),
+    });
+}
+
+/// Two walks of the same filters at two page sizes: the same items (those present throughout,
+/// while the data changed).
+#[derive(Debug)]
+struct SameItems {
+    opening: Arc<Bracket>,
+    check: CheckId,
+    first: (u64, Vec<String>),
+    spanning: (u64, Vec<String>),
+    request: Option<String>,
+}
+
+impl Deferred for SameItems {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let stable = bracket.stable();
+        let kept = |keys: &[String]| -> BTreeSet<String> {
+            keys.iter()
+                .filter(|k| !bracket.changed() || stable.contains(k.as_str()))
+                .cloned()
+                .collect()
+        };
+        let (a, b) = (kept(&self.first.1), kept(&self.spanning.1));
+        if a == b {
+            f.held(self.check);
+            return f;
+        }
         let missing: Vec<String> = a.difference(&b).cloned().collect();
         let extra: Vec<String> = b.difference(&a).cloned().collect();
         f.breach(
-            check,
+            self.check,
             Basis::Documented,
             format!(
                 "the same filters at {} returned {} items, at {} {}: {} missing ({}), {} extra ({})",
-                spanning.request.size.unwrap_or_default(),
+                self.spanning.0,
                 b.len(),
-                first.request.size.unwrap_or_default(),
+                self.first.0,
                 a.len(),
                 missing.len(),
                 sample(&missing),
                 extra.len(),
                 sample(&extra)
             ),
-            spanning.first_curl(),
+            self.request.clone(),
         );
+        f
     }
 }
 
@@ -510,7 +548,23 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
             );
             return f;
         }
-        WalkEnd::Endless { message, request } => {
+        WalkEnd::Endless {
+            message,
+            request,
+            repeated,
+        } if !repeated.is_empty() => {
+            f.defer(super::pagination::Stalled {
+                opening: ctx.opening(),
+                check: main,
+                message: format!("{label}: the filtered walk failed: {message}"),
+                request: request.clone(),
+                repeated: repeated.clone(),
+            });
+            return f;
+        }
+        WalkEnd::Endless {
+            message, request, ..
+        } => {
             f.breach(
                 main,
                 Basis::Documented,
@@ -524,7 +578,7 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
     judge_page_sizes(ctx, &mut f, w, &label);
     judge_items(ctx, &mut f, scene, chosen, w, &label);
     match owner {
-        Some(_) => judge_owner(&mut f, scene, chosen, w, &label),
+        Some(_) => judge_owner(ctx, &mut f, scene, chosen, w, &label),
         None => judge_subset(ctx, &mut f, scene, chosen, w, &label),
     }
     f
@@ -570,24 +624,21 @@ fn judge_items(
 
 /// Results of an owner filter are a subset of the unfiltered walk, share one non-null owner,
 /// and an owner that does not exist selects nothing.
-fn judge_owner(f: &mut Findings, scene: &Scene, chosen: &[(usize, String)], w: &Walk, label: &str) {
+fn judge_owner(
+    ctx: &Ctx,
+    f: &mut Findings,
+    scene: &Scene,
+    chosen: &[(usize, String)],
+    w: &Walk,
+    label: &str,
+) {
     let got: BTreeSet<String> = w.keys().into_iter().collect();
-    let all: BTreeSet<String> = scene.reference.keys().into_iter().collect();
-    let extra: Vec<String> = got.difference(&all).cloned().collect();
-    if extra.is_empty() {
-        f.held(CheckId::Owner);
-    } else {
-        f.breach(
-            CheckId::Owner,
-            Basis::Documented,
-            format!(
-                "{label}: {} items not in the unfiltered walk ({})",
-                extra.len(),
-                sample(&extra)
-            ),
-            w.first_curl(),
-        );
-    }
+    f.defer(Within {
+        opening: ctx.opening(),
+        label: label.to_string(),
+        keys: got.iter().cloned().collect(),
+        request: w.first_curl(),
+    });
     for (i, value) in chosen {
         let c = &scene.candidates[*i];
         if c.filter.matching != Match::Owner {
@@ -643,35 +694,107 @@ fn judge_subset(
     w: &Walk,
     label: &str,
 ) {
-    let got: BTreeSet<String> = w.keys().into_iter().collect();
-    let expected: BTreeSet<String> = scene
-        .reference
-        .items()
-        .filter(|item| {
-            chosen
+    f.defer(Subset {
+        opening: ctx.opening(),
+        label: label.to_string(),
+        filters: chosen
+            .iter()
+            .map(|(i, v)| (scene.candidates[*i].filter.clone(), v.clone()))
+            .collect(),
+        keys: w.keys(),
+        request: w.first_curl(),
+    });
+}
+
+/// `filters/owner`: an owner's items are items of the unfiltered list.
+#[derive(Debug)]
+struct Within {
+    opening: Arc<Bracket>,
+    label: String,
+    keys: Vec<String>,
+    request: Option<String>,
+}
+
+impl Deferred for Within {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let known = bracket.known();
+        let extra: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|k| !known.contains(k.as_str()))
+            .cloned()
+            .collect();
+        if extra.is_empty() {
+            f.held(CheckId::Owner);
+        } else {
+            f.breach(
+                CheckId::Owner,
+                Basis::Documented,
+                format!(
+                    "{}: {} items not in the unfiltered walk ({})",
+                    self.label,
+                    extra.len(),
+                    sample(&extra)
+                ),
+                self.request.clone(),
+            );
+        }
+        f
+    }
+}
+
+/// `filters/exact-subset` of one filtered walk: the items of the unfiltered list that match
+/// every filter, and only those.
+#[derive(Debug)]
+struct Subset {
+    opening: Arc<Bracket>,
+    label: String,
+    filters: Vec<(Filter, String)>,
+    keys: Vec<String>,
+    request: Option<String>,
+}
+
+impl Deferred for Subset {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    /// While the data changed, the items that matched in both bracketing walks are required
+    /// and those that matched in either are allowed.
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let got: BTreeSet<&str> = self.keys.iter().map(String::as_str).collect();
+        let (required, allowed) = bracket.matching(|item| {
+            self.filters
                 .iter()
-                .all(|(i, v)| matches(item, scene.candidates[*i].filter, v) == Some(true))
-        })
-        .map(|item| item_key(item, &ctx.pagination.item_key))
-        .collect();
-    let missing: Vec<String> = expected.difference(&got).cloned().collect();
-    let extra: Vec<String> = got.difference(&expected).cloned().collect();
-    if missing.is_empty() && extra.is_empty() {
-        f.held(CheckId::ExactSubset);
-    } else {
+                .all(|(filter, v)| matches(item, filter, v) == Some(true))
+        });
+        let missing: Vec<String> = required.difference(&got).map(|s| s.to_string()).collect();
+        let extra: Vec<String> = got.difference(&allowed).map(|s| s.to_string()).collect();
+        if missing.is_empty() && extra.is_empty() {
+            f.held(CheckId::ExactSubset);
+            return f;
+        }
         f.breach(
             CheckId::ExactSubset,
             Basis::Documented,
             format!(
-                "{label}: {} items, but {} items of the unfiltered walk match: {} missing ({}), {} extra ({})",
+                "{}: {} items, but {} items of the unfiltered walk match: {} missing ({}), {} extra ({})",
+                self.label,
                 got.len(),
-                expected.len(),
+                required.len(),
                 missing.len(),
                 sample(&missing),
                 extra.len(),
                 sample(&extra)
             ),
-            w.first_curl(),
+            self.request.clone(),
         );
+        f
     }
 }

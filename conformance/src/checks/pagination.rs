@@ -9,6 +9,7 @@
 //! sizes above the maximum, and a page past the end.
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use specs::{LastPage, Style};
@@ -16,6 +17,7 @@ use url::Url;
 
 use super::sample;
 use super::walk::{page_cap, read_page, walk, with_param, Next, Page, PageRequest, Walk, WalkEnd};
+use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
 use crate::probe::Auth;
@@ -185,28 +187,41 @@ pub fn judge_walk(ctx: &Ctx, w: &Walk, reference: Option<&Walk>) -> Findings {
     let mut f = Findings::new();
     let p = ctx.pagination;
     let label = w.request.label(&p.size_param, p.size_default);
-    judge_end(&mut f, w, &label);
-    judge_duplicates(&mut f, w, &label);
+    judge_end(ctx, &mut f, w, &label);
+    judge_duplicates(ctx, &mut f, w, &label);
     judge_page_sizes(ctx, &mut f, w, &label);
     judge_counts(ctx, &mut f, w, &label);
     judge_last_page(ctx, &mut f, w, &label);
     judge_has_more(ctx, &mut f, w, &label);
     if let Some(r) = reference {
         if w.complete() {
-            judge_totals(ctx, &mut f, w, r, &label);
+            judge_totals(ctx, &mut f, w, &label);
             judge_against_reference(ctx, &mut f, w, r, &label);
         }
     }
     f
 }
 
-fn judge_end(f: &mut Findings, w: &Walk, label: &str) {
+fn judge_end(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     match &w.end {
         WalkEnd::Last => {
             f.held(CheckId::PagesServed);
             f.held(CheckId::Terminates);
         }
-        WalkEnd::Endless { message, request } => {
+        WalkEnd::Endless {
+            message,
+            request,
+            repeated,
+        } if !repeated.is_empty() => f.defer(Stalled {
+            opening: ctx.opening(),
+            check: CheckId::Terminates,
+            message: format!("{label}: {message}"),
+            request: request.clone(),
+            repeated: repeated.clone(),
+        }),
+        WalkEnd::Endless {
+            message, request, ..
+        } => {
             f.breach(
                 CheckId::Terminates,
                 Basis::Documented,
@@ -234,25 +249,63 @@ fn judge_end(f: &mut Findings, w: &Walk, label: &str) {
     }
 }
 
-fn judge_duplicates(f: &mut Findings, w: &Walk, label: &str) {
+fn judge_duplicates(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     if w.pages.is_empty() {
         return;
     }
-    let mut seen = HashSet::new();
-    for (i, page) in w.pages.iter().enumerate() {
-        for k in &page.keys {
-            if !seen.insert(k) {
+    f.defer(Repeats {
+        opening: ctx.opening(),
+        label: label.to_string(),
+        pages: w.pages.iter().map(|p| (p.keys.clone(), p.curl())).collect(),
+    });
+}
+
+/// `pagination/no-duplicates` of one walk: its keys page by page.
+#[derive(Debug)]
+struct Repeats {
+    opening: Arc<Bracket>,
+    label: String,
+    pages: Vec<(Vec<String>, String)>,
+}
+
+impl Deferred for Repeats {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let mut seen = HashSet::new();
+        let mut excused = 0;
+        for (i, (keys, curl)) in self.pages.iter().enumerate() {
+            for k in keys {
+                if seen.insert(k) {
+                    continue;
+                }
+                if bracket.explains_repeat(k) {
+                    excused += 1;
+                    continue;
+                }
                 f.breach(
                     CheckId::NoDuplicates,
                     Basis::Documented,
-                    format!("{label}: item {k} appears again on page {}", i + 1),
-                    Some(page.curl()),
+                    format!("{}: item {k} appears again on page {}", self.label, i + 1),
+                    Some(curl.clone()),
                 );
-                return;
+                return f;
             }
         }
+        f.held(CheckId::NoDuplicates);
+        if excused > 0 {
+            f.note(
+                CheckId::NoDuplicates,
+                format!(
+                    "{excused} repeated items were excused: items appeared ahead of them while the data changed"
+                ),
+            );
+        }
+        f
     }
-    f.held(CheckId::NoDuplicates);
 }
 
 /// Every page but the last holds exactly the effective size; none holds more. A walk without
@@ -406,57 +459,91 @@ fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     }
 }
 
-fn judge_totals(ctx: &Ctx, f: &mut Findings, w: &Walk, reference: &Walk, label: &str) {
-    let total = unique(&reference.keys()).len() as u64;
-    let size = w.request.effective_size(ctx.pagination);
-    for (i, page) in w.pages.iter().enumerate() {
-        for (got, want, what) in [
-            (page.total, total, "total"),
-            (page.total_pages, total.div_ceil(size), "total pages"),
-        ] {
-            let Some(got) = got else { continue };
-            if got == want {
-                f.held(CheckId::Total);
-            } else {
+fn judge_totals(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+    let pages: Vec<_> = w
+        .pages
+        .iter()
+        .map(|p| (p.total, p.total_pages, p.curl()))
+        .filter(|(t, tp, _)| t.is_some() || tp.is_some())
+        .collect();
+    if !pages.is_empty() {
+        f.defer(Totals {
+            opening: ctx.opening(),
+            label: label.to_string(),
+            size: w.request.effective_size(ctx.pagination),
+            pages,
+        });
+    }
+}
+
+/// `pagination/total` of one walk: the total and total pages each page reported.
+#[derive(Debug)]
+struct Totals {
+    opening: Arc<Bracket>,
+    label: String,
+    size: u64,
+    pages: Vec<(Option<u64>, Option<u64>, String)>,
+}
+
+impl Deferred for Totals {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        // Items that existed throughout, and every item seen: a total reported at any time
+        // of the run lies between the two.
+        let (low, high) = (bracket.stable().len() as u64, bracket.known().len() as u64);
+        let size = self.size.max(1);
+        for (i, (total, total_pages, curl)) in self.pages.iter().enumerate() {
+            for (got, range, what) in [
+                (total, (low, high), "total"),
+                (
+                    total_pages,
+                    (low.div_ceil(size), high.div_ceil(size)),
+                    "total pages",
+                ),
+            ] {
+                let Some(got) = got else { continue };
+                if (range.0..=range.1).contains(got) {
+                    f.held(CheckId::Total);
+                    continue;
+                }
+                let want = match range.0 == range.1 {
+                    true => format!("the walk has {}", range.0),
+                    false => format!(
+                        "the list held {} to {} while the data changed",
+                        range.0, range.1
+                    ),
+                };
                 f.breach(
                     CheckId::Total,
                     Basis::Documented,
                     format!(
-                        "{label}: page {} reports {what} {got}, the walk has {want}",
+                        "{}: page {} reports {what} {got}, {want}",
+                        self.label,
                         i + 1
                     ),
-                    Some(page.curl()),
+                    Some(curl.clone()),
                 );
             }
         }
+        f
     }
 }
 
 fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, label: &str) {
     let p = ctx.pagination;
+    f.defer(Coverage {
+        opening: ctx.opening(),
+        label: label.to_string(),
+        size_max: p.size_max,
+        keys: w.keys(),
+        request: w.first_curl(),
+    });
     let (rk, wk) = (r.keys(), w.keys());
     let (rs, ws) = (unique(&rk), unique(&wk));
-    let missing: Vec<String> = rs.difference(&ws).map(|s| s.to_string()).collect();
-    let extra: Vec<String> = ws.difference(&rs).map(|s| s.to_string()).collect();
-    if missing.is_empty() && extra.is_empty() {
-        f.held(CheckId::Complete);
-    } else {
-        f.breach(
-            CheckId::Complete,
-            Basis::Documented,
-            format!(
-                "{label} returned {} distinct items, the walk at size {} returned {}: {} missing ({}), {} extra ({})",
-                ws.len(),
-                p.size_max,
-                rs.len(),
-                missing.len(),
-                sample(&missing),
-                extra.len(),
-                sample(&extra)
-            ),
-            w.first_curl(),
-        );
-    }
     // Order of the items both walks returned, first occurrences only.
     let order = |keys: &[String], other: &BTreeSet<&String>| {
         let mut seen = HashSet::new();
@@ -480,6 +567,69 @@ fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, labe
             ),
             w.first_curl(),
         ),
+    }
+}
+
+/// `pagination/complete` of one walk: every item that existed throughout, and nothing else.
+#[derive(Debug)]
+struct Coverage {
+    opening: Arc<Bracket>,
+    label: String,
+    size_max: u64,
+    keys: Vec<String>,
+    request: Option<String>,
+}
+
+impl Deferred for Coverage {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let got: BTreeSet<&str> = self.keys.iter().map(String::as_str).collect();
+        let (stable, known) = (bracket.stable(), bracket.known());
+        let missing: Vec<String> = stable
+            .iter()
+            .filter(|k| !got.contains(k.as_str()))
+            .cloned()
+            .collect();
+        let extra: Vec<String> = got
+            .iter()
+            .filter(|k| !known.contains(**k))
+            .map(|s| s.to_string())
+            .collect();
+        if missing.is_empty() && extra.is_empty() {
+            f.held(CheckId::Complete);
+            return f;
+        }
+        let compared = match bracket.changed() {
+            false => format!(
+                "the walk at size {} returned {}",
+                self.size_max,
+                bracket.before().len()
+            ),
+            true => format!(
+                "{} items were listed by the first and the last walk at size {}",
+                stable.len(),
+                self.size_max
+            ),
+        };
+        f.breach(
+            CheckId::Complete,
+            Basis::Documented,
+            format!(
+                "{} returned {} distinct items, {compared}: {} missing ({}), {} extra ({})",
+                self.label,
+                got.len(),
+                missing.len(),
+                sample(&missing),
+                extra.len(),
+                sample(&extra)
+            ),
+            self.request.clone(),
+        );
+        f
     }
 }
 
@@ -550,17 +700,12 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         };
         let curl = response.request.curl();
         match read_page(ctx, response) {
-            Ok(Page { items, .. }) if items.is_empty() => f.held(CheckId::PastEnd),
-            Ok(Page { items, keys, .. }) => f.breach(
-                CheckId::PastEnd,
-                Basis::Documented,
-                format!(
-                    "a page past the end of the {total} items holds {} items ({})",
-                    items.len(),
-                    sample(&keys)
-                ),
-                Some(curl),
-            ),
+            Ok(Page { keys, .. }) => f.defer(BeyondEnd {
+                opening: ctx.opening(),
+                total,
+                keys,
+                request: curl,
+            }),
             Err(message) => f.breach(
                 CheckId::PastEnd,
                 Basis::Documented,
@@ -570,4 +715,88 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         }
     }
     f
+}
+
+/// `pagination/past-end` of one window past the end of the first walk's items.
+#[derive(Debug)]
+struct BeyondEnd {
+    opening: Arc<Bracket>,
+    total: u64,
+    keys: Vec<String>,
+    request: String,
+}
+
+impl Deferred for BeyondEnd {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    /// Empty; while the data changed, the list may have grown past the window by as many
+    /// items as appeared.
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        let grown = bracket.appeared().len();
+        if self.keys.len() <= grown {
+            f.held(CheckId::PastEnd);
+            if !self.keys.is_empty() {
+                f.note(
+                    CheckId::PastEnd,
+                    format!(
+                        "a window past the first walk's end held {} items, no more than the {grown} that appeared while the data changed",
+                        self.keys.len()
+                    ),
+                );
+            }
+            return f;
+        }
+        f.breach(
+            CheckId::PastEnd,
+            Basis::Documented,
+            format!(
+                "a page past the end of the {} items holds {} items ({})",
+                self.total,
+                self.keys.len(),
+                sample(&self.keys)
+            ),
+            Some(self.request.clone()),
+        );
+        f
+    }
+}
+
+/// A walk stopped on pages that repeated earlier items: a cycle, unless the list grew ahead
+/// of every repeated item while it was read (a list growing at its head faster than a walk
+/// reads it by offsets cannot be walked to its end, and says nothing about the server).
+#[derive(Debug)]
+pub(crate) struct Stalled {
+    pub(crate) opening: Arc<Bracket>,
+    pub(crate) check: CheckId,
+    pub(crate) message: String,
+    pub(crate) request: String,
+    pub(crate) repeated: Vec<String>,
+}
+
+impl Deferred for Stalled {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        if self.repeated.iter().all(|k| bracket.explains_repeat(k)) {
+            f.note(
+                self.check,
+                "a walk was stopped where items inserted ahead of it kept moving the items it read \
+                 onto its next pages; it is not counted",
+            );
+        } else {
+            f.breach(
+                self.check,
+                Basis::Documented,
+                self.message.clone(),
+                Some(self.request.clone()),
+            );
+        }
+        f
+    }
 }

@@ -1,9 +1,10 @@
 //! Walking every page of a list, as `x-pagination` describes it, without ever hanging.
 //!
 //! A walk ends at a page that signals the end (in the way its style does), or is stopped with
-//! a termination verdict: a next link or cursor seen before, a non-empty page identical to an
-//! earlier one, several empty pages in a row that still point further, or a page cap (derived
-//! by the caller from the first walk). A page that is not a usable 200 page ends it as well.
+//! a termination verdict: a next link or cursor seen before, several non-empty pages in a row
+//! identical to earlier ones, several empty pages in a row that still point further, or a page
+//! cap (derived by the caller from the first walk). A page that is not a usable 200 page ends
+//! it as well.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,6 +20,12 @@ use crate::probe::{Auth, ProbeError, Response};
 /// A server may legitimately serve an empty page before the last one (filtered cursors), but
 /// not indefinitely.
 const EMPTY_PAGES_IN_A_ROW: usize = 3;
+
+/// Pages in a row that repeat an earlier page's items, each pointing to a next position not
+/// followed before, after which a walk is judged endless. One such page is no cycle: an item
+/// inserted ahead moves the last item of a page of one onto the next page (a duplicate, which
+/// `pagination/no-duplicates` judges).
+const REPEATED_PAGES_IN_A_ROW: usize = 3;
 
 /// What a walk asks for on its first page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,6 +136,10 @@ pub enum WalkEnd {
         message: String,
         /// The request that showed it.
         request: String,
+        /// For pages that repeated earlier pages' items, those items: a list that grows at
+        /// its head while it is read by offsets shows the same, which only the run's bracket
+        /// tells apart.
+        repeated: Vec<String>,
     },
     /// A page was not a usable 200 page.
     BadPage {
@@ -407,6 +418,8 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
     let mut seen_next: HashSet<String> = HashSet::new();
     let mut seen_pages: HashSet<Vec<String>> = HashSet::new();
     let mut empty_in_a_row = 0;
+    let mut repeated_in_a_row = 0;
+    let mut distinct: HashSet<String> = HashSet::new();
     // One turn for every page: the walk's next page goes before requests that came later.
     let turn = ctx.probe.turn();
     let done = |pages, end| Walk {
@@ -439,6 +452,7 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
             }
         };
         let repeated = !page.keys.is_empty() && !seen_pages.insert(page.keys.clone());
+        repeated_in_a_row = if repeated { repeated_in_a_row + 1 } else { 0 };
         empty_in_a_row = if page.keys.is_empty() {
             empty_in_a_row + 1
         } else {
@@ -450,13 +464,22 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
         let endless = |message: String| WalkEnd::Endless {
             message,
             request: curl.clone(),
+            repeated: Vec::new(),
         };
-        if repeated {
+        if repeated_in_a_row >= REPEATED_PAGES_IN_A_ROW {
+            let repeated = pages[n - repeated_in_a_row..]
+                .iter()
+                .flat_map(|p| p.keys.iter().cloned())
+                .collect();
             return done(
                 pages,
-                endless(format!(
-                    "page {n} repeats the items of an earlier page: the walk would cycle"
-                )),
+                WalkEnd::Endless {
+                    message: format!(
+                        "{repeated_in_a_row} pages in a row, to page {n}, repeat the items of earlier pages: the walk would cycle"
+                    ),
+                    request: curl.clone(),
+                    repeated,
+                },
             );
         }
         let (next_url, token) = match next {
@@ -484,11 +507,17 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
                 )),
             );
         }
-        if n >= page_cap {
+        distinct.extend(pages[n - 1].keys.iter().cloned());
+        let cap = grown_cap(
+            page_cap,
+            distinct.len(),
+            request.effective_size(ctx.pagination),
+        );
+        if n >= cap {
             return done(
                 pages,
                 endless(format!(
-                    "no last page after {n} pages (cap derived from the first walk)"
+                    "no last page after {n} pages (cap derived from the first walk and the items seen)"
                 )),
             );
         }
@@ -518,4 +547,13 @@ pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
 /// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
 pub fn page_cap(total: u64, size: u64) -> usize {
     (2 * total.div_ceil(size.max(1)) + 3) as usize
+}
+
+/// The page cap of a walk that has seen `distinct` items so far: a list that grows while it
+/// is walked (a shared sandbox) brings new items on every page, and gets room for them, up to
+/// four times the cap derived from the first walk. A walk that cycles over the same items, or
+/// over empty pages, does not grow its cap.
+fn grown_cap(cap: usize, distinct: usize, size: u64) -> usize {
+    cap.max(page_cap(distinct as u64, size))
+        .min(cap.saturating_mul(4))
 }

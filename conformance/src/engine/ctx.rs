@@ -1,12 +1,13 @@
 //! What every family needs about the run: the probe, the target, the operation, how to build
 //! its URLs, whether the run was stopped, and the selected checks.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use specs::{JsonSchemas, Location, Operation, Pagination, Spec};
 use url::Url;
 
+use super::bracket::Bracket;
 use crate::probe::{lock, Auth, Probe, ProbeError, Response};
 use crate::registry::CheckId;
 use crate::target::{Options, Target};
@@ -28,6 +29,7 @@ pub struct Ctx<'a> {
     /// The spec's schemas, for validation.
     pub schemas: JsonSchemas,
     stopped: Mutex<Option<ProbeError>>,
+    opening: OnceLock<Arc<Bracket>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -48,7 +50,18 @@ impl<'a> Ctx<'a> {
             pagination,
             schemas: target.spec.json_schemas(),
             stopped: Mutex::new(None),
+            opening: OnceLock::new(),
         }
+    }
+
+    /// Sets the first walk of the run: the opening of its [`Bracket`].
+    pub fn set_opening(&self, reference: &crate::checks::Walk) {
+        let _ = self.opening.set(Arc::new(Bracket::new(reference, None)));
+    }
+
+    /// The bracket of the run's first walk alone (empty before it is set).
+    pub fn opening(&self) -> Arc<Bracket> {
+        self.opening.get().cloned().unwrap_or_default()
     }
 
     /// Whether `check` is selected for this run.

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use specs::Reading;
 
+use super::bracket::{Bracket, Deferred, Pending};
 use crate::probe::ProbeError;
 use crate::registry::CheckId;
 use crate::report::{CheckResult, Verdict};
@@ -122,6 +123,10 @@ struct CheckState {
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
     states: BTreeMap<CheckId, CheckState>,
+    /// Properties to judge once the run's bracket is known ([`Findings::settle`]).
+    deferred: Vec<Pending>,
+    /// What the report says about the whole run (the data changed, ...).
+    run_notes: BTreeSet<String>,
 }
 
 impl Findings {
@@ -189,11 +194,47 @@ impl Findings {
         self.state(check).skip.insert(reason.into());
     }
 
-    /// Whether anything was broken (a failure or a warning).
+    /// Judges `property` once the run's bracket is known.
+    pub fn defer(&mut self, property: impl Deferred + 'static) {
+        self.deferred.push(std::sync::Arc::new(property));
+    }
+
+    /// Whether properties wait for the run's bracket.
+    pub fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
+    }
+
+    /// Judges every deferred property against `bracket`, and notes a change of the data.
+    pub fn settle(mut self, bracket: &Bracket) -> Findings {
+        for property in std::mem::take(&mut self.deferred) {
+            self.merge(property.settle(bracket));
+        }
+        if let Some(note) = bracket.describe() {
+            self.run_notes.insert(note);
+        }
+        self
+    }
+
+    /// A note on the whole run.
+    pub fn note_run(&mut self, note: impl Into<String>) {
+        self.run_notes.insert(note.into());
+    }
+
+    /// The notes on the whole run, sorted.
+    pub fn run_notes(&self) -> Vec<String> {
+        self.run_notes.iter().cloned().collect()
+    }
+
+    /// Whether anything was broken (a failure or a warning); a deferred property counts as
+    /// broken when it breaks against the first walk alone.
     pub fn breached(&self) -> bool {
         self.states
             .values()
             .any(|s| s.failures.count > 0 || s.warnings.count > 0)
+            || self
+                .deferred
+                .iter()
+                .any(|d| d.settle(d.opening()).breached())
     }
 
     /// Whether `check` was broken so far.
@@ -205,6 +246,8 @@ impl Findings {
 
     /// Adds `other`'s observations.
     pub fn merge(&mut self, other: Findings) {
+        self.deferred.extend(other.deferred);
+        self.run_notes.extend(other.run_notes);
         for (check, theirs) in other.states {
             let mine = self.state(check);
             mine.held += theirs.held;

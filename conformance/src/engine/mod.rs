@@ -8,6 +8,7 @@
 //! the others produced. Findings merge in any order with the same result, so a seed gives the
 //! same report whatever the scheduling.
 
+pub mod bracket;
 pub mod cases;
 pub mod ctx;
 pub mod findings;
@@ -130,6 +131,7 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
         } else {
             findings::UNEXERCISED
         };
+        report.notes = findings.run_notes();
         report.checks = findings.verdicts(
             options.selection.checks(),
             stopped.as_ref(),
@@ -187,7 +189,9 @@ async fn families(ctx: &Ctx<'_>) -> Findings {
     let p = ctx.pagination;
     let reference = if need_reference(ctx) {
         let cap = (ctx.options.max_requests / 4).clamp(10, 10_000) as usize;
-        walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await
+        let first = walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await;
+        ctx.set_opening(&first);
+        first
     } else {
         Walk {
             request: PageRequest::sized(Some(p.size_max)),
@@ -218,6 +222,7 @@ async fn families(ctx: &Ctx<'_>) -> Findings {
     for found in [a, b, c] {
         f.merge(found);
     }
+    let mut f = settle(ctx, &reference, f).await;
     if ctx.any_selected(checks::schema::CHECKS) {
         f.merge(checks::schema::run(ctx).await);
     }
@@ -226,6 +231,25 @@ async fn families(ctx: &Ctx<'_>) -> Findings {
     }
     f.merge(checks::transport::run(ctx));
     f
+}
+
+/// Judges the properties that compare walks taken at different times: once every other walk
+/// is done, the list is walked again at the largest page size, and the run is bracketed
+/// between that walk and the first (see [`bracket`]).
+async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
+    let closing = match reference.complete() && f.has_deferred() && !ctx.is_stopped() {
+        true => {
+            let p = ctx.pagination;
+            let cap = checks::walk::page_cap(reference.keys().len() as u64, p.size_max);
+            let w = walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await;
+            if ctx.any_selected(checks::pagination::CHECKS) {
+                f.merge(checks::pagination::judge_walk(ctx, &w, None));
+            }
+            Some(w)
+        }
+        false => None,
+    };
+    f.settle(&bracket::Bracket::new(reference, closing.as_ref()))
 }
 
 /// Runs `work`, drawing a spinner with the requests sent so far on a terminal.
