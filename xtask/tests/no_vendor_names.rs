@@ -12,6 +12,7 @@ const CRATES: &[&str] = &[
     "client-runtime",
     "mock",
     "conformance",
+    "docs-watch",
     "xtask",
 ];
 

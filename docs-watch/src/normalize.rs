@@ -382,8 +382,8 @@ mod tests {
     #[test]
     fn normalizing_is_idempotent() {
         for text in [
-            include_str!("../../../specs/sources/peeker-list-domains.txt"),
-            include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
+            include_str!("../../specs/sources/peeker-list-domains.txt"),
+            include_str!("../../specs/sources/devpayr-list-project-domains.txt"),
         ] {
             let once = normalize(text, false).unwrap();
             assert_eq!(normalize(&once, false).unwrap(), once);

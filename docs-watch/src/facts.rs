@@ -694,7 +694,7 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docs_check::normalize::normalize;
+    use crate::normalize::normalize;
 
     fn names(facts: &BTreeSet<Fact>) -> Vec<String> {
         facts.iter().map(ToString::to_string).collect()
@@ -703,7 +703,7 @@ mod tests {
     #[test]
     fn peeker_page_facts() {
         let text = normalize(
-            include_str!("../../../specs/sources/peeker-list-domains.txt"),
+            include_str!("../../specs/sources/peeker-list-domains.txt"),
             false,
         )
         .unwrap();
@@ -734,7 +734,7 @@ mod tests {
     #[test]
     fn devpayr_page_facts() {
         let text = normalize(
-            include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
+            include_str!("../../specs/sources/devpayr-list-project-domains.txt"),
             false,
         )
         .unwrap();
@@ -801,11 +801,11 @@ mod tests {
         for (vendor, text) in [
             (
                 "peeker",
-                include_str!("../../../specs/sources/peeker-list-domains.txt"),
+                include_str!("../../specs/sources/peeker-list-domains.txt"),
             ),
             (
                 "devpayr",
-                include_str!("../../../specs/sources/devpayr-list-project-domains.txt"),
+                include_str!("../../specs/sources/devpayr-list-project-domains.txt"),
             ),
         ] {
             let spec = specs::load(vendor)

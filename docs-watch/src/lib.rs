@@ -1,13 +1,17 @@
-//! `cargo xtask docs-check`: have the vendor pages our specs were written from changed?
+//! Have the vendor pages our specs were written from changed? The work of
+//! `cargo xtask docs-check`, whose command line is a thin wrapper around [`run`].
 //!
-//! Each page listed in `specs/sources.toml` is fetched (or read from `--from DIR`), normalized
-//! (`normalize.rs`) and fingerprinted. A page whose fingerprint differs from the recorded one is
-//! `changed`; its facts (`facts.rs`) are compared with the spec, and the report lists the facts
-//! that are NEW on the page or GONE from it, each with the place in the spec to revisit, plus the
-//! changed lines of text. `--accept` records the current pages once the spec has caught up.
+//! Each page listed in the sources file (`specs/sources.toml`, read by `sources.rs`) is fetched
+//! (or read from a directory, `fetch.rs`), normalized (`normalize.rs`) and fingerprinted. A page
+//! whose fingerprint differs from the recorded one is `changed`; its facts (`facts.rs`) are
+//! compared with the spec, and the report lists the facts that are NEW on the page or GONE from
+//! it, each with the place in the spec to revisit, plus the changed lines of text. Accepting
+//! records the current pages once the spec has caught up.
 //!
-//! Exit codes: 0 every page unchanged; 1 some page changed, or was never recorded (`unknown`:
-//! it needs a person to read it once and accept it); 2 some page unreachable, or a usage error.
+//! The [`Status`] of a run: unchanged when every page is unchanged; changed when some page
+//! changed, or was never recorded (`unknown`: it needs a person to read it once and accept it);
+//! unreachable when some page could not be had.
+#![deny(missing_docs)]
 
 mod facts;
 mod fetch;
@@ -15,8 +19,8 @@ mod normalize;
 mod sources;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -27,17 +31,39 @@ use sources::{Kind, Page, Sources};
 /// How many changed lines of text the report shows per page.
 const DIFF_LINES: usize = 40;
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// Read each page from DIR/<file name of its snapshot> instead of fetching it.
-    #[arg(long, value_name = "DIR")]
-    from: Option<PathBuf>,
+/// What a run is asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The sources file: the pages, their fingerprints and dates (`specs/sources.toml`).
+    pub sources: PathBuf,
+    /// The directory of the specs the pages are compared with (`<spec>.yaml`).
+    pub specs_dir: PathBuf,
+    /// Read each page from this directory (`<file name of its snapshot>`) instead of fetching it.
+    pub from: Option<PathBuf>,
     /// Record every changed or unknown page as reconciled: fingerprint, date and snapshot.
-    #[arg(long)]
-    accept: bool,
-    /// The sources file [default: specs/sources.toml].
-    #[arg(long, value_name = "PATH")]
-    sources: Option<PathBuf>,
+    pub accept: bool,
+}
+
+/// How a run ended, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Every page is unchanged, or every changed page was accepted.
+    Unchanged,
+    /// Some page changed or was never recorded, and was not accepted.
+    Changed,
+    /// Some page could not be had.
+    Unreachable,
+}
+
+impl Status {
+    /// The exit code of `cargo xtask docs-check`: 0 unchanged, 1 changed, 2 unreachable.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Unchanged => 0,
+            Status::Changed => 1,
+            Status::Unreachable => 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,13 +94,16 @@ struct Outcome {
     details: Vec<String>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let sources_path = args
-        .sources
-        .clone()
-        .unwrap_or_else(|| crate::root().join("specs").join("sources.toml"));
-    let mut sources = Sources::load(&sources_path)?;
-    let fetcher = match &args.from {
+/// Checks every page of the sources file, writes the report to `out` and, when asked, accepts
+/// the changed and unknown pages.
+///
+/// Errors: the sources file cannot be read or is invalid, `from` is not a directory, the HTTP
+/// client cannot be built, or accepting cannot write a file. A page that cannot be had is no
+/// error but a line of the report and [`Status::Unreachable`].
+pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let sources_path = &options.sources;
+    let mut sources = Sources::load(sources_path)?;
+    let fetcher = match &options.from {
         Some(dir) => {
             anyhow::ensure!(dir.is_dir(), "--from {}: not a directory", dir.display());
             Fetcher::dir(dir)
@@ -85,34 +114,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcomes: Vec<Outcome> = sources
         .pages
         .iter()
-        .map(|page| check(page, &sources, &fetcher))
+        .map(|page| check(page, &sources, &fetcher, &options.specs_dir))
         .collect();
 
     for outcome in &outcomes {
         let page = &outcome.page;
         let from = fetcher.describe(&page.url, &page.snapshot);
         match &outcome.verdict {
-            Verdict::Unreachable(reason) => {
-                println!("{:<11} {:<8} {from}: {reason}", "unreachable", page.spec)
-            }
-            verdict => println!("{:<11} {:<8} {from}", verdict.word(), page.spec),
+            Verdict::Unreachable(reason) => writeln!(
+                out,
+                "{:<11} {:<8} {from}: {reason}",
+                "unreachable", page.spec
+            )?,
+            verdict => writeln!(out, "{:<11} {:<8} {from}", verdict.word(), page.spec)?,
         }
         for line in &outcome.details {
-            println!("    {line}");
+            writeln!(out, "    {line}")?;
         }
     }
 
     let count = |word: &str| outcomes.iter().filter(|o| o.verdict.word() == word).count();
     let (changed, unknown, unreachable) =
         (count("changed"), count("unknown"), count("unreachable"));
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "docs-check: {} unchanged, {changed} changed, {unknown} unknown, {unreachable} unreachable ({})",
         count("unchanged"),
         sources_path.display()
-    );
+    )?;
 
-    if args.accept {
+    if options.accept {
         let date = sources::today();
         let mut accepted = 0;
         for outcome in &outcomes {
@@ -130,37 +162,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let fingerprint = normalize::fingerprint(text);
             sources.record(&outcome.page, &fingerprint, &date);
-            println!(
+            writeln!(
+                out,
                 "accepted    {:<8} {}: {fingerprint}, reconciled {date}, snapshot {}",
                 outcome.page.spec,
                 outcome.page.url,
                 path.display()
-            );
+            )?;
             accepted += 1;
         }
         if accepted > 0 {
             sources.save()?;
         }
-        return Ok(ExitCode::from(if unreachable > 0 { 2 } else { 0 }));
+        return Ok(if unreachable > 0 {
+            Status::Unreachable
+        } else {
+            Status::Unchanged
+        });
     }
 
     if changed + unknown > 0 {
-        println!(
+        writeln!(
+            out,
             "Next: revisit the spec named by each finding, `cargo xtask codegen`, review the client \
              diff, `cargo xtask conformance` against the sandbox, then `cargo xtask docs-check --accept`."
-        );
+        )?;
     }
-    Ok(ExitCode::from(if unreachable > 0 {
-        2
+    Ok(if unreachable > 0 {
+        Status::Unreachable
     } else if changed + unknown > 0 {
-        1
+        Status::Changed
     } else {
-        0
-    }))
+        Status::Unchanged
+    })
 }
 
 /// Fetches one page and compares it with what was recorded.
-fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
+fn check(page: &Page, sources: &Sources, fetcher: &Fetcher, specs_dir: &Path) -> Outcome {
     let read = fetcher
         .get(&page.url, &page.snapshot)
         .and_then(|body| normalize::normalize(&body.text, body.html));
@@ -183,7 +221,7 @@ fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
     };
     let details = match verdict {
         Verdict::Unchanged => Vec::new(),
-        _ => explain(page, sources, &normalized, &fingerprint),
+        _ => explain(page, sources, specs_dir, &normalized, &fingerprint),
     };
     Outcome {
         page: page.clone(),
@@ -194,7 +232,13 @@ fn check(page: &Page, sources: &Sources, fetcher: &Fetcher) -> Outcome {
 }
 
 /// What changed on a page: facts against the spec, and the changed lines of text.
-fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) -> Vec<String> {
+fn explain(
+    page: &Page,
+    sources: &Sources,
+    specs_dir: &Path,
+    normalized: &str,
+    fingerprint: &str,
+) -> Vec<String> {
     let mut details = Vec::new();
     match &page.fingerprint {
         Some(recorded) => details.push(format!(
@@ -230,7 +274,7 @@ fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) 
     };
 
     if page.kind == Kind::Reference {
-        details.extend(findings(page, normalized, baseline.as_deref()));
+        details.extend(findings(page, specs_dir, normalized, baseline.as_deref()));
     }
     if let Some(old) = &baseline {
         details.extend(text_diff(old, normalized, page.kind));
@@ -239,10 +283,13 @@ fn explain(page: &Page, sources: &Sources, normalized: &str, fingerprint: &str) 
 }
 
 /// The NEW and GONE facts of a reference page, one line each.
-fn findings(page: &Page, normalized: &str, baseline: Option<&str>) -> Vec<String> {
-    let spec_path = crate::root()
-        .join("specs")
-        .join(format!("{}.yaml", page.spec));
+fn findings(
+    page: &Page,
+    specs_dir: &Path,
+    normalized: &str,
+    baseline: Option<&str>,
+) -> Vec<String> {
+    let spec_path = specs_dir.join(format!("{}.yaml", page.spec));
     let spec = match specs::Spec::load(&spec_path) {
         Ok(spec) => spec,
         Err(e) => return vec![format!("cannot compare facts: {e}")],
