@@ -45,10 +45,11 @@ pub(crate) fn cargo_toml(spec: &Spec, krate: &str, spec_path: &str, rust: &str) 
     }
     let _ = writeln!(
         out,
-        "\n# The hand-written tests of tests/: local servers and the spec's reference mock.\n\
+        "\n# The hand-written tests and examples: local servers, the spec's reference mock, and\n\
+         # testkit's recording server and stream benchmark harness.\n\
          [dev-dependencies]"
     );
-    for dep in ["tokio", "axum", "serde_json", "mock", "specs"] {
+    for dep in ["tokio", "axum", "serde_json", "mock", "testkit", "specs"] {
         let _ = writeln!(out, "{dep}.workspace = true");
     }
     out

@@ -31,7 +31,6 @@
 
 mod api;
 mod auth;
-pub mod bench;
 mod data;
 mod errors;
 mod faults;
@@ -40,7 +39,6 @@ mod modes;
 mod pagination;
 mod params;
 mod query;
-pub mod recorder;
 mod render;
 mod routing;
 mod server;

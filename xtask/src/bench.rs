@@ -3,9 +3,9 @@
 //! | figure | method |
 //! |---|---|
 //! | codegen | both clients generated in-process from `specs/`, mean over `--codegen-runs` |
-//! | mock throughput | `mock::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
+//! | mock throughput | `testkit::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
 //! | conformance | wall time and requests of `xtask conformance` (every reference mock, default cases), as a user runs it |
-//! | stream | per spec with a `generated/<api>/examples/stream_bench.rs`: the client's `stream()` over at least `--stream-items` items at the largest page size against a hand-written reqwest + serde loop over the same pages, served from memory; the ratio of the medians of alternating walks (`mock::bench::stream`) |
+//! | stream | per spec with a `generated/<api>/examples/stream_bench.rs`: the client's `stream()` over at least `--stream-items` items at the largest page size against a hand-written reqwest + serde loop over the same pages, served from memory; the ratio of the medians of alternating walks (`testkit::bench::stream`) |
 //! | latency | each spec's reference mock answering after `--latency-ms` (150 by default, like a sandbox across an ocean), checked at the default concurrency and, as the baseline of the same run, at concurrency 1: wall time, requests, mean requests in flight (time spent in requests / wall time) and effective concurrency (requests × latency / wall time) |
 //!
 //! Throughput means nothing in a debug build, so a debug `xtask` re-runs itself with `--release`
@@ -17,8 +17,8 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use mock::bench::{bench_mock, BenchOptions};
 use specs::Spec;
+use testkit::bench::{bench_mock, BenchOptions};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -2,7 +2,7 @@
 //! `examples/stream_bench.rs`, that example in a release build. It walks at least `--stream-items`
 //! items of the reference mock at the largest page size with the generated client's
 //! `stream()` and with a hand-written reqwest + serde loop, over the same pages served from
-//! memory, and prints the medians as one line of JSON (method: `mock::bench::stream`). The
+//! memory, and prints the medians as one line of JSON (method: `testkit::bench::stream`). The
 //! target is a ratio of at most 1.05.
 //!
 //! The hand-written loop is per API by definition, so a spec without the example gets a row

@@ -11,6 +11,7 @@ const CRATES: &[&str] = &[
     "codegen",
     "client-runtime",
     "mock",
+    "testkit",
     "conformance",
     "docs-watch",
     "xtask",

@@ -1,12 +1,12 @@
 //! The stream benchmark of `cargo xtask bench` for this client:
 //! `list_project_domains().stream()` against the loop a user writes with reqwest and serde
 //! (resend with `cursor` set to `data.next_cursor` until it is null), over the same pages of
-//! the reference mock. Prints one line of JSON; see `mock::bench::stream`.
+//! the reference mock. Prints one line of JSON; see `testkit::bench::stream`.
 //!
 //! `cargo run --release -p devpayr-client --example stream_bench [ITEMS]`
 
 use devpayr_client::{types, Client};
-use mock::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
+use testkit::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 
 fn project(setup: &StreamSetup) -> Result<u64, String> {
     let value = setup.path_values.get("project").ok_or("no project id")?;

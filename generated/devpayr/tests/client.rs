@@ -4,12 +4,12 @@
 
 use devpayr_client::{types, Client, Error, ErrorBody, RetryPolicy};
 use futures::StreamExt as _;
-use mock::recorder::{query_param, Recorded, Reply, Server};
 use serde_json::{json, Value};
+use testkit::recorder::{query_param, Recorded, Reply, Server};
 
-/// A recording server on 127.0.0.1 answering with `respond` (see `mock::recorder`).
+/// A recording server on 127.0.0.1 answering with `respond` (see `testkit::recorder`).
 async fn serve(respond: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
-    mock::recorder::serve(respond)
+    testkit::recorder::serve(respond)
         .await
         .expect("a local server")
 }

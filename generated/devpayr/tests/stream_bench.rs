@@ -1,4 +1,4 @@
-//! The stream benchmark's harness (`mock::bench::stream`) with this crate's two walks from
+//! The stream benchmark's harness (`testkit::bench::stream`) with this crate's two walks from
 //! `examples/stream_bench.rs`: both see the same items, every timed page comes from memory,
 //! and a project holding a share of the items still gets the count asked for. Nothing here
 //! depends on how fast the machine is.
@@ -7,7 +7,7 @@
 #[path = "../examples/stream_bench.rs"]
 mod example;
 
-use mock::bench::stream::{stream_bench, StreamOptions};
+use testkit::bench::stream::{stream_bench, StreamOptions};
 
 #[test]
 fn the_harness_walks_the_count_asked_for_from_memory() {

@@ -1,12 +1,12 @@
 //! The stream benchmark of `cargo xtask bench` for this client: `list_customers().stream()`
 //! against the loop a user writes with reqwest and serde (resend with `starting_after` set to
 //! the last customer's id while `has_more`), over the same pages of the reference mock.
-//! Prints one line of JSON; see `mock::bench::stream`.
+//! Prints one line of JSON; see `testkit::bench::stream`.
 //!
 //! `cargo run --release -p stripe-client --example stream_bench [ITEMS]`
 
-use mock::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 use stripe_client::{types, Client};
+use testkit::bench::stream::{consume, drain, example_main, get_json, StreamSetup};
 
 pub fn generated(setup: &StreamSetup) -> impl AsyncFn() -> Result<usize, String> {
     let client = Client::with_bearer_token(&setup.base_url, setup.secret.clone());

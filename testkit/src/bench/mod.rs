@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use crate::{first_page_url, primary_header, start, MockConfig};
+use mock::{first_page_url, primary_header, start, MockConfig};
 
 /// What to measure.
 #[derive(Clone, Debug)]

@@ -25,7 +25,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::{lock, primary_header, start, MockConfig, RunningMock};
+use mock::{first_page_url, primary_header, start, MockConfig, RunningMock};
+
+use crate::lock;
 
 /// What the walks are given.
 #[derive(Clone, Debug)]
@@ -232,7 +234,7 @@ fn setup(mock: &RunningMock, front: &Front) -> anyhow::Result<StreamSetup> {
         .secret
         .clone();
     let on_front = |url: &str| url.replacen(mock.origin(), &front.origin, 1);
-    let first = on_front(&crate::first_page_url(mock));
+    let first = on_front(&first_page_url(mock));
     let separator = if first.contains('?') { '&' } else { '?' };
     Ok(StreamSetup {
         base_url: on_front(&mock.base_url),

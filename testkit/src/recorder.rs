@@ -1,6 +1,6 @@
 //! A local HTTP server that records every request and answers from a closure, so that client
 //! tests can assert the exact requests a generated client makes. Bound to 127.0.0.1 on an
-//! ephemeral port; a test tool, next to the reference mock.
+//! ephemeral port.
 
 use std::sync::{Arc, Mutex};
 
