@@ -1,7 +1,11 @@
 //! What a generated client carries besides its `reqwest::Client`, and the hooks that use it.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
+
+use reqwest::Url;
 
 use crate::retry::{retry_after, RetryPolicy};
 
@@ -88,9 +92,57 @@ impl Inner {
     }
 }
 
+thread_local! {
+    /// Where the request that a stream's fetch sends notes its URL, while that fetch is polled
+    /// (see [`RequestUrl`]).
+    static ASKED: RefCell<Option<Arc<Mutex<Option<Url>>>>> = const { RefCell::new(None) };
+}
+
+/// The URL of the request a stream's page fetch sends. progenitor's responses do not carry it,
+/// and a relative next link resolves against it: the stream polls the fetch inside
+/// [`RequestUrl::during`], and the pre-request hook ([`prepare`]) notes the URL there, before
+/// the query credential is added (so it never holds the secret).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RequestUrl(Arc<Mutex<Option<Url>>>);
+
+impl RequestUrl {
+    /// Runs `poll` with this slot as the place [`prepare`] notes URLs in.
+    pub(crate) fn during<T>(&self, poll: impl FnOnce() -> T) -> T {
+        /// Puts the previous slot back, also when `poll` panics.
+        struct Restore(Option<Arc<Mutex<Option<Url>>>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                ASKED.with(|a| *a.borrow_mut() = previous);
+            }
+        }
+        let _restore = Restore(ASKED.with(|a| a.replace(Some(self.0.clone()))));
+        poll()
+    }
+
+    /// The URL noted last.
+    pub(crate) fn get(&self) -> Option<Url> {
+        lock(&self.0).clone()
+    }
+
+    /// Forgets the URL noted, before the next fetch.
+    pub(crate) fn clear(&self) {
+        *lock(&self.0) = None;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The pre-request hook of a generated client: drops progenitor's `api-version` header and
 /// adds the query credential unless the URL already carries it (a next-page link may).
 pub fn prepare(inner: &Inner, request: &mut reqwest::Request) {
+    ASKED.with(|a| {
+        if let Some(slot) = &*a.borrow() {
+            *lock(slot) = Some(request.url().clone());
+        }
+    });
     request.headers_mut().remove(API_VERSION);
     if let Some(key) = &inner.query_key {
         let url = request.url_mut();

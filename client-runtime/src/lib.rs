@@ -15,9 +15,11 @@
 //! - [`ErrorBody`] keeps the raw bytes of an error response next to the typed body, when they
 //!   parse: a documented error status reaches the caller with its status and headers whatever
 //!   the body ([`error_response`]).
-//! - [`paginate`] drives every pagination style of `x-pagination` over pages that are decoded
-//!   once: codegen implements [`Page`] for each envelope type, moving the items and the next
-//!   position out of it by field access.
+//! - [`walk`] is the one model of a paginated walk (how it advances, what ends it), which
+//!   the conformance suite and the reference mock use too; [`paginate`] streams every item of
+//!   a walk over pages that are decoded once: codegen implements [`Page`] for each envelope
+//!   type, moving the items and what the page says about the next one out of it by field
+//!   access.
 #![deny(missing_docs)]
 
 mod build;
@@ -26,12 +28,16 @@ mod inner;
 mod links;
 mod pages;
 mod retry;
+pub mod walk;
 
 pub use build::{
     install_crypto_provider, origin_bound_client, secret_header_client, ClientBuildError,
 };
 pub use errors::{error_response, ErrorBody};
 pub use inner::{execute, prepare, Inner};
-pub use links::{follow_next_url, next_link};
-pub use pages::{paginate, requested_size, Fetch, Page, Position, Style};
+pub use links::{follow_next_url, next_link, next_link_in};
+pub use pages::{paginate, requested_size, Fetch, Page};
 pub use retry::{retry_after, retry_after_value, RetryPolicy};
+pub use walk::{
+    with_param, Advance, Carrier, End, Ending, Member, Next, Observed, Step, Walk, Walker,
+};

@@ -2,7 +2,8 @@
 //! header (RFC 8288).
 //!
 //! The `Link` parser is written here rather than taken from `parse_link_header`, which would
-//! bring `regex` and `lazy_static` into every client for the one relation a stream needs.
+//! bring `regex` and `lazy_static` into every client for the one relation a stream needs. It is
+//! the one parser of the project: the conformance suite and the mock's tests read `Link` with it.
 
 use std::collections::HashSet;
 
@@ -89,12 +90,20 @@ fn already_followed(next: &str) -> String {
 }
 
 /// The target of the first `rel="next"` link of the `Link` headers, as written (a relative
-/// reference is resolved against nothing: [`follow_next_url`] then refuses it).
+/// reference is resolved by the walk, against the request that got the page).
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(LINK)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
+    next_link_in(
+        headers
+            .get_all(LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+    )
+}
+
+/// The target of the first `rel="next"` link of these `Link` header values.
+pub fn next_link_in<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    values
+        .into_iter()
         .flat_map(split_links)
         .find(|(_, params)| has_next_rel(params))
         .map(|(target, _)| target.to_string())

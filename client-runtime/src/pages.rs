@@ -1,4 +1,5 @@
-//! One stream driver for every pagination style, over pages that are decoded once.
+//! The stream of every item of a paginated operation, over pages that are decoded once and
+//! walked by the one model of [`crate::walk`].
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -7,81 +8,45 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 use progenitor_client::{Error, ResponseValue};
+use reqwest::header::HeaderMap;
+use reqwest::Url;
 
-use crate::inner::Inner;
+use crate::inner::{Inner, RequestUrl};
 use crate::links::{next_link, Followed};
+use crate::walk::{Carrier, Member, Next, Observed, Step, Walk, Walker};
 
 /// A page envelope of a paginated operation, as progenitor typed it.
 ///
 /// codegen implements it for the envelope type of each `x-pagination` operation: the items
-/// and the facts about the next page are moved out of the decoded envelope by field access
-/// along the spec's pointers, so a page is deserialized once, into its own type.
+/// and what the page says about the next one (the members the operation's [`Walk`] reads)
+/// are moved out of the decoded envelope by field access along the spec's pointers, so a page
+/// is deserialized once, into its own type.
 pub trait Page {
     /// The type of one item.
     type Item;
 
-    /// The items of the page, in order, and where the next page is.
-    fn into_parts(self) -> (Vec<Self::Item>, Position);
+    /// The items of the page, in order, and what the page says about the next.
+    fn into_parts(self) -> (Vec<Self::Item>, Observed);
 }
 
-/// What a page body says about the next page; which fields matter depends on the [`Style`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Position {
-    /// `next-url`: the next page's URL; `cursor`: the cursor; `item-cursor`: the key of the
-    /// last item when `has-more` is true. `None` when absent or null: the last page.
-    pub next: Option<String>,
-    /// The total number of items, when the body carries it (`offset`, `page`).
-    pub total: Option<u64>,
-    /// The number of pages, when the body carries it (`page`).
-    pub total_pages: Option<u64>,
-}
-
-/// How the next page is reached: the styles of `x-pagination`, with what the driver needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    /// Follow the URL of [`Position::next`] verbatim.
-    NextUrl,
-    /// Follow the `rel="next"` target of the `Link` header verbatim.
-    LinkHeader,
-    /// Resend the request with the cursor of [`Position::next`].
-    Cursor,
-    /// Resend the request starting after the key of [`Position::next`].
-    ItemCursor,
-    /// Resend the request at the offset after the items seen; pages of `size` items.
-    Offset {
-        /// The page size the request asks for.
-        size: u64,
-    },
-    /// Resend the request for the next page number, from `first`; pages of `size` items.
-    Page {
-        /// The number of the first page (0 or 1).
-        first: u64,
-        /// The page size the request asks for.
-        size: u64,
-    },
-}
-
-/// The page to fetch next, as the driver asks the emitted code for it.
+/// The page the stream asks the emitted code for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetch {
     /// The request as built.
     First,
-    /// A next-page URL (`next-url`, `link-header`), already checked.
+    /// A next-page URL the walk followed, already checked.
     Url(String),
-    /// The request with this cursor (`cursor`) or after this item key (`item-cursor`).
-    Token(String),
-    /// The request at this offset (`offset`).
-    Offset(u64),
-    /// The request for this page number (`page`).
-    Page(u64),
+    /// The request as built, with the walk's position parameter set to this value (a cursor,
+    /// the last item's key, an offset or a page number).
+    Param(String),
 }
 
 impl Fetch {
-    /// The error the emitted code returns for a fetch its style never asks for; the driver
+    /// The error the emitted code returns for a fetch its walk never asks for; the driver
     /// never does, and the stream then yields it once and ends rather than panicking.
     pub fn unsupported<E>(self) -> Error<E> {
         Error::InvalidRequest(format!(
-            "this operation cannot fetch {self:?}: its pagination style has no such page"
+            "this operation cannot fetch {self:?}: its pagination has no such page"
         ))
     }
 }
@@ -96,21 +61,17 @@ pub fn requested_size<T: ToString>(set: Option<&T>, default: u64, max: u64) -> u
         .max(1)
 }
 
-/// Streams every item of every page: `fetch(Fetch::First)` first, then the page `style`
-/// finds after it, until the last page.
+/// Streams every item of every page: `fetch(Fetch::First)` first, then the page `walk`
+/// finds after it ([`Walker::step`]), until a page that ends it.
 ///
-/// - `next-url` and `link-header` follow the link verbatim, on the origin of `baseurl` only
-///   and never twice ([`follow_next_url`]).
-/// - `cursor` and `item-cursor` resend with the cursor (or the last item's key) until there is
-///   none; a cursor the server returns twice is refused.
-/// - `offset` moves past the items seen, `page` to the next number, until a page is shorter
-///   than the size, empty, or the totals of the body say it is the last.
-///
-/// Every error is yielded once, after the items of the pages before it, and ends the stream;
-/// a refused link or cursor is an `Error::InvalidRequest` naming the problem (without the
-/// query credential of `inner`).
+/// A next link is resolved against the URL of the request that got the page, and followed
+/// only on the origin of `baseurl` and never twice ([`crate::follow_next_url`]); a cursor or
+/// position the server returns twice is refused. Every error is yielded once, after the items
+/// of the pages before it, and ends the stream; a refused link or cursor is an
+/// `Error::InvalidRequest` naming the problem (without the query credential of `inner`).
 pub fn paginate<'a, P, E, F, Fut>(
-    style: Style,
+    walk: Walk,
+    size: u64,
     baseurl: &'a str,
     inner: &'a Inner,
     fetch: F,
@@ -122,24 +83,20 @@ where
     F: FnMut(Fetch) -> Fut + 'a,
     Fut: Future<Output = Result<ResponseValue<P>, Error<E>>> + 'a,
 {
-    let walk = Walk {
-        style,
+    let base = Url::parse(baseurl).map_err(|e| e.to_string());
+    let driver = Driver {
+        walker: Walker::new(walk, size),
         inner,
         fetch,
         items: Vec::new().into_iter(),
         next: Some(Fetch::First),
         pending: None,
         followed: Followed::new(baseurl),
-        offset: 0,
-        page: match style {
-            Style::Page { first, .. } => first,
-            _ => 0,
-        },
-        pages: 0,
-        count: 0,
+        base,
+        asked: RequestUrl::default(),
     };
     Pages {
-        walk,
+        driver,
         fetching: Box::pin(None),
         page: PhantomData,
     }
@@ -148,7 +105,7 @@ where
 /// The stream [`paginate`] returns. An item of the current page is yielded straight from its
 /// buffer, without a future per item; only a page fetch is a future.
 struct Pages<'a, P: Page, E, F, Fut> {
-    walk: Walk<'a, P::Item, E, F>,
+    driver: Driver<'a, P::Item, E, F>,
     /// The page being fetched, once the items before it are used up. One box for the whole
     /// stream, each fetch written into it in place: a large allocation per page is not free
     /// (glibc consolidates its free lists on every one, after a page's items were dropped).
@@ -170,33 +127,38 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.walk.items.next() {
+            if let Some(item) = this.driver.items.next() {
                 return Poll::Ready(Some(Ok(item)));
             }
             if let Some(fetching) = this.fetching.as_mut().as_pin_mut() {
-                let fetched = std::task::ready!(fetching.poll(cx));
+                // The hooks note the URL of the request this fetch sends (a relative next
+                // link of its page resolves against it).
+                let fetched = std::task::ready!(this.driver.asked.during(|| fetching.poll(cx)));
                 this.fetching.set(None);
                 match fetched {
-                    Ok(page) => this.walk.receive(page),
+                    Ok(page) => this.driver.receive(page),
                     // `next` was taken when the fetch began: the stream ends after this.
                     Err(error) => return Poll::Ready(Some(Err(error))),
                 }
                 continue;
             }
-            if let Some(error) = this.walk.pending.take() {
+            if let Some(error) = this.driver.pending.take() {
                 return Poll::Ready(Some(Err(error)));
             }
-            let Some(at) = this.walk.next.take() else {
+            let Some(at) = this.driver.next.take() else {
                 return Poll::Ready(None);
             };
-            this.fetching.set(Some((this.walk.fetch)(at)));
+            let asked = this.driver.asked.clone();
+            asked.clear();
+            let fetch = asked.during(|| (this.driver.fetch)(at));
+            this.fetching.set(Some(fetch));
         }
     }
 }
 
 /// The state of one stream.
-struct Walk<'a, I, E, F> {
-    style: Style,
+struct Driver<'a, I, E, F> {
+    walker: Walker,
     inner: &'a Inner,
     fetch: F,
     /// The items of the current page not yet yielded.
@@ -207,73 +169,68 @@ struct Walk<'a, I, E, F> {
     pending: Option<Error<E>>,
     /// Links and cursors already followed.
     followed: Followed,
-    /// The offset of the current page (`offset`).
-    offset: u64,
-    /// The number of the current page (`page`).
-    page: u64,
-    /// Pages fetched so far.
-    pages: u64,
-    /// Items received so far.
-    count: u64,
+    base: Result<Url, String>,
+    /// The URL of the request being fetched, as the hooks saw it.
+    asked: RequestUrl,
 }
 
-impl<I, E, F> Walk<'_, I, E, F> {
+impl<I, E, F> Driver<'_, I, E, F> {
     /// Takes the items of a fetched page and decides the page after it.
     fn receive<P: Page<Item = I>>(&mut self, page: ResponseValue<P>) {
-        let link = match self.style {
-            Style::LinkHeader => next_link(page.headers()),
-            _ => None,
-        };
-        let (items, position) = page.into_inner().into_parts();
-        self.advance(items.len() as u64, position, link);
+        let from_headers = self
+            .walker
+            .walk()
+            .advance
+            .carrier()
+            .and_then(|carrier| carried(carrier, page.headers()));
+        let (items, mut observed) = page.into_inner().into_parts();
+        if let Some(next) = from_headers {
+            observed.next = next;
+        }
+        self.advance(&observed);
         self.items = items.into_iter();
     }
 
-    /// Decides the page after one of `received` items whose body said `position` (and whose
-    /// `Link` header said `link`).
-    fn advance(&mut self, received: u64, position: Position, link: Option<String>) {
-        self.pages += 1;
-        self.count += received;
-        let decided = match self.style {
-            Style::NextUrl => position.next.map(|url| self.follow(url)),
-            Style::LinkHeader => link.map(|url| self.follow(url)),
-            Style::Cursor | Style::ItemCursor => position.next.map(|token| self.token(token)),
-            Style::Offset { size } => {
-                self.offset += received;
-                let last =
-                    received < size || position.total.is_some_and(|total| self.offset >= total);
-                (!last).then_some(Ok(Fetch::Offset(self.offset)))
-            }
-            Style::Page { size, .. } => {
-                self.page += 1;
-                let last = received < size
-                    || position
-                        .total_pages
-                        .is_some_and(|pages| self.pages >= pages)
-                    || position.total.is_some_and(|total| self.count >= total);
-                (!last).then_some(Ok(Fetch::Page(self.page)))
-            }
+    /// Decides the page after one that said `observed`.
+    fn advance(&mut self, observed: &Observed) {
+        let base = match &self.base {
+            Ok(base) => base.clone(),
+            Err(e) => return self.refuse(format!("the base URL is not a URL ({e})")),
         };
-        match decided {
-            None => self.next = None,
-            Some(Ok(fetch)) => self.next = Some(fetch),
-            Some(Err(problem)) => {
-                self.next = None;
-                self.pending = Some(Error::InvalidRequest(problem));
-            }
+        let at = self.asked.get();
+        match self.walker.step(observed, at.as_ref(), &base) {
+            Ok(Step::End(_)) => self.next = None,
+            Ok(Step::Next(Next::Url(url))) => match self.followed.link(url.as_str()) {
+                Ok(()) => self.next = Some(Fetch::Url(url.into())),
+                Err(problem) => {
+                    let problem = problem.replace(url.as_str(), &self.inner.redact(url.as_str()));
+                    self.refuse(problem)
+                }
+            },
+            Ok(Step::Next(Next::Param { value, .. })) => match self.followed.token(&value) {
+                Ok(()) => self.next = Some(Fetch::Param(value)),
+                Err(problem) => self.refuse(problem),
+            },
+            Err(problem) => self.refuse(problem),
         }
     }
 
-    fn follow(&mut self, url: String) -> Result<Fetch, String> {
-        match self.followed.link(&url) {
-            Ok(()) => Ok(Fetch::Url(url)),
-            Err(problem) => Err(problem.replace(&url, &self.inner.redact(&url))),
-        }
+    fn refuse(&mut self, problem: String) {
+        self.next = None;
+        self.pending = Some(Error::InvalidRequest(problem));
     }
+}
 
-    fn token(&mut self, token: String) -> Result<Fetch, String> {
-        self.followed.token(&token)?;
-        Ok(Fetch::Token(token))
+/// The next URL or cursor a page carries in its headers, for a walk that reads it there.
+fn carried(carrier: &Carrier, headers: &HeaderMap) -> Option<Member> {
+    match carrier {
+        Carrier::Body => None,
+        Carrier::Link => Some(next_link(headers).map_or(Member::Absent, Member::Text)),
+        Carrier::Header(name) => Some(match headers.get(name.as_str()).map(|v| v.to_str()) {
+            None => Member::Absent,
+            Some(Ok(v)) => Member::Text(v.to_string()),
+            Some(Err(_)) => Member::Absent,
+        }),
     }
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use client_runtime::{
-    error_response, execute, paginate, secret_header_client, ErrorBody, Fetch, Inner, Page,
-    Position, RetryPolicy, Style,
+    error_response, execute, paginate, secret_header_client, Advance, Carrier, End, ErrorBody,
+    Fetch, Inner, Member, Observed, Page, RetryPolicy, Walk,
 };
 use futures::StreamExt as _;
 use progenitor_client::{Error, ResponseValue};
@@ -193,40 +193,76 @@ fn secret_headers_stay_on_their_origin() {
 /// A page made in memory: its items, and what its body says of the next page.
 struct Memory {
     items: Vec<u32>,
-    position: Position,
+    observed: Observed,
 }
 
 impl Page for Memory {
     type Item = u32;
-    fn into_parts(self) -> (Vec<u32>, Position) {
-        (self.items, self.position)
+    fn into_parts(self) -> (Vec<u32>, Observed) {
+        (self.items, self.observed)
     }
 }
 
-fn page(items: &[u32], next: Option<&str>) -> Result<ResponseValue<Memory>, Error<()>> {
-    let position = Position {
-        next: next.map(str::to_string),
-        ..Position::default()
+fn answer(
+    items: &[u32],
+    observed: Observed,
+    headers: HeaderMap,
+) -> Result<ResponseValue<Memory>, Error<()>> {
+    let observed = Observed {
+        items: items.len() as u64,
+        last_key: items.last().map(|i| format!("k{i}")),
+        ..observed
     };
     Ok(ResponseValue::new(
         Memory {
             items: items.to_vec(),
-            position,
+            observed,
         },
         StatusCode::OK,
-        HeaderMap::new(),
+        headers,
     ))
 }
 
-/// Streams `style` over `serve`, returning the items, the errors as text, and the fetches.
+fn page(items: &[u32], next: Option<&str>) -> Result<ResponseValue<Memory>, Error<()>> {
+    let next = next.map_or(Member::Null, |n| Member::Text(n.to_string()));
+    answer(
+        items,
+        Observed {
+            next,
+            ..Observed::default()
+        },
+        HeaderMap::new(),
+    )
+}
+
+fn walk_of(advance: Advance, ends: &[End]) -> Walk {
+    Walk {
+        advance,
+        ends: ends.to_vec(),
+    }
+}
+
+fn cursor() -> Walk {
+    walk_of(
+        Advance::Cursor {
+            from: Carrier::Body,
+            param: "cursor".into(),
+        },
+        &[End::NullNext],
+    )
+}
+
+/// Streams `walk` at page size `size` over `serve`, returning the items, the errors as text,
+/// and the fetches.
 fn walk(
-    style: Style,
+    walk: Walk,
+    size: u64,
     serve: impl Fn(&Fetch) -> Result<ResponseValue<Memory>, Error<()>>,
 ) -> (Vec<u32>, Vec<String>, Vec<Fetch>) {
     let inner = Inner::default();
     let fetches = std::cell::RefCell::new(Vec::new());
     let results: Vec<Result<u32, Error<()>>> = block_on(
-        paginate(style, "http://127.0.0.1:1/api", &inner, |at: Fetch| {
+        paginate(walk, size, "http://127.0.0.1:1/api", &inner, |at: Fetch| {
             let answer = serve(&at);
             fetches.borrow_mut().push(at);
             async move { answer }
@@ -245,22 +281,41 @@ fn walk(
 }
 
 #[test]
-fn cursors_are_followed_until_absent_and_never_twice() {
-    let (items, errors, fetches) = walk(Style::Cursor, |at| match at {
+fn cursors_are_followed_until_null_and_never_twice() {
+    let (items, errors, fetches) = walk(cursor(), 2, |at| match at {
         Fetch::First => page(&[1, 2], Some("c2")),
-        Fetch::Token(t) if t == "c2" => page(&[3], Some("c3")),
+        Fetch::Param(t) if t == "c2" => page(&[3], Some("c3")),
         _ => page(&[4], None),
     });
     assert_eq!((items, errors.len()), (vec![1, 2, 3, 4], 0));
-    assert_eq!(fetches[1], Fetch::Token("c2".into()));
-    let (items, errors, _) = walk(Style::ItemCursor, |_| page(&[1], Some("k1")));
+    assert_eq!(fetches[1], Fetch::Param("c2".into()));
+    let after_key = walk_of(
+        Advance::AfterKey {
+            param: "starting_after".into(),
+        },
+        &[End::Flag(false)],
+    );
+    let more = |items: &[u32]| {
+        let observed = Observed {
+            flag: Some(true),
+            ..Observed::default()
+        };
+        answer(items, observed, HeaderMap::new())
+    };
+    let (items, errors, _) = walk(after_key, 1, |_| more(&[1]));
     assert_eq!(items, [1, 1]);
     assert!(errors[0].contains("second time"), "{errors:?}");
 }
 
 #[test]
 fn next_urls_are_followed_on_the_origin_only() {
-    let (items, errors, fetches) = walk(Style::NextUrl, |at| match at {
+    let next_url = walk_of(
+        Advance::NextUrl {
+            from: Carrier::Body,
+        },
+        &[End::NoNext, End::NullNext],
+    );
+    let (items, errors, fetches) = walk(next_url, 1, |at| match at {
         Fetch::First => page(&[1], Some("http://127.0.0.1:1/api/x?t=2")),
         _ => page(&[2], Some("http://127.0.0.1:2/api/x?t=3")),
     });
@@ -276,45 +331,100 @@ fn next_urls_are_followed_on_the_origin_only() {
     );
 }
 
+/// A relative next link resolves against the URL of the request that got the page (noted by
+/// the pre-request hook, as a generated client calls it), then must stay on the origin.
+#[test]
+fn relative_links_in_a_header_resolve_against_the_request() {
+    let next_url = walk_of(
+        Advance::NextUrl {
+            from: Carrier::Header("X-Next".into()),
+        },
+        &[End::NoNext],
+    );
+    let inner = Inner::default();
+    let served = std::cell::RefCell::new(Vec::new());
+    let results: Vec<Result<u32, Error<()>>> = block_on(
+        paginate(
+            next_url,
+            1,
+            "http://127.0.0.1:1/api/",
+            &inner,
+            |at: Fetch| {
+                let url = match &at {
+                    Fetch::Url(u) => u.clone(),
+                    _ => "http://127.0.0.1:1/api/items?size=1".to_string(),
+                };
+                // What a generated client's `send()` does: the hook sees the request.
+                let mut request = reqwest::Request::new(reqwest::Method::GET, url.parse().unwrap());
+                client_runtime::prepare(&inner, &mut request);
+                served.borrow_mut().push(url);
+                let mut headers = HeaderMap::new();
+                let n = served.borrow().len() as u32;
+                if n < 3 {
+                    headers.insert("x-next", format!("?size=1&page={}", n + 1).parse().unwrap());
+                }
+                let page = answer(&[n], Observed::default(), headers);
+                async move { page }
+            },
+        )
+        .collect(),
+    );
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(
+        served.into_inner(),
+        [
+            "http://127.0.0.1:1/api/items?size=1",
+            "http://127.0.0.1:1/api/items?size=1&page=2",
+            "http://127.0.0.1:1/api/items?size=1&page=3",
+        ]
+    );
+}
+
 #[test]
 fn offsets_and_pages_count_until_a_short_page_or_the_totals() {
-    let (items, _, fetches) = walk(Style::Offset { size: 2 }, |at| match at {
+    let offset = walk_of(
+        Advance::Offset {
+            param: "offset".into(),
+        },
+        &[End::ShortPage],
+    );
+    let (items, _, fetches) = walk(offset, 2, |at| match at {
         Fetch::First => page(&[1, 2], None),
-        Fetch::Offset(2) => page(&[3, 4], None),
+        Fetch::Param(o) if o == "2" => page(&[3, 4], None),
         _ => page(&[5], None),
     });
     assert_eq!(items, [1, 2, 3, 4, 5]);
-    assert_eq!(fetches.last(), Some(&Fetch::Offset(4)));
+    assert_eq!(fetches.last(), Some(&Fetch::Param("4".into())));
 
     let total = |items: &[u32], total: u64| {
-        let position = Position {
+        let observed = Observed {
             total: Some(total),
-            ..Position::default()
+            ..Observed::default()
         };
-        Ok(ResponseValue::new(
-            Memory {
-                items: items.to_vec(),
-                position,
-            },
-            StatusCode::OK,
-            HeaderMap::new(),
-        ))
+        answer(items, observed, HeaderMap::new())
     };
-    let (items, _, fetches) = walk(Style::Page { first: 1, size: 2 }, |at| match at {
+    let numbered = walk_of(
+        Advance::Page {
+            param: "page".into(),
+            first: 1,
+        },
+        &[End::Total, End::ShortPage],
+    );
+    let (items, _, fetches) = walk(numbered, 2, |at| match at {
         Fetch::First => total(&[1, 2], 4),
         _ => total(&[3, 4], 4),
     });
     assert_eq!(items, [1, 2, 3, 4]);
     assert_eq!(
         fetches,
-        [Fetch::First, Fetch::Page(2)],
+        [Fetch::First, Fetch::Param("2".into())],
         "the total ends the walk without an empty page"
     );
 }
 
 #[test]
 fn an_error_is_yielded_once_and_ends_the_stream() {
-    let (items, errors, fetches) = walk(Style::Cursor, |at| match at {
+    let (items, errors, fetches) = walk(cursor(), 1, |at| match at {
         Fetch::First => page(&[1], Some("c2")),
         _ => Err(Error::InvalidRequest("broken".into())),
     });

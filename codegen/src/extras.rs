@@ -12,7 +12,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use specs::{Location, Operation, Pagination, SecurityKind, Spec, Style, StyleKind};
+use specs::walk::{Advance, Carrier, End, Walk};
+use specs::{Location, Operation, Pagination, SecurityKind, Spec};
 
 use crate::output::{self, builder_names, struct_name, vec_of, walk_fields, BuilderNames, Field};
 use crate::CodegenError;
@@ -21,9 +22,9 @@ use crate::CodegenError;
 #[derive(Debug, Clone)]
 pub(crate) struct Paged {
     pub(crate) method: String,
-    pub(crate) style: Style,
+    /// How its walk goes, in words.
+    pub(crate) how: String,
     pub(crate) item_type: String,
-    pub(crate) size_param: String,
     /// The builder setter of the page size, with the largest size as a Rust literal.
     pub(crate) size_setter: (String, String),
     /// Setters of the required parameters, each with an example value as a Rust literal.
@@ -50,18 +51,14 @@ pub(crate) fn add(spec: &Spec, file: &mut syn::File) -> Result<Facts, CodegenErr
         let names = builder_names(spec, file, op)?;
         let page = page_impl(spec, file, op, pagination, &names)?;
         types_items.push(page.tokens);
-        if matches!(
-            pagination.style.kind(),
-            StyleKind::NextUrl | StyleKind::LinkHeader
-        ) {
+        if matches!(pagination.walk.advance, Advance::NextUrl { .. }) {
             builder_items.push(next_page_fn(op, &names));
         }
         builder_items.push(stream_impl(spec, op, pagination, &names, &page.item)?);
         paged.push(Paged {
             method: names.method.to_string(),
-            style: pagination.style.clone(),
+            how: pagination.describe(),
             item_type: page.item_name,
-            size_param: pagination.size_param.clone(),
             size_setter: {
                 let setter = output::snake(&pagination.size_param);
                 let literal = literal_for(
@@ -251,6 +248,9 @@ struct PageImpl {
     item_name: String,
 }
 
+/// `impl Page` for the operation's envelope: the items moved out, and the members its walk
+/// reads (the next URL or cursor in the body, the flag, the totals, the last item's key) by
+/// field access along the spec's pointers.
 fn page_impl(
     spec: &Spec,
     file: &syn::File,
@@ -285,56 +285,53 @@ fn page_impl(
     })?;
     let item_name = struct_name(&element).unwrap_or_else(|| quote!(#element).to_string());
     let items_expr = by_value(quote!(self), &items);
-    let string = |chain: TokenStream| quote!(#chain.map(::std::string::ToString::to_string));
+    let none = quote!(::std::option::Option::None);
     let count = |chain: TokenStream| quote!(#chain.and_then(|v| ::std::convert::TryFrom::try_from(*v).ok()));
-    let mut total = quote!(::std::option::Option::None);
-    let mut total_pages = quote!(::std::option::Option::None);
-    let mut prelude = TokenStream::new();
-    let next = match &pagination.style {
-        Style::NextUrl { next, .. } | Style::Cursor { next, .. } => {
-            string(by_ref(quote!(self), &walk("next", &envelope, next)?))
+    let next = match (&pagination.next, pagination.walk.advance.carrier()) {
+        (Some(next), Some(Carrier::Body)) => {
+            let chain = by_ref(quote!(self), &walk("next", &envelope, next)?);
+            quote! {
+                match #chain {
+                    ::std::option::Option::Some(v) => {
+                        ::client_runtime::Member::Text(::std::string::ToString::to_string(v))
+                    }
+                    ::std::option::Option::None => ::client_runtime::Member::Absent,
+                }
+            }
         }
-        Style::LinkHeader { .. } => quote!(::std::option::Option::None),
-        Style::ItemCursor { has_more, .. } => {
-            let flag = by_ref(quote!(self), &walk("has-more", &envelope, has_more)?);
+        // A header or `Link` carries it: the stream reads the response's headers.
+        _ => quote!(::client_runtime::Member::Absent),
+    };
+    let flag = match &pagination.flag {
+        Some((pointer, last)) => {
+            let key = if *last { "is-last" } else { "has-more" };
+            let chain = by_ref(quote!(self), &walk(key, &envelope, pointer)?);
+            quote!(#chain.copied())
+        }
+        None => none.clone(),
+    };
+    let total = match &pagination.total {
+        Some(t) => count(by_ref(quote!(self), &walk("total", &envelope, t)?)),
+        None => none.clone(),
+    };
+    let total_pages = match &pagination.total_pages {
+        Some(t) => count(by_ref(quote!(self), &walk("total-pages", &envelope, t)?)),
+        None => none.clone(),
+    };
+    let last_key = match pagination.walk.advance {
+        Advance::AfterKey { .. } => {
             let element_name = struct_name(&element).unwrap_or_default();
             let key = by_ref(
                 quote!(item),
                 &walk("item-key", &element_name, &pagination.item_key)?,
             );
-            let key = string(key);
-            prelude = quote! { let has_more: bool = #flag.copied().unwrap_or(false); };
-            quote! {
-                if has_more {
-                    items.last().and_then(|item| #key)
-                } else {
-                    ::std::option::Option::None
-                }
-            }
+            quote!(items.last().and_then(|item| #key.map(::std::string::ToString::to_string)))
         }
-        Style::Offset { total: t, .. } => {
-            if let Some(t) = t {
-                total = count(by_ref(quote!(self), &walk("total", &envelope, t)?));
-            }
-            quote!(::std::option::Option::None)
-        }
-        Style::Page {
-            total: t,
-            total_pages: tp,
-            ..
-        } => {
-            if let Some(t) = t {
-                total = count(by_ref(quote!(self), &walk("total", &envelope, t)?));
-            }
-            if let Some(tp) = tp {
-                total_pages = count(by_ref(quote!(self), &walk("total-pages", &envelope, tp)?));
-            }
-            quote!(::std::option::Option::None)
-        }
+        _ => none.clone(),
     };
     let envelope_ident = format_ident!("{}", envelope);
     let doc = format!(
-        " The items at `{}` and the next page, moved out of the decoded page.",
+        " The items at `{}` and what the page says about the next, moved out of the decoded page.",
         pagination.items
     );
     let tokens = quote! {
@@ -342,13 +339,22 @@ fn page_impl(
             type Item = #element;
 
             #[doc = #doc]
-            fn into_parts(self) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+            fn into_parts(self) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+                let next = #next;
+                let flag = #flag;
                 let total = #total;
                 let total_pages = #total_pages;
-                #prelude
                 let items = #items_expr;
-                let next = #next;
-                (items, ::client_runtime::Position { next, total, total_pages })
+                let last_key = #last_key;
+                let observed = ::client_runtime::Observed {
+                    items: items.len() as u64,
+                    last_key,
+                    next,
+                    flag,
+                    total,
+                    total_pages,
+                };
+                (items, observed)
             }
         }
     };
@@ -457,6 +463,95 @@ fn next_page_fn(op: &Operation, names: &BuilderNames) -> TokenStream {
     }
 }
 
+/// The model of the walk as a Rust expression.
+fn walk_tokens(walk: &Walk) -> TokenStream {
+    let string = |s: &str| quote!(::std::string::String::from(#s));
+    let carrier = |c: &Carrier| match c {
+        Carrier::Body => quote!(::client_runtime::Carrier::Body),
+        Carrier::Link => quote!(::client_runtime::Carrier::Link),
+        Carrier::Header(name) => {
+            let name = string(name);
+            quote!(::client_runtime::Carrier::Header(#name))
+        }
+    };
+    let advance = match &walk.advance {
+        Advance::NextUrl { from } => {
+            let from = carrier(from);
+            quote!(::client_runtime::Advance::NextUrl { from: #from })
+        }
+        Advance::Cursor { from, param } => {
+            let (from, param) = (carrier(from), string(param));
+            quote!(::client_runtime::Advance::Cursor { from: #from, param: #param })
+        }
+        Advance::AfterKey { param } => {
+            let param = string(param);
+            quote!(::client_runtime::Advance::AfterKey { param: #param })
+        }
+        Advance::Offset { param } => {
+            let param = string(param);
+            quote!(::client_runtime::Advance::Offset { param: #param })
+        }
+        Advance::Page { param, first } => {
+            let param = string(param);
+            quote!(::client_runtime::Advance::Page { param: #param, first: #first })
+        }
+    };
+    let ends = walk.ends.iter().map(|end| match end {
+        End::NoNext => quote!(::client_runtime::End::NoNext),
+        End::NullNext => quote!(::client_runtime::End::NullNext),
+        End::EmptyNext => quote!(::client_runtime::End::EmptyNext),
+        End::Flag(last) => quote!(::client_runtime::End::Flag(#last)),
+        End::Total => quote!(::client_runtime::End::Total),
+        End::ShortPage => quote!(::client_runtime::End::ShortPage),
+        End::EmptyPage => quote!(::client_runtime::End::EmptyPage),
+    });
+    quote! {
+        ::client_runtime::Walk {
+            advance: #advance,
+            ends: ::std::vec![#(#ends),*],
+        }
+    }
+}
+
+/// The arm of the fetch that sets the walk's position parameter (a cursor, a key, an offset,
+/// a page number) on the builder, when the walk has one.
+fn param_arm(
+    spec: &Spec,
+    op: &Operation,
+    pagination: &Pagination,
+    names: &BuilderNames,
+) -> Result<TokenStream, CodegenError> {
+    let Some(param) = pagination.walk.advance.param() else {
+        return Ok(TokenStream::new());
+    };
+    let key = format!("{}/x-pagination", op.pointer);
+    let setter = names.setter(spec, &key, param)?;
+    let kind = op
+        .parameter(param, Location::Query)
+        .and_then(|p| p.schema_type());
+    Ok(match kind {
+        Some("integer") => {
+            let value = counter_arg(names, &setter, quote!(n));
+            quote! {
+                ::client_runtime::Fetch::Param(value) => match value.parse::<u64>() {
+                    Ok(n) => request.#setter(#value).send().await,
+                    Err(_) => Err(::client_runtime::Fetch::Param(value).unsupported()),
+                },
+            }
+        }
+        Some("string") => quote! {
+            ::client_runtime::Fetch::Param(value) => request.#setter(value).send().await,
+        },
+        _ => {
+            return Err(CodegenError::new(
+                &spec.file,
+                &key,
+                format!("`{param}` must be a query parameter of type string or integer"),
+            ))
+        }
+    })
+}
+
 fn stream_impl(
     spec: &Spec,
     op: &Operation,
@@ -466,128 +561,27 @@ fn stream_impl(
 ) -> Result<TokenStream, CodegenError> {
     let builder = &names.builder;
     let error = &names.error;
-    let at = |key: &str| format!("{}/x-pagination/{key}", op.pointer);
-    let string_param = |key: &str, name: &str| -> Result<syn::Ident, CodegenError> {
-        let is_string = op
-            .parameter(name, Location::Query)
-            .is_some_and(|p| p.schema_type() == Some("string"));
-        if !is_string {
-            return Err(CodegenError::new(
-                &spec.file,
-                &at(key),
-                format!("`{name}` must name a query parameter of type string"),
-            ));
-        }
-        names.setter(spec, &at(key), name)
-    };
     let size = size_expr(spec, op, pagination, names)?;
-    let (style, arm, how) = match &pagination.style {
-        Style::NextUrl { next, .. } => {
-            let next = &next.value;
+    let walk = walk_tokens(&pagination.walk);
+    let url_arm = match pagination.walk.advance {
+        Advance::NextUrl { .. } => {
             let fetch = next_page_fn_name(names);
-            (
-                quote!(::client_runtime::Style::NextUrl),
-                quote!(::client_runtime::Fetch::Url(url) => #fetch(client, url).await,),
-                format!(
-                    " Each next page is the URL at `{next}` in the body, followed verbatim (it carries the\n \
-                     filters, the page size and the page token), until it is absent or null."
-                ),
-            )
+            quote!(::client_runtime::Fetch::Url(url) => #fetch(client, url).await,)
         }
-        Style::LinkHeader { .. } => {
-            let fetch = next_page_fn_name(names);
-            (
-                quote!(::client_runtime::Style::LinkHeader),
-                quote!(::client_runtime::Fetch::Url(url) => #fetch(client, url).await,),
-                " Each next page is the `rel=\"next\"` target of the response's `Link` header\n \
-                 (RFC 8288), followed verbatim, until there is none."
-                    .to_string(),
-            )
-        }
-        Style::Cursor {
-            next, token_param, ..
-        } => {
-            let next = &next.value;
-            let setter = string_param("token-param", token_param)?;
-            (
-                quote!(::client_runtime::Style::Cursor),
-                quote!(::client_runtime::Fetch::Token(token) => request.#setter(token).send().await,),
-                format!(
-                    " Each next page is this request with `{token_param}` set to the cursor at `{next}`\n \
-                     of the previous body, until that cursor is null or absent. A cursor returned twice\n \
-                     is refused."
-                ),
-            )
-        }
-        Style::ItemCursor {
-            after_param,
-            has_more,
-            ..
-        } => {
-            let setter = string_param("after-param", after_param)?;
-            (
-                quote!(::client_runtime::Style::ItemCursor),
-                quote!(::client_runtime::Fetch::Token(key) => request.#setter(key).send().await,),
-                format!(
-                    " Each next page is this request with `{after_param}` set to the key (`{}`) of the\n \
-                     last item, while `{has_more}` is true. A key returned twice is refused.",
-                    pagination.item_key
-                ),
-            )
-        }
-        Style::Offset {
-            offset_param,
-            total,
-        } => {
-            let setter = names.setter(spec, &at("offset-param"), offset_param)?;
-            let offset = counter_arg(names, &setter, quote!(offset));
-            let until = total
-                .as_ref()
-                .map(|t| format!(", or the offset reaches `{t}`"))
-                .unwrap_or_default();
-            (
-                quote!(::client_runtime::Style::Offset { size: #size }),
-                quote!(::client_runtime::Fetch::Offset(offset) => request.#setter(#offset).send().await,),
-                format!(
-                    " Each next page is this request with `{offset_param}` moved past the items received,\n \
-                     until a page is shorter than the page size{until}."
-                ),
-            )
-        }
-        Style::Page {
-            page_param,
-            first,
-            total_pages,
-            total,
-        } => {
-            let setter = names.setter(spec, &at("page-param"), page_param)?;
-            let number = counter_arg(names, &setter, quote!(page));
-            let mut until = String::new();
-            if let Some(tp) = total_pages {
-                until.push_str(&format!(", the page count at `{tp}` is reached"));
-            }
-            if let Some(t) = total {
-                until.push_str(&format!(", or the items at `{t}` are all received"));
-            }
-            (
-                quote!(::client_runtime::Style::Page { first: #first, size: #size }),
-                quote!(::client_runtime::Fetch::Page(page) => request.#setter(#number).send().await,),
-                format!(
-                    " Each next page is this request with `{page_param}` set to the next number (from\n \
-                     {first}), until a page is shorter than the page size{until}."
-                ),
-            )
-        }
+        _ => TokenStream::new(),
     };
+    let param_arm = param_arm(spec, op, pagination, names)?;
     let doc = format!(
         " Streams every item of every page, fetching each page when the previous one is used up\n \
          and decoding it once.\n\n \
-         The first page is this request, with its parameters and page size.\n{how}\n\n \
+         The first page is this request, with its parameters and page size. The stream then\n \
+         {}.\n\n \
          A link to another origin (scheme, host or port) than the client's base URL is refused so\n \
-         that the credentials never leave the API, and so is a link already followed: the stream\n \
-         yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by\n \
-         the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and\n \
-         ends the stream too."
+         that the credentials never leave the API, and so is a link, cursor or key already\n \
+         followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every\n \
+         page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is\n \
+         yielded once, and ends the stream too.",
+        pagination.describe()
     );
     Ok(quote! {
         impl<'a> #builder<'a> {
@@ -596,13 +590,14 @@ fn stream_impl(
                 self,
             ) -> impl ::futures::Stream<Item = Result<#item, Error<#error>>> + ::std::marker::Unpin + 'a {
                 let client: &'a super::Client = self.client;
-                let style = #style;
-                ::client_runtime::paginate(style, client.baseurl.as_str(), &client.inner, move |at| {
+                let size = #size;
+                ::client_runtime::paginate(#walk, size, client.baseurl.as_str(), &client.inner, move |at| {
                     let request = self.clone();
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            #arm
+                            #url_arm
+                            #param_arm
                             other => Err(other.unsupported()),
                         }
                     }

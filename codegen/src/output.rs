@@ -363,8 +363,10 @@ pub(crate) fn walk_fields(
 ) -> Result<Vec<Field>, String> {
     let mut current = start.to_string();
     let mut fields = Vec::new();
-    for segment in pointer.strip_prefix('/').unwrap_or(pointer).split('/') {
-        let member = segment.replace("~1", "/").replace("~0", "~");
+    let segments = specs::Pointer::parse(pointer)
+        .map_err(|e| e.to_string())?
+        .segments();
+    for member in segments {
         let s = types_struct(file, &current)
             .ok_or_else(|| format!("`{member}`: `types::{current}` is not a struct"))?;
         let field = field_for(s, &member)

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use specs::{SecurityKind, Spec, Style};
+use specs::{SecurityKind, Spec};
 
 use crate::extras::Facts;
 
@@ -140,48 +140,14 @@ fn pagination(out: &mut String, facts: &Facts) {
     }
     let _ = writeln!(out, "\n## Pagination\n");
     for paged in &facts.paged {
-        let size = &paged.size_param;
-        let how = match &paged.style {
-            Style::NextUrl { token_param, .. } => format!(
-                "follows the next-page URL of each body\n\
-                 verbatim (it carries the filters, `{size}` and `{token_param}`) until it is absent or\n\
-                 null. A link to another origin than the base URL, or one already followed, is\n\
-                 refused with `Error::InvalidRequest` and ends the stream."
-            ),
-            Style::LinkHeader { .. } => format!(
-                "follows the `rel=\"next\"` link of each\n\
-                 response's `Link` header verbatim (it carries the filters and `{size}`) until there\n\
-                 is none. A link to another origin than the base URL, or one already followed, is\n\
-                 refused with `Error::InvalidRequest` and ends the stream."
-            ),
-            Style::Cursor { token_param, .. } => format!(
-                "resends the\n\
-                 request (with its parameters and `{size}`) with `{token_param}` set to each body's cursor\n\
-                 until it is null. A cursor returned twice is refused with `Error::InvalidRequest`\n\
-                 and ends the stream."
-            ),
-            Style::ItemCursor { after_param, .. } => format!(
-                "resends the\n\
-                 request (with its parameters and `{size}`) with `{after_param}` set to the last item's\n\
-                 key while the body says there is more. A key returned twice is refused with\n\
-                 `Error::InvalidRequest` and ends the stream."
-            ),
-            Style::Offset { offset_param, .. } => format!(
-                "resends the\n\
-                 request (with its parameters and `{size}`) with `{offset_param}` moved past the items\n\
-                 received, until a page is shorter than the page size or the total is reached."
-            ),
-            Style::Page { page_param, .. } => format!(
-                "resends the\n\
-                 request (with its parameters and `{size}`) with `{page_param}` set to the next page\n\
-                 number, until a page is shorter than the page size or the last page is reached."
-            ),
-        };
         let _ = writeln!(
             out,
-            "`{method}().stream()` yields every `types::{item}`, decoding each page once. It {how}",
+            "`{method}().stream()` yields every `types::{item}`, decoding each page once. It {how}. \
+             A link to another origin than the base URL, or a link, cursor or key already \
+             followed, is refused with `Error::InvalidRequest` and ends the stream.",
             method = paged.method,
-            item = paged.item_type
+            item = paged.item_type,
+            how = paged.how,
         );
     }
 }

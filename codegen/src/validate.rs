@@ -6,7 +6,8 @@
 //! progenitor behaviour it guards against.
 
 use serde_json::Value;
-use specs::{escape_pointer_segment, Location, Operation, Spec, StatusKey};
+use specs::pointer::escape as escape_pointer_segment;
+use specs::{Location, Operation, Spec, StatusKey};
 
 use crate::prepare::default_is_error_only;
 use crate::CodegenError;

@@ -75,9 +75,11 @@ fn every_fixture_has_its_snapshots_and_no_other_snapshot_is_left() {
 }
 
 #[test]
-fn the_style_of_pagination_decides_the_stream() {
+fn the_walk_model_decides_the_stream() {
     let (next_url, _) = generated("widgets-next-url");
-    assert!(next_url.contains("::client_runtime::Style::NextUrl"));
+    assert!(next_url.contains("::client_runtime::Advance::NextUrl"));
+    assert!(next_url.contains("from: ::client_runtime::Carrier::Body"));
+    assert!(next_url.contains("ends: ::std::vec![::client_runtime::End::NoNext]"));
     assert!(next_url.contains("list_widgets_next_page("));
     assert!(next_url.contains("let items = self.items;"));
     assert!(next_url.contains("pub fn with_bearer_token("));
@@ -85,30 +87,35 @@ fn the_style_of_pagination_decides_the_stream() {
 
     let (cursor, _) = generated("gadgets-cursor");
     assert!(!cursor.contains("_next_page("));
-    assert!(cursor.contains("::client_runtime::Style::Cursor"));
-    assert!(cursor.contains("request.after(token).send().await"));
+    assert!(cursor.contains("::client_runtime::Advance::Cursor"));
+    assert!(cursor.contains("request.after(value).send().await"));
     assert!(cursor.contains(r#"HeaderName::from_static("x-gadget-token")"#));
     assert!(!cursor.contains("pub fn with_bearer_token("));
     // Only the paginated operation gets a stream.
     assert_eq!(cursor.matches("pub fn stream(").count(), 1);
 
     let (link, _) = generated("tickets-link-header");
-    assert!(link.contains("::client_runtime::Style::LinkHeader"));
+    assert!(link.contains("from: ::client_runtime::Carrier::Link"));
     assert!(link.contains("list_project_tickets_next_page("));
     assert!(link.contains(r#"with_query_key("api_key", key.into())"#));
 
     let (item_cursor, _) = generated("accounts-item-cursor");
-    assert!(item_cursor.contains("::client_runtime::Style::ItemCursor"));
-    assert!(item_cursor.contains("request.starting_after(key).send().await"));
-    assert!(item_cursor.contains("let has_more: bool"));
+    assert!(item_cursor.contains("::client_runtime::Advance::AfterKey"));
+    assert!(item_cursor.contains("request.starting_after(value).send().await"));
+    assert!(item_cursor.contains("::client_runtime::End::Flag(false)"));
+    assert!(item_cursor.contains("let last_key = items"));
 
     let (offset, _) = generated("orders-offset");
-    assert!(offset.contains("::client_runtime::Style::Offset"));
-    assert!(offset.contains("request.offset(offset).send().await"));
+    assert!(offset.contains("::client_runtime::Advance::Offset"));
+    assert!(offset.contains("request.offset(n).send().await"));
 
     let (page, _) = generated("books-page");
-    assert!(page.contains("::client_runtime::Style::Page"));
-    assert!(page.contains("request.page(page).send().await"));
+    assert!(page.contains("::client_runtime::Advance::Page"));
+    assert!(page.contains("request.page("));
+    // No style is restated: the runtime walks.
+    for rust in [&next_url, &cursor, &link, &item_cursor, &offset, &page] {
+        assert!(!rust.contains("Style::"));
+    }
 }
 
 #[test]

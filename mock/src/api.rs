@@ -5,7 +5,8 @@
 //! refused here, at start-up, with a sentence saying what is missing.
 
 use serde_json::{json, Value};
-use specs::{Filter, Location, Match, Operation, Pagination, Parameter, Spec, Style};
+use specs::walk::{Advance, Carrier, End};
+use specs::{Filter, Location, Match, Operation, Pagination, Parameter, Spec};
 
 use crate::json;
 
@@ -89,7 +90,9 @@ impl Api {
             .pagination
             .clone()
             .ok_or("the paginated operation has no x-pagination")?;
-        if matches!(pagination.style, Style::LinkHeader { token_param: None }) {
+        if matches!(pagination.walk.advance, Advance::NextUrl { .. })
+            && pagination.position_param.is_none()
+        {
             return Err(
                 "x-pagination of style link-header has no token-param: the mock needs a query \
                  parameter to carry its page tokens"
@@ -325,28 +328,49 @@ impl Api {
         self.op.parameter(name, Location::Query)
     }
 
-    /// The pointer of the next link or cursor in the body, for the styles that have one.
+    /// The pointer of the next link or cursor in the body, when the body carries one.
     pub(crate) fn next_pointer(&self) -> Option<&str> {
-        match &self.pagination.style {
-            Style::NextUrl { next, .. } | Style::Cursor { next, .. } => Some(next.value.as_str()),
+        match self.pagination.walk.advance.carrier() {
+            Some(Carrier::Body) => self.pagination.next.as_deref(),
             _ => None,
         }
     }
 
-    /// The pointer of the item total, when the style has one.
+    /// The pointer of the item total, when pages report one.
     pub(crate) fn total_pointer(&self) -> Option<&str> {
-        match &self.pagination.style {
-            Style::Offset { total, .. } | Style::Page { total, .. } => total.as_deref(),
-            _ => None,
-        }
+        self.pagination.total.as_deref()
     }
 
-    /// The pointer of the page total, when the style has one.
+    /// The pointer of the page total, when pages report one.
     pub(crate) fn total_pages_pointer(&self) -> Option<&str> {
-        match &self.pagination.style {
-            Style::Page { total_pages, .. } => total_pages.as_deref(),
-            _ => None,
-        }
+        self.pagination.total_pages.as_deref()
+    }
+
+    /// Whether pages carry the next position (a next link or a cursor) rather than the client
+    /// making it: the walks whose last page can point further.
+    pub(crate) fn carries_next(&self) -> bool {
+        self.pagination.walk.advance.carrier().is_some()
+    }
+
+    /// Whether pages link to the next one by URL.
+    pub(crate) fn links(&self) -> bool {
+        matches!(self.pagination.walk.advance, Advance::NextUrl { .. })
+    }
+
+    /// Whether the walk ends only on a counted signal (a short or an empty page) although its
+    /// pages carry a next position: then the last page with items still points further, to an
+    /// empty page, as such a server does.
+    pub(crate) fn ends_on_counted_pages(&self) -> bool {
+        let ends = &self.pagination.walk.ends;
+        self.carries_next()
+            && ends
+                .iter()
+                .all(|e| matches!(e, End::ShortPage | End::EmptyPage))
+    }
+
+    /// The has-more flag (true while more items follow), when pages carry one.
+    pub(crate) fn has_more_flag(&self) -> bool {
+        matches!(self.pagination.flag, Some((_, false)))
     }
 
     /// The top-level item property an item pointer names (`/owner/id` → `owner`).
@@ -486,19 +510,12 @@ impl Api {
     /// The body members a client needs to walk the list: the items, the next link or cursor,
     /// the has-more flag and the totals.
     fn walking_pointers(&self) -> Vec<&str> {
-        let mut out = vec![self.pagination.items.as_str()];
+        let p = &self.pagination;
+        let mut out = vec![p.items.as_str()];
         out.extend(self.next_pointer());
-        match &self.pagination.style {
-            Style::ItemCursor { has_more, .. } => out.push(has_more),
-            Style::Offset { total, .. } => out.extend(total.as_deref()),
-            Style::Page {
-                total, total_pages, ..
-            } => {
-                out.extend(total.as_deref());
-                out.extend(total_pages.as_deref());
-            }
-            _ => {}
-        }
+        out.extend(p.flag.as_ref().map(|(at, _)| at.as_str()));
+        out.extend(p.total.as_deref());
+        out.extend(p.total_pages.as_deref());
         out
     }
 

@@ -208,7 +208,7 @@ impl Data {
                 .filters
                 .iter()
                 .filter(|f| f.location == specs::Location::Path)
-                .map(|f| (f.field.clone(), f.param.clone()))
+                .map(|f| (f.field.to_string(), f.param.clone()))
                 .collect(),
             path_values: BTreeMap::new(),
             rng,
@@ -278,7 +278,7 @@ fn radix(api: &Api) -> Vec<(String, usize)> {
         };
         let schema = api.field_schema(&filter.field, schema);
         if let Some(n) = domain_size(api, &schema) {
-            out.push((filter.field.clone(), n));
+            out.push((filter.field.to_string(), n));
         }
     }
     out
@@ -431,7 +431,7 @@ impl Gen<'_> {
                     .map(|k| self.owner_id(&schema, &filter.field, k))
                     .collect();
                 sets.push(OwnerSet {
-                    field: filter.field.clone(),
+                    field: filter.field.to_string(),
                     ids,
                     identities: BTreeMap::new(),
                 });

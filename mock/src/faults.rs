@@ -5,7 +5,7 @@
 //! a fault whose precondition does not hold would either change nothing or change something
 //! the spec does not describe, and the mock refuses to start with it.
 
-use specs::{Spec, StyleKind};
+use specs::Spec;
 
 use crate::api::Api;
 
@@ -275,25 +275,17 @@ impl Fault {
     }
 
     pub(crate) fn applies_to_api(self, api: &Api) -> Result<(), String> {
-        let style = api.pagination.style.kind();
-        let styles = |allowed: &[StyleKind], why: &str| {
-            if allowed.contains(&style) {
-                Ok(())
-            } else {
-                Err(format!("the {style} style {why}"))
-            }
+        let style = &api.pagination.style;
+        let walks = |ok: bool, why: &str| match ok {
+            true => Ok(()),
+            false => Err(format!("the {style} style {why}")),
         };
-        let token_styles = [StyleKind::NextUrl, StyleKind::LinkHeader, StyleKind::Cursor];
-        let position_styles = [
-            StyleKind::NextUrl,
-            StyleKind::LinkHeader,
-            StyleKind::Cursor,
-            StyleKind::ItemCursor,
-        ];
+        // A page position the client sends back: a token, a cursor or an item's key.
+        let positioned = !api.pagination.addressable();
         let need = |ok: bool, why: &str| if ok { Ok(()) } else { Err(why.to_string()) };
         match self {
-            Fault::EndlessNext => styles(
-                &token_styles,
+            Fault::EndlessNext => walks(
+                api.carries_next(),
                 "has no next link or cursor to point at the last page (see past-end-items)",
             ),
             Fault::FilterIgnored => need(
@@ -323,7 +315,7 @@ impl Fault {
                     "400 is a documented status for an invalid credential",
                 )
             }
-            Fault::BadToken500 => styles(&position_styles, "has no token, cursor or item key"),
+            Fault::BadToken500 => walks(positioned, "has no token, cursor or item key"),
             Fault::OutOfEnum => need(
                 api.enum_field().is_some(),
                 "no item field has an enum (a string with `enum`)",
@@ -339,12 +331,9 @@ impl Fault {
                 "the item schema does not say `additionalProperties: false`",
             ),
             Fault::MetaMismatch => need(api.pagination.count.is_some(), "no `count` pointer"),
-            Fault::CrossOriginNext => styles(
-                &[StyleKind::NextUrl, StyleKind::LinkHeader],
-                "carries no next URL",
-            ),
-            Fault::ShortPages => styles(
-                &position_styles,
+            Fault::CrossOriginNext => walks(api.links(), "carries no next URL"),
+            Fault::ShortPages => walks(
+                positioned,
                 "lets the client compute the next position from the page size",
             ),
             Fault::DefaultSizeIgnored => need(
@@ -362,17 +351,17 @@ impl Fault {
                     "400 is a documented status for a value that does not exist",
                 )
             }
-            Fault::HasMoreStuck => styles(&[StyleKind::ItemCursor], "has no has-more flag"),
+            Fault::HasMoreStuck => walks(api.has_more_flag(), "has no has-more flag"),
             Fault::TotalWrong => need(
                 api.total_pointer().is_some() || api.total_pages_pointer().is_some(),
                 "no total or total-pages pointer (offset or page style)",
             ),
-            Fault::PastEndItems => styles(
-                &[StyleKind::Offset, StyleKind::Page],
+            Fault::PastEndItems => walks(
+                api.pagination.addressable(),
                 "never lets the client ask for a window past the end",
             ),
             Fault::TokenCrossesScope => {
-                styles(&token_styles, "has no page token to carry a scope")?;
+                walks(api.carries_next(), "has no page token to carry a scope")?;
                 need(
                     api.query_filters()
                         .any(|f| f.matching != specs::Match::Owner)

@@ -8,7 +8,7 @@ pub(crate) fn segments(pointer: &str) -> Vec<String> {
     pointer
         .split('/')
         .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(specs::pointer::unescape)
         .collect()
 }
 
@@ -67,10 +67,7 @@ pub(crate) fn is_under(pointer: &str, prefix: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Escapes one pointer segment.
-pub(crate) fn escape(segment: &str) -> String {
-    specs::escape_pointer_segment(segment)
-}
+pub(crate) use specs::pointer::escape;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,8 @@
 //! never by field name); [`ReadingMode::applies_to`] says whether the mark is there. A suite run
 //! against a mode shows which checks rest on that reading: they warn, everything else passes.
 
-use specs::{Bound, LastPage, Spec, Style};
+use specs::walk::End;
+use specs::{Bound, Spec};
 
 use crate::api::Api;
 
@@ -257,30 +258,27 @@ impl ReadingMode {
                 "the operation carries no reading on `parameters`",
             ),
             ReadingMode::NextTokenOnly => {
-                need(
-                    matches!(p.style, Style::NextUrl { .. } | Style::LinkHeader { .. }),
-                    "only next-url and link-header styles serve next links",
-                )?;
+                need(api.links(), "only walks that follow links serve next links")?;
                 need(
                     api.spec.covering(&p.pointer, Some("next")).is_some(),
                     "x-pagination next carries no reading",
                 )
             }
-            ReadingMode::LastPageNull => match &p.style {
-                Style::NextUrl { last_page, .. } | Style::Cursor { last_page, .. } => need(
-                    last_page.contains(&LastPage::Null)
-                        && last_page.first() == Some(&LastPage::Absent),
+            ReadingMode::LastPageNull => {
+                need(
+                    api.next_pointer().is_some(),
+                    &format!("the {} style has no next member in the body", p.style),
+                )?;
+                need(
+                    p.last_page.contains(&End::NullNext)
+                        && p.last_page.first() == Some(&End::NoNext),
                     "last-page does not accept null beside the absent next the reference serves",
-                ),
-                _ => Err(format!("the {} style has no next member", p.style.kind())),
-            },
+                )
+            }
             ReadingMode::TrailingEmptyPage => need(
-                matches!(
-                    p.style,
-                    Style::NextUrl { .. } | Style::LinkHeader { .. } | Style::Cursor { .. }
-                ),
-                "only the next-url, link-header and cursor styles hand out a next position that \
-                 promises no items",
+                api.carries_next(),
+                "only walks whose pages carry the next link or cursor hand out a next position \
+                 that promises no items",
             ),
             ReadingMode::EmptyErrorBodies => need(
                 api.error_schema_reading().is_some(),

@@ -5,7 +5,7 @@
 //! cursor), an item key (item-cursor), an offset or a page number; the window is cut from the
 //! matching items in that order.
 
-use specs::Style;
+use specs::walk::Advance;
 
 use crate::data::Item;
 use crate::errors::{problem, ApiError, Problems};
@@ -92,28 +92,22 @@ fn number(q: &Query, name: &str, min: u64, problems: &mut Problems) -> Option<u6
 impl App {
     /// The position the request asks for; malformed numbers are collected as problems.
     pub(crate) fn position<'q>(&self, q: &'q Query, problems: &mut Problems) -> Position<'q> {
-        match &self.api.pagination.style {
-            Style::NextUrl { token_param, .. } | Style::Cursor { token_param, .. } => {
-                text(q, token_param).map_or(Position::First, Position::Token)
-            }
-            Style::LinkHeader { token_param } => token_param
+        let p = &self.api.pagination;
+        match &p.walk.advance {
+            Advance::NextUrl { .. } | Advance::Cursor { .. } => p
+                .position_param
                 .as_deref()
                 .and_then(|t| text(q, t))
                 .map_or(Position::First, Position::Token),
-            Style::ItemCursor {
-                after_param,
-                before_param,
-                ..
-            } => {
-                let after = text(q, after_param);
-                let before = before_param.as_deref().and_then(|b| text(q, b));
-                match (after, before) {
+            Advance::AfterKey { param: after } => {
+                let before = p.before_param.as_deref();
+                match (text(q, after), before.and_then(|b| text(q, b))) {
                     (Some(_), Some(_)) => {
-                        let before = before_param.as_deref().unwrap_or_default();
+                        let before = before.unwrap_or_default();
                         problem(
                             problems,
                             before,
-                            format!("The {before} field cannot be combined with {after_param}."),
+                            format!("The {before} field cannot be combined with {after}."),
                         );
                         Position::First
                     }
@@ -122,38 +116,29 @@ impl App {
                     (None, None) => Position::First,
                 }
             }
-            Style::Offset { offset_param, .. } => {
-                Position::Offset(number(q, offset_param, 0, problems).unwrap_or(0))
+            Advance::Offset { param } => {
+                Position::Offset(number(q, param, 0, problems).unwrap_or(0))
             }
-            Style::Page {
-                page_param, first, ..
-            } => Position::Page(number(q, page_param, *first, problems).unwrap_or(*first)),
+            Advance::Page { param, first } => {
+                Position::Page(number(q, param, *first, problems).unwrap_or(*first))
+            }
         }
     }
 
     /// Whether a request continues a walk: it carries a token, an item key, an offset above 0
     /// or a page after the first. Decided on the raw query, before anything is validated.
     pub(crate) fn is_continuation(&self, q: &Query) -> bool {
+        let p = &self.api.pagination;
         let positive = |name: &str, above: u64| match q.get(name) {
             Value::Text(t) => t.parse::<u64>().is_ok_and(|n| n > above),
             _ => false,
         };
-        match &self.api.pagination.style {
-            Style::Offset { offset_param, .. } => positive(offset_param, 0),
-            Style::Page {
-                page_param, first, ..
-            } => positive(page_param, *first),
-            Style::ItemCursor {
-                after_param,
-                before_param,
-                ..
-            } => {
-                text(q, after_param).is_some()
-                    || before_param
-                        .as_deref()
-                        .is_some_and(|b| text(q, b).is_some())
-            }
-            style => style.position_param().is_some_and(|t| text(q, t).is_some()),
+        let sent = |name: Option<&str>| name.is_some_and(|n| text(q, n).is_some());
+        match &p.walk.advance {
+            Advance::Offset { param } => positive(param, 0),
+            Advance::Page { param, first } => positive(param, *first),
+            Advance::AfterKey { param } => sent(Some(param)) || sent(p.before_param.as_deref()),
+            Advance::NextUrl { .. } | Advance::Cursor { .. } => sent(p.position_param.as_deref()),
         }
     }
 
@@ -202,10 +187,9 @@ impl App {
         let param = self
             .api
             .pagination
-            .style
-            .position_param()
-            .unwrap_or_default()
-            .to_string();
+            .position_param
+            .clone()
+            .unwrap_or_default();
         if self.fault == Some(Fault::CursorIgnoredByCache) {
             // A cache keyed without the token answers before anything looks at it.
             return Ok(0);
@@ -260,16 +244,10 @@ impl App {
             Position::First => 0,
             Position::Token(t) => self.token_start(t, bindings)?,
             Position::After(key) | Position::Before(key) => {
-                let param = match (&self.api.pagination.style, position) {
-                    (
-                        Style::ItemCursor {
-                            before_param: Some(b),
-                            ..
-                        },
-                        Position::Before(_),
-                    ) => b.clone(),
-                    (Style::ItemCursor { after_param, .. }, _) => after_param.clone(),
-                    _ => String::new(),
+                let p = &self.api.pagination;
+                let param = match (&p.before_param, position) {
+                    (Some(before), Position::Before(_)) => before.clone(),
+                    _ => p.position_param.clone().unwrap_or_default(),
                 };
                 match key.and_then(|k| self.item_by_key(all, k)) {
                     _ if cached => 0,
@@ -294,8 +272,8 @@ impl App {
             Position::Offset(_) | Position::Page(_) if cached => 0,
             Position::Offset(o) => self.grid_start(usize::try_from(o).unwrap_or(usize::MAX), take),
             Position::Page(p) => {
-                let first = match self.api.pagination.style {
-                    Style::Page { first, .. } => first,
+                let first = match self.api.pagination.walk.advance {
+                    Advance::Page { first, .. } => first,
                     _ => 0,
                 };
                 let n = usize::try_from(p - first.min(p)).unwrap_or(usize::MAX);
@@ -320,7 +298,10 @@ impl App {
             }
         } else if self.fault == Some(Fault::EndlessNext) {
             Some(start)
-        } else if self.mode == Some(ReadingMode::TrailingEmptyPage) && start < len {
+        } else if (self.mode == Some(ReadingMode::TrailingEmptyPage)
+            || self.api.ends_on_counted_pages())
+            && start < len
+        {
             // The page that holds the last items still points further: to an empty page.
             Some(len)
         } else {

@@ -97,24 +97,6 @@ fn length_problem(p: &Parameter, text: &str) -> Option<String> {
     None
 }
 
-/// Whether an item field's value equals a parameter's text (numbers and booleans compared as
-/// their values).
-pub(crate) fn value_matches(field: &Json, text: &str) -> bool {
-    match field {
-        Json::String(s) => s == text,
-        Json::Number(n) => match (n.as_i64(), text.parse::<i64>()) {
-            (Some(a), Ok(b)) => a == b,
-            _ => text
-                .parse::<f64>()
-                .ok()
-                .zip(n.as_f64())
-                .is_some_and(|(a, b)| a == b),
-        },
-        Json::Bool(b) => matches!((b, text), (true, "true" | "1") | (false, "false" | "0")),
-        _ => false,
-    }
-}
-
 impl App {
     /// The path parameters, validated against their schemas; the canonical text of each
     /// (an integer in decimal, whatever zeros it was sent with).
@@ -326,14 +308,14 @@ impl App {
         }
     }
 
-    /// Whether an item passes one active filter.
+    /// Whether an item passes one active filter: the spec's predicate (`Filter::matches`),
+    /// the owner's items for an owner filter, and equality as the filter faults break it.
     pub(crate) fn passes(&self, item: &Json, filter: &Filter, value: &str) -> bool {
         let field = item.pointer(&filter.field);
         match filter.matching {
-            Match::Equals => field.is_some_and(|f| self.equals(filter, f, value)),
-            Match::Contains => field
-                .and_then(Json::as_array)
-                .is_some_and(|a| a.iter().any(|x| value_matches(x, value))),
+            Match::Equals if self.breaks_equality(filter) => {
+                field.is_some_and(|f| self.loose_equals(f, value))
+            }
             Match::Owner => {
                 let Some(owner) = self.owner_index(filter, value) else {
                     return false;
@@ -341,24 +323,28 @@ impl App {
                 let ids = self.data.owner_set(&filter.field).map(|s| &s.ids);
                 field.is_some_and(|f| ids.and_then(|ids| ids.get(owner)) == Some(f))
             }
+            _ => filter.matches(item, value) == Some(true),
         }
     }
 
-    /// Equality of an item's field and a filter value, as the `filter-prefix` and
-    /// `filter-case-folded` faults break it for filters without an enum.
-    fn equals(&self, filter: &Filter, field: &Json, value: &str) -> bool {
-        let free = self.api.free_equals_filters().any(|f| f == filter);
-        let text = || match field {
-            Json::String(s) => Some(s.clone()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
+    /// Whether a fault breaks equality for `filter`.
+    fn breaks_equality(&self, filter: &Filter) -> bool {
+        matches!(
+            self.fault,
+            Some(Fault::FilterPrefix | Fault::FilterCaseFolded)
+        ) && self.api.free_equals_filters().any(|f| f == filter)
+    }
+
+    /// Equality as the `filter-prefix` (`LIKE 'v%'`) and `filter-case-folded` faults break it.
+    fn loose_equals(&self, field: &Json, value: &str) -> bool {
+        let text = match field {
+            Json::String(s) => s.clone(),
+            Json::Number(n) => n.to_string(),
+            _ => return false,
         };
         match self.fault {
-            Some(Fault::FilterPrefix) if free => text().is_some_and(|t| t.starts_with(value)),
-            Some(Fault::FilterCaseFolded) if free => {
-                text().is_some_and(|t| t.to_lowercase() == value.to_lowercase())
-            }
-            _ => value_matches(field, value),
+            Some(Fault::FilterPrefix) => text.starts_with(value),
+            _ => text.to_lowercase() == value.to_lowercase(),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! touch the envelope act. The items, rendered once at start-up, are spliced in as text.
 
 use serde_json::{json, Value};
-use specs::{LastPage, Style};
+use specs::walk::End;
 
 use crate::api::UrlKind;
 use crate::errors::string_flags;
@@ -74,46 +74,41 @@ impl App {
         }
     }
 
-    /// The next member, has-more and the totals, by style.
+    /// What the walk reads from a body: the next member, the flag and the totals. The mock
+    /// writes what `x-pagination` says a client reads, where it says (see the walk model).
     fn set_position_members(&self, body: &mut Value, facts: &Facts<'_>) {
         let p = &self.api.pagination;
-        match &p.style {
-            Style::NextUrl {
-                next, last_page, ..
-            }
-            | Style::Cursor {
-                next, last_page, ..
-            } => match &facts.next {
+        if let Some(next) = self.api.next_pointer() {
+            match &facts.next {
                 Some(n) => json::set(body, next, json!(n)),
-                None => {
-                    let null = self.mode == Some(ReadingMode::LastPageNull)
-                        || last_page.first() == Some(&LastPage::Null);
-                    if null {
-                        json::set(body, next, Value::Null);
-                    } else {
-                        json::remove(body, next);
-                    }
-                }
-            },
-            Style::ItemCursor { has_more, .. } => json::set(body, has_more, json!(facts.has_more)),
-            Style::Offset { total, .. } => {
-                if let Some(total) = total {
-                    json::set(body, total, json!(self.wrong_total(facts.total)));
-                }
+                None => self.set_last_next(body, next),
             }
-            Style::Page {
-                total_pages, total, ..
-            } => {
-                if let Some(total) = total {
-                    json::set(body, total, json!(self.wrong_total(facts.total)));
-                }
-                if let Some(pages) = total_pages {
-                    let size = usize::try_from(facts.size).unwrap_or(usize::MAX).max(1);
-                    let n = facts.total.div_ceil(size).max(1);
-                    json::set(body, pages, json!(self.wrong_total(n)));
-                }
-            }
-            Style::LinkHeader { .. } => {}
+        }
+        if let Some((flag, last)) = &p.flag {
+            // `has-more` is true while items follow; `is-last` is true on the last page only.
+            json::set(body, flag, json!(facts.has_more != *last));
+        }
+        if let Some(total) = &p.total {
+            json::set(body, total, json!(self.wrong_total(facts.total)));
+        }
+        if let Some(pages) = &p.total_pages {
+            let size = usize::try_from(facts.size).unwrap_or(usize::MAX).max(1);
+            let n = facts.total.div_ceil(size).max(1);
+            json::set(body, pages, json!(self.wrong_total(n)));
+        }
+    }
+
+    /// The last page's next member, as the first of `last-page` says (null under
+    /// `last-page-null`).
+    fn set_last_next(&self, body: &mut Value, next: &str) {
+        let signal = match self.mode {
+            Some(ReadingMode::LastPageNull) => Some(End::NullNext),
+            _ => self.api.pagination.last_page.first().copied(),
+        };
+        match signal {
+            Some(End::NullNext) => json::set(body, next, Value::Null),
+            Some(End::EmptyNext) => json::set(body, next, json!("")),
+            _ => json::remove(body, next),
         }
     }
 

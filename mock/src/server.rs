@@ -14,7 +14,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use specs::{Location, Style};
+use specs::walk::{Advance, Carrier};
+use specs::Location;
 use tokio::sync::watch;
 
 use crate::api::Api;
@@ -23,7 +24,7 @@ use crate::data::{Data, Item};
 use crate::errors::{ApiError, Problems};
 use crate::faults::Fault;
 use crate::modes::ReadingMode;
-use crate::params::{encode, value_matches, Selection};
+use crate::params::{encode, Selection};
 use crate::query::{Query, Value};
 use crate::render::Facts;
 use crate::routing::{route, PathParam};
@@ -69,12 +70,12 @@ pub(crate) struct Carried {
 }
 
 /// A successful page, before the response-level faults: `prefix`, the items joined by commas,
-/// then `suffix`, and the headers of the style.
+/// then `suffix`, and the headers that carry the next page (`Link`, or the walk's header).
 pub(crate) struct Page<'a> {
     pub(crate) prefix: String,
     pub(crate) items: Vec<&'a str>,
     pub(crate) suffix: String,
-    pub(crate) link: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl App {
@@ -226,7 +227,7 @@ impl App {
         if !self.tokens_carry() {
             return None;
         }
-        let token_param = self.api.pagination.style.position_param()?;
+        let token_param = self.api.pagination.position_param.as_deref()?;
         let Value::Text(token) = q.get(token_param) else {
             return None;
         };
@@ -300,11 +301,9 @@ impl App {
                 _ => true,
             })
             .filter(|(_, item)| {
-                path_filters.iter().all(|(f, v)| {
-                    item.value
-                        .pointer(&f.field)
-                        .is_some_and(|x| value_matches(x, v))
-                })
+                path_filters
+                    .iter()
+                    .all(|(f, v)| f.matches(&item.value, v) == Some(true))
             })
             .filter(|(_, item)| {
                 let mut each = applied.iter().map(|(f, v)| self.passes(&item.value, f, v));
@@ -318,7 +317,8 @@ impl App {
             .collect()
     }
 
-    /// The page as a response: envelope, items, the style's link or token, the faults.
+    /// The page as a response: envelope, items, the next link or cursor where the walk reads
+    /// it, the faults.
     fn page(
         &self,
         all: &[Item],
@@ -333,16 +333,28 @@ impl App {
         let first_url = format!("{endpoint_url}?{canonical}");
         let token = window.next.map(|n| self.token(binding, scope, n));
         let next_link = token.as_ref().map(|t| self.next_link(path, canonical, t));
-        let body_next = match &self.api.pagination.style {
-            Style::NextUrl { .. } => next_link.clone(),
-            Style::Cursor { .. } => token.clone(),
+        let walk = &self.api.pagination.walk;
+        let next = match walk.advance {
+            Advance::NextUrl { .. } => next_link,
+            Advance::Cursor { .. } => token,
             _ => None,
         };
-        let link = match &self.api.pagination.style {
-            Style::LinkHeader { .. } => Some(match &next_link {
-                Some(next) => format!("<{next}>; rel=\"next\", <{first_url}>; rel=\"first\""),
-                None => format!("<{first_url}>; rel=\"first\""),
-            }),
+        let mut headers = Vec::new();
+        match walk.advance.carrier() {
+            Some(Carrier::Link) => headers.push((
+                "link".to_string(),
+                match &next {
+                    Some(n) => format!("<{n}>; rel=\"next\", <{first_url}>; rel=\"first\""),
+                    None => format!("<{first_url}>; rel=\"first\""),
+                },
+            )),
+            Some(Carrier::Header(name)) => {
+                headers.extend(next.clone().map(|n| (name.to_ascii_lowercase(), n)));
+            }
+            _ => {}
+        }
+        let body_next = match walk.advance.carrier() {
+            Some(Carrier::Body) => next,
             _ => None,
         };
         let facts = Facts {
@@ -360,7 +372,7 @@ impl App {
             prefix,
             items,
             suffix,
-            link,
+            headers,
         })
     }
 
@@ -395,8 +407,8 @@ impl App {
         let param = encode(
             self.api
                 .pagination
-                .style
-                .position_param()
+                .position_param
+                .as_deref()
                 .unwrap_or_default(),
         );
         if self.mode == Some(ReadingMode::NextTokenOnly) {
@@ -413,12 +425,11 @@ impl App {
             Some(Fault::SlowBody) => self.slow_body(&page),
             _ => self.plain_body(&page),
         };
-        if let Some(link) = page
-            .link
-            .as_deref()
-            .and_then(|l| HeaderValue::from_str(l).ok())
-        {
-            response.headers_mut().insert(header::LINK, link);
+        for (name, value) in &page.headers {
+            let name = axum::http::HeaderName::from_bytes(name.as_bytes());
+            if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(value)) {
+                response.headers_mut().insert(name, value);
+            }
         }
         response
     }

@@ -16,6 +16,7 @@
 
 mod extensions;
 mod model;
+pub mod pointer;
 mod readings;
 mod refs;
 mod schema;
@@ -23,15 +24,17 @@ mod schema;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+pub use client_runtime::walk;
 pub use extensions::{
-    Access, Bound, Cache, ErrorRules, Fact, Filter, LastPage, Match, Pagination, Scope, Style,
-    StyleKind, AUTH_STATUSES,
+    param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination, Scope,
+    AUTH_STATUSES,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,
     StatusKey,
 };
 pub use openapiv3;
+pub use pointer::Pointer;
 pub use readings::Reading;
 pub use schema::{JsonSchemas, ResponseSchema};
 
@@ -280,13 +283,12 @@ impl Spec {
         if member.is_empty() {
             return Some((node, at));
         }
-        for segment in member.strip_prefix('/')?.split('/') {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
+        for segment in Pointer::parse(member).ok()?.segments() {
             let (child, child_at) =
-                match node.pointer(&format!("/properties/{}", escape_pointer_segment(&segment))) {
+                match node.pointer(&format!("/properties/{}", pointer::escape(&segment))) {
                     Some(child) => (
                         child,
-                        format!("{at}/properties/{}", escape_pointer_segment(&segment)),
+                        format!("{at}/properties/{}", pointer::escape(&segment)),
                     ),
                     None if segment == "-" || segment.parse::<usize>().is_ok() => {
                         (node.get("items")?, format!("{at}/items"))
@@ -316,11 +318,6 @@ impl Spec {
                 .replace('-', "_")
         ))
     }
-}
-
-/// Escapes one JSON pointer segment (RFC 6901).
-pub fn escape_pointer_segment(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// Follows local `$ref`s (`#/...`) from `value` inside the document `raw`; returns the node

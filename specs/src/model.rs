@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::extensions::{self, Access, Cache, ErrorRules, Filter, Pagination};
 use crate::readings::Reading;
-use crate::{escape_pointer_segment, resolve_at, SpecError};
+use crate::{resolve_at, SpecError};
 
 /// An HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -416,7 +416,7 @@ pub(crate) fn read_operations(
     };
     let mut out = Vec::new();
     for (path, item) in paths {
-        let item_pointer = format!("/paths/{}", escape_pointer_segment(path));
+        let item_pointer = format!("/paths/{}", crate::pointer::escape(path));
         for method in Method::ALL {
             let Some(op) = item.get(method.key()) else {
                 continue;
@@ -578,7 +578,7 @@ fn read_responses(cx: &OpContext) -> Result<Vec<ResponseSpec>, SpecError> {
     };
     let mut out = Vec::new();
     for (key, node) in responses {
-        let at = format!("{}/responses/{}", cx.pointer, escape_pointer_segment(key));
+        let at = format!("{}/responses/{}", cx.pointer, crate::pointer::escape(key));
         let status = StatusKey::parse(key).ok_or_else(|| {
             cx.error(
                 &at,
@@ -595,12 +595,12 @@ fn read_responses(cx: &OpContext) -> Result<Vec<ResponseSpec>, SpecError> {
                 .find(|(k, v)| {
                     k.eq_ignore_ascii_case("application/json") && v.get("schema").is_some()
                 })
-                .map(|(k, _)| format!("{pointer}/content/{}/schema", escape_pointer_segment(k)))
+                .map(|(k, _)| format!("{pointer}/content/{}/schema", crate::pointer::escape(k)))
         });
         let mut headers = Vec::new();
         if let Some(map) = node.get("headers").and_then(|h| h.as_object()) {
             for (name, header) in map {
-                let at = format!("{pointer}/headers/{}", escape_pointer_segment(name));
+                let at = format!("{pointer}/headers/{}", crate::pointer::escape(name));
                 let (header, header_pointer) = resolve_at(cx.raw, header, &at);
                 headers.push(HeaderSpec {
                     name: name.clone(),
@@ -653,7 +653,7 @@ fn read_requirement(
     };
     let pointer = format!(
         "/components/securitySchemes/{}",
-        escape_pointer_segment(name)
+        crate::pointer::escape(name)
     );
     let scheme = raw.pointer(&pointer).ok_or_else(|| {
         SpecError::new(

@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 
-use crate::{escape_pointer_segment, SpecError};
+use crate::SpecError;
 
 /// One `x-reading` mark: the node it sits on, the key it covers, and its text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,7 +38,7 @@ impl Reading {
     pub fn location(&self) -> String {
         match &self.key {
             None => self.pointer.clone(),
-            Some(k) => format!("{}/{}", self.pointer, escape_pointer_segment(k)),
+            Some(k) => format!("{}/{}", self.pointer, crate::pointer::escape(k)),
         }
     }
 }
@@ -85,7 +85,7 @@ fn walk(file: &str, node: &Value, pointer: &str, out: &mut Vec<Reading>) -> Resu
                     Value::String(text) => out.push(reading(file, &at, pointer, None, text)?),
                     Value::Object(keys) if !keys.is_empty() => {
                         for (key, text) in keys {
-                            let key_at = format!("{at}/{}", escape_pointer_segment(key));
+                            let key_at = format!("{at}/{}", crate::pointer::escape(key));
                             if !map.contains_key(key) && !SCHEMA_KEYWORDS.contains(&key.as_str()) {
                                 return Err(SpecError::new(
                                     file,
@@ -115,7 +115,7 @@ fn walk(file: &str, node: &Value, pointer: &str, out: &mut Vec<Reading>) -> Resu
                 walk(
                     file,
                     child,
-                    &format!("{pointer}/{}", escape_pointer_segment(key)),
+                    &format!("{pointer}/{}", crate::pointer::escape(key)),
                     out,
                 )?;
             }

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{escape_pointer_segment, SpecError};
+use crate::SpecError;
 
 /// The most references followed from one `$ref` before it counts as a cycle.
 const MAX_HOPS: usize = 16;
@@ -19,7 +19,7 @@ pub(crate) fn check(file: &str, raw: &Value) -> Result<(), SpecError> {
             if item.get("$ref").is_some() {
                 return Err(SpecError::new(
                     file,
-                    &format!("/paths/{}", escape_pointer_segment(path)),
+                    &format!("/paths/{}", crate::pointer::escape(path)),
                     "path items given by `$ref` are not supported",
                 ));
             }
@@ -90,7 +90,7 @@ fn check_one(
 }
 
 fn child(pointer: &str, key: &str) -> String {
-    format!("{pointer}/{}", escape_pointer_segment(key))
+    format!("{pointer}/{}", crate::pointer::escape(key))
 }
 
 /// Calls `f` on every child of an object except example data (the `value` of an example

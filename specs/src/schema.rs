@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::readings::{covering, Reading};
-use crate::{escape_pointer_segment, resolve_at, Operation};
+use crate::{resolve_at, Operation};
 
 /// The spec's component schemas converted to JSON Schema, ready to hand to a validator.
 #[derive(Debug, Clone)]
@@ -160,7 +160,7 @@ impl JsonSchemas {
         let segments: Vec<String> = evaluation_path
             .split('/')
             .skip(1)
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .map(crate::pointer::unescape)
             .collect();
         let mut pointer = root.to_string();
         let mut i = 0;
@@ -183,7 +183,7 @@ impl JsonSchemas {
                 }
                 pointer = target;
             } else if node.get(segment).is_some() {
-                pointer = format!("{pointer}/{}", escape_pointer_segment(segment));
+                pointer = format!("{pointer}/{}", crate::pointer::escape(segment));
             } else if segment == "anyOf"
                 && node.get("nullable").and_then(Value::as_bool) == Some(true)
             {

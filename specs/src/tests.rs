@@ -29,7 +29,17 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     let op = peeker.operation("list_domains").expect("list_domains");
     assert_eq!(op.method, Method::Get);
     let p = op.pagination.as_ref().expect("x-pagination");
-    assert_eq!(p.style.kind(), StyleKind::NextUrl);
+    assert_eq!(p.style, "next-url");
+    assert_eq!(
+        p.walk,
+        walk::Walk {
+            advance: walk::Advance::NextUrl {
+                from: walk::Carrier::Body
+            },
+            ends: vec![walk::End::NoNext, walk::End::NullNext],
+        }
+    );
+    assert_eq!(p.position_param.as_deref(), Some("page_token"));
     assert_eq!((p.size_min, p.size_default, p.size_max), (1, 25, 100));
     let params: Vec<_> = op.filters.iter().map(|f| f.param.as_str()).collect();
     assert_eq!(
@@ -85,7 +95,16 @@ fn embedded_specs_parse_and_declare_their_extensions() {
     let devpayr = spec("devpayr");
     let op = devpayr.operation("list_project_domains").expect("op");
     let p = op.pagination.as_ref().unwrap();
-    assert_eq!(p.style.kind(), StyleKind::Cursor);
+    assert_eq!(
+        p.walk,
+        walk::Walk {
+            advance: walk::Advance::Cursor {
+                from: walk::Carrier::Body,
+                param: "cursor".into()
+            },
+            ends: vec![walk::End::NullNext],
+        }
+    );
     assert_eq!((p.size_default, p.size_max), (50, 50));
     assert_eq!(*op.errors.invalid_key, [403]);
     assert!(op.errors.invalid_key.reading.is_none(), "documented: 403");
@@ -347,4 +366,76 @@ fn the_readme_lists_every_reading_next_to_its_mark() {
         missing.is_empty() && stale.is_empty(),
         "marked in a spec but not listed in specs/README.md: {missing:?}\nlisted but not marked: {stale:?}"
     );
+}
+
+#[test]
+fn extension_errors_are_located_at_the_key_that_is_wrong() {
+    let cases = [
+        // A key of another style.
+        (
+            "token-param: page_token",
+            "token-param: page_token\n        after-param: page_token",
+            "/paths/~1domains/get/x-pagination/after-param",
+            "does not apply to the next-url style",
+        ),
+        // A bound that is not one.
+        (
+            "over-max: [reject]",
+            "over-max: [clip]",
+            "/paths/~1domains/get/x-pagination/over-max/0",
+            "clip",
+        ),
+        // A pointer that is not one.
+        (
+            "item-key: /id",
+            "item-key: id",
+            "/paths/~1domains/get/x-pagination/item-key",
+            "not a JSON pointer",
+        ),
+        // An end signal without what it reads.
+        (
+            "size-param: per_page",
+            "size-param: per_page\n        end: [null-next, total]",
+            "/paths/~1domains/get/x-pagination/end/1",
+            "`total` ends a walk only with",
+        ),
+        // A status that is not an error.
+        (
+            "missing-key: [401]",
+            "missing-key: [200]",
+            "/paths/~1domains/get/x-errors/missing-key",
+            "not an error status",
+        ),
+    ];
+    for (from, to, pointer, problem) in cases {
+        let err = Spec::parse("p.yaml", &with(peeker_yaml(), from, to)).unwrap_err();
+        assert_eq!(err.pointer, pointer, "{err}");
+        assert!(err.problem.contains(problem), "{err}");
+    }
+    let text = with(
+        peeker_yaml(),
+        "            field: /category",
+        "            field: /category\n            matches: equals",
+    );
+    let err = Spec::parse("p.yaml", &text).unwrap_err();
+    assert!(err.pointer.ends_with("/x-filter/matches"), "{err}");
+    assert_eq!(err.problem, "unknown key `matches`");
+}
+
+#[test]
+fn end_signals_replace_the_style_defaults() {
+    let text = with(
+        embedded("devpayr").unwrap(),
+        "last-page: [\"null\"]",
+        "last-page: [\"null\", empty]",
+    );
+    let spec = Spec::parse("devpayr.yaml", &text).unwrap();
+    let p = spec
+        .paginated_operation()
+        .unwrap()
+        .pagination
+        .as_ref()
+        .unwrap();
+    assert_eq!(p.walk.ends, [walk::End::NullNext, walk::End::EmptyNext]);
+    assert_eq!(*p.last_page, [walk::End::NullNext, walk::End::EmptyNext]);
 }

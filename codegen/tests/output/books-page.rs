@@ -630,24 +630,27 @@ pub mod types {
     }
     impl ::client_runtime::Page for BookPage {
         type Item = Book;
-        /// The items at `/results` and the next page, moved out of the decoded page.
+        /// The items at `/results` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = ::client_runtime::Member::Absent;
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::Some(&self.meta.total)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::Some(&self.meta.total_pages)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let items = self.results;
-            let next = ::std::option::Option::None;
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -869,15 +872,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is this request with `page` set to the next number (from
- 1), until a page is shorter than the page size, the page count at `/meta/total_pages` is reached, or the items at `/meta/total` are all received.
+ The first page is this request, with its parameters and page size. The stream then
+ resends the request (with its parameters and page size) with `page` set to the next page number (the first is 1), until the items at `/meta/total` are all received, or a page is shorter than the page size.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -887,16 +889,22 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::Page {
-                first: 1u64,
-                size: ::client_runtime::requested_size(
-                    self.per_page.as_ref().ok().and_then(::std::option::Option::as_ref),
-                    10u64,
-                    25u64,
-                ),
-            };
+            let size = ::client_runtime::requested_size(
+                self.per_page.as_ref().ok().and_then(::std::option::Option::as_ref),
+                10u64,
+                25u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::Page {
+                        param: ::std::string::String::from("page"),
+                        first: 1u64,
+                    },
+                    ends: ::std::vec![
+                        ::client_runtime::End::Total, ::client_runtime::End::ShortPage
+                    ],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {
@@ -904,8 +912,13 @@ pub mod builder {
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            ::client_runtime::Fetch::Page(page) => {
-                                request.page(page).send().await
+                            ::client_runtime::Fetch::Param(value) => {
+                                match value.parse::<u64>() {
+                                    Ok(n) => request.page(n).send().await,
+                                    Err(_) => {
+                                        Err(::client_runtime::Fetch::Param(value).unsupported())
+                                    }
+                                }
                             }
                             other => Err(other.unsupported()),
                         }

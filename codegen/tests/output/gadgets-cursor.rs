@@ -235,22 +235,30 @@ pub mod types {
     }
     impl ::client_runtime::Page for GadgetList {
         type Item = Gadget;
-        /// The items at `/results` and the next page, moved out of the decoded page.
+        /// The items at `/results` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = match self.after.as_ref() {
+                ::std::option::Option::Some(v) => {
+                    ::client_runtime::Member::Text(::std::string::ToString::to_string(v))
+                }
+                ::std::option::Option::None => ::client_runtime::Member::Absent,
+            };
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
             let items = self.results;
-            let next = self.after.as_ref().map(::std::string::ToString::to_string);
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -531,25 +539,34 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is this request with `after` set to the cursor at `/after`
- of the previous body, until that cursor is null or absent. A cursor returned twice
- is refused.
+ The first page is this request, with its parameters and page size. The stream then
+ resends the request (with its parameters and page size) with `after` set to the cursor at `/after` of each body, until the cursor is null.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
             Item = Result<types::Gadget, Error<::client_runtime::ErrorBody<types::Oops>>>,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::Cursor;
+            let size = ::client_runtime::requested_size(
+                self.size.as_ref().ok().and_then(::std::option::Option::as_ref),
+                5u64,
+                5u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::Cursor {
+                        from: ::client_runtime::Carrier::Body,
+                        param: ::std::string::String::from("after"),
+                    },
+                    ends: ::std::vec![::client_runtime::End::NullNext],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {
@@ -557,8 +574,8 @@ pub mod builder {
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            ::client_runtime::Fetch::Token(token) => {
-                                request.after(token).send().await
+                            ::client_runtime::Fetch::Param(value) => {
+                                request.after(value).send().await
                             }
                             other => Err(other.unsupported()),
                         }

@@ -744,23 +744,26 @@ pub mod types {
     }
     impl ::client_runtime::Page for OrderWindow {
         type Item = Order;
-        /// The items at `/orders` and the next page, moved out of the decoded page.
+        /// The items at `/orders` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = ::client_runtime::Member::Absent;
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::Some(&self.total)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::None;
             let items = self.orders;
-            let next = ::std::option::Option::None;
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -1102,15 +1105,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is this request with `offset` moved past the items received,
- until a page is shorter than the page size, or the offset reaches `/total`.
+ The first page is this request, with its parameters and page size. The stream then
+ resends the request (with its parameters and page size) with `offset` moved past the items received, until the items at `/total` are all received, or a page is shorter than the page size.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -1120,15 +1122,21 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::Offset {
-                size: ::client_runtime::requested_size(
-                    self.limit.as_ref().ok().and_then(::std::option::Option::as_ref),
-                    20u64,
-                    50u64,
-                ),
-            };
+            let size = ::client_runtime::requested_size(
+                self.limit.as_ref().ok().and_then(::std::option::Option::as_ref),
+                20u64,
+                50u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::Offset {
+                        param: ::std::string::String::from("offset"),
+                    },
+                    ends: ::std::vec![
+                        ::client_runtime::End::Total, ::client_runtime::End::ShortPage
+                    ],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {
@@ -1136,8 +1144,13 @@ pub mod builder {
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            ::client_runtime::Fetch::Offset(offset) => {
-                                request.offset(offset).send().await
+                            ::client_runtime::Fetch::Param(value) => {
+                                match value.parse::<u64>() {
+                                    Ok(n) => request.offset(n).send().await,
+                                    Err(_) => {
+                                        Err(::client_runtime::Fetch::Param(value).unsupported())
+                                    }
+                                }
                             }
                             other => Err(other.unsupported()),
                         }

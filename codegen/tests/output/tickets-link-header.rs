@@ -742,22 +742,25 @@ pub mod types {
     }
     impl ::client_runtime::Page for TicketPage {
         type Item = Ticket;
-        /// The items at `/tickets` and the next page, moved out of the decoded page.
+        /// The items at `/tickets` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = ::client_runtime::Member::Absent;
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
             let items = self.tickets;
-            let next = ::std::option::Option::None;
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -1116,15 +1119,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is the `rel="next"` target of the response's `Link` header
- (RFC 8288), followed verbatim, until there is none.
+ The first page is this request, with its parameters and page size. The stream then
+ follows the next-page URL of each response's `Link` header (`rel="next"`) (resolved against the request's URL, and carrying the filters and the page size itself), until the next URL is absent.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -1134,9 +1136,19 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::LinkHeader;
+            let size = ::client_runtime::requested_size(
+                self.page_size.as_ref().ok().and_then(::std::option::Option::as_ref),
+                15u64,
+                60u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::NextUrl {
+                        from: ::client_runtime::Carrier::Link,
+                    },
+                    ends: ::std::vec![::client_runtime::End::NoNext],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {

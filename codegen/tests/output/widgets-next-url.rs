@@ -360,26 +360,30 @@ pub mod types {
     }
     impl ::client_runtime::Page for WidgetPage {
         type Item = Widget;
-        /// The items at `/items` and the next page, moved out of the decoded page.
+        /// The items at `/items` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = match self.paging.as_ref().and_then(|v| v.next_url.as_ref()) {
+                ::std::option::Option::Some(v) => {
+                    ::client_runtime::Member::Text(::std::string::ToString::to_string(v))
+                }
+                ::std::option::Option::None => ::client_runtime::Member::Absent,
+            };
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
             let items = self.items;
-            let next = self
-                .paging
-                .as_ref()
-                .and_then(|v| v.next_url.as_ref())
-                .map(::std::string::ToString::to_string);
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -623,15 +627,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is the URL at `/paging/next_url` in the body, followed verbatim (it carries the
- filters, the page size and the page token), until it is absent or null.
+ The first page is this request, with its parameters and page size. The stream then
+ follows the next-page URL at `/paging/next_url` of each body (resolved against the request's URL, and carrying the filters and the page size itself), until the next URL is absent.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -641,9 +644,19 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::NextUrl;
+            let size = ::client_runtime::requested_size(
+                self.limit.as_ref().ok().and_then(::std::option::Option::as_ref),
+                10u64,
+                20u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::NextUrl {
+                        from: ::client_runtime::Carrier::Body,
+                    },
+                    ends: ::std::vec![::client_runtime::End::NoNext],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {

@@ -1,9 +1,10 @@
-//! A raw walk of a reference mock, with reqwest and the spec's `x-pagination` alone: the
-//! items the compiled clients must stream, keyed by `item-key`, in order.
+//! A raw walk of a reference mock, with reqwest, the spec's pointers and the one walk model:
+//! the items the compiled clients must stream, keyed by `item-key`, in order.
 
 use reqwest::Url;
 use serde_json::Value;
-use specs::{Pagination, Style};
+use specs::walk::{Step, Walker};
+use specs::Pagination;
 
 /// The most pages a walk fetches: far more than any fixture's mock serves.
 const MAX_PAGES: usize = 1000;
@@ -22,8 +23,8 @@ pub async fn raw_keys(m: &mock::RunningMock, size: u64) -> Vec<String> {
         .append_pair(&pagination.size_param, &size.to_string());
     let mut url = first.clone();
     let mut keys = Vec::new();
-    let mut received = 0u64;
-    for page_index in 0..MAX_PAGES {
+    let mut walker = Walker::new(pagination.walk.clone(), size);
+    for _ in 0..MAX_PAGES {
         let mut request = http.get(url.clone());
         if let Some((name, value)) = mock::primary_header(m) {
             request = request.header(name, value);
@@ -34,70 +35,24 @@ pub async fn raw_keys(m: &mock::RunningMock, size: u64) -> Vec<String> {
             "{url}: {}",
             response.status()
         );
-        let link = client_runtime::next_link(response.headers());
+        let headers = response.headers().clone();
         let body: Value = response.json().await.expect("a JSON page");
-        let items = body
-            .pointer(&pagination.items)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        received += items.len() as u64;
+        let header = |name: &str| {
+            let values: Vec<&str> = headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (!values.is_empty()).then(|| values.join(", "))
+        };
+        let (items, observed) = pagination.observe(&body, &header).expect("a page");
         keys.extend(items.iter().map(|item| key(item, &pagination)));
-        let string_at = |pointer: &str| {
-            body.pointer(pointer)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let number_at = |pointer: &Option<String>| {
-            pointer
-                .as_deref()
-                .and_then(|p| body.pointer(p))
-                .and_then(Value::as_u64)
-        };
-        let short = (items.len() as u64) < size || items.is_empty();
-        let next = match &pagination.style {
-            Style::NextUrl { next, .. } => string_at(next).map(|u| Url::parse(&u).expect("a URL")),
-            Style::LinkHeader { .. } => link.map(|u| Url::parse(&u).expect("a URL")),
-            Style::Cursor {
-                next, token_param, ..
-            } => string_at(next).map(|cursor| with(&first, token_param, &cursor)),
-            Style::ItemCursor {
-                after_param,
-                has_more,
-                ..
-            } => {
-                let more = body
-                    .pointer(has_more)
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                match (more, items.last()) {
-                    (true, Some(last)) => Some(with(&first, after_param, &key(last, &pagination))),
-                    _ => None,
-                }
-            }
-            Style::Offset {
-                offset_param,
-                total,
-            } => {
-                let done = short || number_at(total).is_some_and(|t| received >= t);
-                (!done).then(|| with(&first, offset_param, &received.to_string()))
-            }
-            Style::Page {
-                page_param,
-                first: first_page,
-                total_pages,
-                total,
-            } => {
-                let done = short
-                    || number_at(total_pages).is_some_and(|p| page_index as u64 + 1 >= p)
-                    || number_at(total).is_some_and(|t| received >= t);
-                let number = first_page + page_index as u64 + 1;
-                (!done).then(|| with(&first, page_param, &number.to_string()))
-            }
-        };
-        match next {
-            Some(next) => url = with_query_key(m, &first, next),
-            None => return keys,
+        match walker
+            .step(&observed, Some(&url), &first)
+            .expect("the walk goes on or ends")
+        {
+            Step::End(_) => return keys,
+            Step::Next(next) => url = with_query_key(m, &first, next.url(&first)),
         }
     }
     panic!("the walk did not end after {MAX_PAGES} pages");
@@ -120,21 +75,6 @@ fn with_query_key(m: &mock::RunningMock, first: &Url, next: Url) -> Url {
         }
         None => next,
     }
-}
-
-/// `base` with the query parameter `name` set to `value`.
-fn with(base: &Url, name: &str, value: &str) -> Url {
-    let mut url = base.clone();
-    let pairs: Vec<(String, String)> = base
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(pairs)
-        .append_pair(name, value);
-    url
 }
 
 /// The `item-key` of an item, as text.

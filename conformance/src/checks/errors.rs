@@ -11,11 +11,12 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
-use specs::{Filter, Location, Match, Parameter, Style};
+use specs::walk::Advance;
+use specs::{Filter, Location, Match, Parameter};
 use url::Url;
 
 use super::filters::{matches, value_counts};
-use super::walk::{read_page, step, with_param, PageRequest, Step, Walk};
+use super::walk::{read_page, step, walker, with_param, PageRequest, Step, Walk};
 use super::{out_of_range, refusal, Refusal};
 use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::{cases, Ctx, Findings};
@@ -77,7 +78,7 @@ async fn first_small_page(ctx: &Ctx<'_>) -> Option<FirstPage> {
     let url = ctx.url(&[], &request.first_query(&p.size_param));
     let response = ctx.get(&url, &Auth::Target).await?;
     let next = match read_page(ctx, response) {
-        Ok(page) => match step(ctx, &request, &url, &url, 0, &page) {
+        Ok(page) => match step(ctx, &mut walker(ctx, &request), &url, &url, &page) {
             Ok(Step::To(next, position)) => Some((next, position)),
             _ => None,
         },
@@ -634,21 +635,17 @@ fn tamper_tag(how: &Tamper) -> &'static str {
 /// The real token of the page after the first, where it goes, and in which parameter.
 fn real_token(ctx: &Ctx, first: Option<&FirstPage>) -> Option<(Url, String, Option<String>)> {
     let p = ctx.pagination;
-    let param = match &p.style {
-        Style::NextUrl { token_param, .. } | Style::Cursor { token_param, .. } => {
-            token_param.clone()
-        }
-        Style::LinkHeader { token_param } => token_param.clone()?,
-        Style::ItemCursor { after_param, .. } => after_param.clone(),
-        Style::Offset { .. } | Style::Page { .. } => return None,
-    };
+    if p.addressable() {
+        return None;
+    }
+    let param = p.position_param.clone()?;
     let first = first?;
     let token = first
         .next
         .as_ref()
-        .and_then(|(next, position)| match &p.style {
+        .and_then(|(next, position)| match &p.walk.advance {
             // A link carries the token among its query parameters.
-            Style::NextUrl { .. } | Style::LinkHeader { .. } => next
+            Advance::NextUrl { .. } => next
                 .query_pairs()
                 .find(|(k, _)| k == param.as_str())
                 .map(|(_, v)| v.into_owned()),
@@ -668,10 +665,10 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
         return f;
     }
     let p = ctx.pagination;
-    if matches!(p.style, Style::Offset { .. } | Style::Page { .. }) {
+    if p.addressable() {
         f.skip(
             CheckId::TamperedToken,
-            format!("the {} style has no page token", p.style.kind()),
+            format!("the {} style has no page token", p.style),
         );
         return f;
     }
@@ -684,7 +681,7 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     };
     // An item key changed by one character may well be another item's key (ids count up):
     // for the item-cursor style only changes that cannot name an item are sent.
-    let keys = matches!(p.style, Style::ItemCursor { .. });
+    let keys = matches!(p.walk.advance, Advance::AfterKey { .. });
     let judge = |how: Tamper| {
         let (base, param, token) = (&base, &param, &token);
         async move {
@@ -753,11 +750,11 @@ async fn token_scopes(ctx: &Ctx<'_>, first: Option<&FirstPage>, reference: &Walk
     if !ctx.selected(CheckId::TokenScope) {
         return f;
     }
-    let style = &ctx.pagination.style;
-    if matches!(style, Style::Offset { .. } | Style::Page { .. }) {
+    let p = ctx.pagination;
+    if p.addressable() {
         f.skip(
             CheckId::TokenScope,
-            format!("the {} style has no page token", style.kind()),
+            format!("the {} style has no page token", p.style),
         );
         return f;
     }
@@ -841,7 +838,7 @@ async fn filter_crossing<'c>(ctx: &Ctx<'c>, reference: &Walk) -> Result<Crossing
         .await
         .ok_or("the filtered first page got no response")?;
     let page = read_page(ctx, response).map_err(|e| format!("the filtered first page: {e}"))?;
-    let Ok(Step::To(next, _)) = step(ctx, &request, &url, &url, 0, &page) else {
+    let Ok(Step::To(next, _)) = step(ctx, &mut walker(ctx, &request), &url, &url, &page) else {
         return Err("the filtered first page has no next page to replay".into());
     };
     Ok(Crossing {

@@ -20,7 +20,7 @@ use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::Ctx;
 use crate::probe::Response;
 
-pub use walk::{walk, Next, Page, PageRequest, Walk, WalkEnd};
+pub use walk::{walk, Page, PageRequest, Walk, WalkEnd};
 
 /// A short excerpt of a list of strings, for messages.
 pub fn sample(items: &[String]) -> String {

@@ -12,11 +12,11 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use specs::{LastPage, Style};
+use specs::walk::{Advance, Carrier, End, Member};
 use url::Url;
 
 use super::sample;
-use super::walk::{page_cap, read_page, walk, with_param, Next, Page, PageRequest, Walk, WalkEnd};
+use super::walk::{page_cap, read_page, walk, with_param, Page, PageRequest, Walk, WalkEnd};
 use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
@@ -144,33 +144,27 @@ fn skip_inapplicable(ctx: &Ctx, f: &mut Findings) {
             "x-pagination declares no count or size-echo field",
         );
     }
-    let style = p.style.kind();
-    if !matches!(p.style, Style::NextUrl { .. } | Style::Cursor { .. }) {
+    let style = &p.style;
+    let next_member = matches!(
+        p.walk.advance.carrier(),
+        Some(Carrier::Body | Carrier::Header(_))
+    );
+    if !next_member {
         f.skip(
             CheckId::LastPage,
             format!("the {style} style has no next member to end with"),
         );
     }
-    if !matches!(p.style, Style::ItemCursor { .. }) {
+    if p.flag.is_none() {
         f.skip(
             CheckId::HasMore,
             format!("the {style} style has no has-more flag"),
         );
     }
-    let totals = match &p.style {
-        Style::Offset { total, .. } => total.is_some(),
-        Style::Page {
-            total, total_pages, ..
-        } => total.is_some() || total_pages.is_some(),
-        _ => false,
-    };
-    if !totals {
+    if p.total.is_none() && p.total_pages.is_none() {
         f.skip(CheckId::Total, "x-pagination declares no total");
     }
-    if matches!(
-        p.style,
-        Style::NextUrl { .. } | Style::Cursor { .. } | Style::LinkHeader { .. }
-    ) {
+    if p.walk.advance.carrier().is_some() {
         f.skip(
             CheckId::PastEnd,
             format!("a client of the {style} style cannot ask for a page past the end"),
@@ -393,64 +387,67 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     }
 }
 
+/// The last page's next member says that it is the last in one of the ways `last-page`
+/// accepts (absent, null, empty).
 fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
-    let (Style::NextUrl {
-        last_page, next, ..
-    }
-    | Style::Cursor {
-        last_page, next, ..
-    }) = &ctx.pagination.style
-    else {
+    let p = ctx.pagination;
+    let next_member = matches!(
+        p.walk.advance.carrier(),
+        Some(Carrier::Body | Carrier::Header(_))
+    );
+    let (true, WalkEnd::Last, Some(last)) = (next_member, &w.end, w.pages.last()) else {
         return;
     };
-    let (WalkEnd::Last, Some(last)) = (&w.end, w.pages.last()) else {
-        return;
+    let signal = match &last.observed.next {
+        Member::Absent => Some(End::NoNext),
+        Member::Null => Some(End::NullNext),
+        Member::Text(t) if t.is_empty() => Some(End::EmptyNext),
+        Member::Text(_) => None,
     };
-    let signal = match last.next {
-        Next::Absent => Some(LastPage::Absent),
-        Next::Null => Some(LastPage::Null),
-        Next::Value(_) => None,
-    };
-    if signal.is_some_and(|s| last_page.contains(&s)) {
+    if signal.is_some_and(|s| p.last_page.contains(&s)) {
         f.held(CheckId::LastPage);
-    } else {
-        f.breach(
-            CheckId::LastPage,
-            Basis::of(&last_page.reading),
-            format!(
-                "{label}: the last page's {} is {}; the spec accepts {}",
-                next.value,
-                match last.next {
-                    Next::Absent => "absent",
-                    Next::Null => "null",
-                    Next::Value(_) => "a value",
-                },
-                last_page
-                    .iter()
-                    .map(|l| match l {
-                        LastPage::Absent => "absent",
-                        LastPage::Null => "null",
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-            Some(last.curl()),
-        );
+        return;
     }
+    let name = |s: End| match s {
+        End::NoNext => "absent",
+        End::NullNext => "null",
+        End::EmptyNext => "empty",
+        _ => "a value",
+    };
+    let at = p.next.as_deref().unwrap_or("the next member");
+    f.breach(
+        CheckId::LastPage,
+        Basis::of(&p.last_page.reading),
+        format!(
+            "{label}: the last page's {at} is {}; the spec accepts {}",
+            signal.map_or("a value", name),
+            p.last_page
+                .iter()
+                .map(|s| name(*s))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Some(last.curl()),
+    );
 }
 
-/// `has-more` is true on every page but the last and false on the last: a last page without
-/// items after a page that said "more" means the flag was true where nothing followed.
+/// The flag says "more" on every page but the last and "last" on the last: a last page
+/// without items after a page that said "more" means the flag said "more" where nothing
+/// followed.
 fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
-    if !matches!(ctx.pagination.style, Style::ItemCursor { .. }) || !w.complete() {
+    let Some((_, last_value)) = ctx.pagination.flag else {
+        return;
+    };
+    if !w.complete() {
         return;
     }
+    let more = Some(!last_value);
     match w.pages.as_slice() {
-        [.., before, last] if last.items.is_empty() && before.has_more == Some(true) => f.breach(
+        [.., before, last] if last.items.is_empty() && before.observed.flag == more => f.breach(
             CheckId::HasMore,
             Basis::Documented,
             format!(
-                "{label}: page {} says it has more, but the page after it is empty: has-more was true on the last page",
+                "{label}: page {} says more items follow, but the page after it is empty: the flag said so on the last page",
                 w.pages.len() - 1
             ),
             Some(before.curl()),
@@ -463,7 +460,7 @@ fn judge_totals(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let pages: Vec<_> = w
         .pages
         .iter()
-        .map(|p| (p.total, p.total_pages, p.curl()))
+        .map(|p| (p.observed.total, p.observed.total_pages, p.curl()))
         .filter(|(t, tp, _)| t.is_some() || tp.is_some())
         .collect();
     if !pages.is_empty() {
@@ -674,25 +671,23 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let total = unique(&reference.keys()).len() as u64;
     let size = p.size_max;
     let base = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
-    let urls: Vec<Url> = match &p.style {
-        Style::Offset { offset_param, .. } => vec![
-            with_param(&base, offset_param, &total.to_string()),
-            with_param(&base, offset_param, &(total + size).to_string()),
+    let urls: Vec<Url> = match &p.walk.advance {
+        Advance::Offset { param } => vec![
+            with_param(&base, param, &total.to_string()),
+            with_param(&base, param, &(total + size).to_string()),
         ],
-        Style::Page {
-            page_param, first, ..
-        } => {
+        Advance::Page { param, first } => {
             let past = first + total.div_ceil(size).max(1);
-            vec![with_param(&base, page_param, &past.to_string())]
+            vec![with_param(&base, param, &past.to_string())]
         }
-        Style::ItemCursor { after_param, .. } => reference
+        Advance::AfterKey { param } => reference
             .items()
             .last()
             .and_then(|item| item.pointer(&p.item_key))
             .and_then(super::walk::as_param)
-            .map(|key| vec![with_param(&base, after_param, &key)])
+            .map(|key| vec![with_param(&base, param, &key)])
             .unwrap_or_default(),
-        _ => Vec::new(),
+        Advance::NextUrl { .. } | Advance::Cursor { .. } => Vec::new(),
     };
     for url in urls {
         let Some(response) = ctx.get(&url, &Auth::Target).await else {

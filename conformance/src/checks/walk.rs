@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::Value;
-use specs::Style;
+use specs::walk::{Observed, Step as WalkStep, Walker};
 use url::Url;
 
 use crate::engine::Ctx;
@@ -88,17 +88,6 @@ impl PageRequest {
     }
 }
 
-/// How a page says what comes next (next-url and cursor styles).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
-    /// The member is absent.
-    Absent,
-    /// The member is `null`.
-    Null,
-    /// A next URL or cursor.
-    Value(String),
-}
-
 /// One page of a walk.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -108,14 +97,8 @@ pub struct Page {
     pub items: Vec<Value>,
     /// Their keys (`item-key`, as compact JSON).
     pub keys: Vec<String>,
-    /// The next link or cursor (next-url, cursor, link-header styles).
-    pub next: Next,
-    /// The has-more flag (item-cursor style).
-    pub has_more: Option<bool>,
-    /// The total number of items the page reports (offset, page styles).
-    pub total: Option<u64>,
-    /// The total number of pages the page reports (page style).
-    pub total_pages: Option<u64>,
+    /// What the page says about the next one, as the walk model reads it.
+    pub observed: Observed,
 }
 
 impl Page {
@@ -210,44 +193,10 @@ pub fn item_key(item: &Value, pointer: &str) -> String {
 
 /// A JSON scalar as it would be written in a query string (`true`, `42`, `abc`).
 pub fn as_param(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    specs::param_text(value)
 }
 
-fn count_at(body: &Value, pointer: &Option<String>) -> Result<Option<u64>, String> {
-    match pointer {
-        None => Ok(None),
-        Some(p) => match body.pointer(p) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| format!("{p} is not a whole number: {v}")),
-        },
-    }
-}
-
-/// The URL of `rel="next"` in a `Link` header (RFC 8288), relations compared without case.
-pub fn link_next(header: Option<&str>) -> Result<Option<String>, String> {
-    let Some(header) = header else {
-        return Ok(None);
-    };
-    let links = parse_link_header::parse_with_rel(header)
-        .map_err(|e| format!("the Link header {header:?} does not parse ({e:?})"))?;
-    Ok(links
-        .into_iter()
-        .find(|(rel, _)| {
-            rel.split_whitespace()
-                .any(|r| r.eq_ignore_ascii_case("next"))
-        })
-        .map(|(_, link)| link.raw_uri))
-}
-
-/// Reads one response as a page of the paginated operation.
+/// Reads one response as a page of the paginated operation, along the spec's pointers.
 pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
     let p = ctx.pagination;
     if response.status != 200 {
@@ -264,60 +213,17 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
         .json
         .as_ref()
         .map_err(|e| format!("a 200 whose body is {e}"))?;
-    let items = body
-        .pointer(&p.items)
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("a 200 without an items array at {}", p.items))?
-        .clone();
-    let mut page = Page {
+    let (items, observed) = p.observe(body, &|name| response.header_values(name))?;
+    Ok(Page {
         keys: items.iter().map(|i| item_key(i, &p.item_key)).collect(),
         items,
-        next: Next::Absent,
-        has_more: None,
-        total: None,
-        total_pages: None,
+        observed,
         response: response.clone(),
-    };
-    match &p.style {
-        Style::NextUrl { next, .. } | Style::Cursor { next, .. } => {
-            page.next = match body.pointer(next) {
-                None => Next::Absent,
-                Some(Value::Null) => Next::Null,
-                Some(Value::String(s)) => Next::Value(s.clone()),
-                Some(other) => {
-                    return Err(format!("{} is not a string or null: {other}", next.value))
-                }
-            };
-        }
-        Style::LinkHeader { .. } => {
-            page.next = match link_next(response.header("link"))? {
-                Some(url) => Next::Value(url),
-                None => Next::Absent,
-            };
-        }
-        Style::ItemCursor { has_more, .. } => {
-            page.has_more = match body.pointer(has_more) {
-                Some(Value::Bool(b)) => Some(*b),
-                other => {
-                    return Err(format!(
-                        "{has_more} is not a boolean: {}",
-                        other.map_or("absent".to_string(), Value::to_string)
-                    ))
-                }
-            };
-        }
-        Style::Offset { total, .. } => page.total = count_at(body, total)?,
-        Style::Page {
-            total_pages, total, ..
-        } => {
-            page.total = count_at(body, total)?;
-            page.total_pages = count_at(body, total_pages)?;
-        }
-    }
-    Ok(page)
+    })
 }
 
-/// Where a walk goes after a page.
+/// Where a walk goes after a page: the next request (with the position it stands for), or
+/// the end.
 pub enum Step {
     /// To this URL; the string identifies the position (a link, a cursor, an offset).
     To(Url, String),
@@ -325,82 +231,27 @@ pub enum Step {
     End,
 }
 
-/// The next step of `request` after `page`, the `index`-th (from 0) page, whose URL was `at`;
-/// `first` is the URL of the walk's first page.
+/// The next step of `walker` after `page`, the page that the request to `at` got; `first` is
+/// the URL of the walk's first page, which a position parameter is set on.
 pub fn step(
     ctx: &Ctx,
-    request: &PageRequest,
+    walker: &mut Walker,
     first: &Url,
     at: &Url,
-    index: usize,
     page: &Page,
 ) -> Result<Step, String> {
-    let p = ctx.pagination;
-    let size = request.effective_size(p) as usize;
-    match &p.style {
-        Style::NextUrl { .. } | Style::LinkHeader { .. } => match &page.next {
-            Next::Value(link) => at
-                .join(link)
-                .map(|u| Step::To(u, link.clone()))
-                .map_err(|e| format!("next link {link:?} is not a URL ({e})")),
-            _ => Ok(Step::End),
-        },
-        Style::Cursor { token_param, .. } => match &page.next {
-            Next::Value(cursor) => Ok(Step::To(
-                with_param(first, token_param, cursor),
-                cursor.clone(),
-            )),
-            _ => Ok(Step::End),
-        },
-        Style::ItemCursor { after_param, .. } => match (page.has_more, page.items.last()) {
-            (Some(true), Some(last)) => {
-                let key = last
-                    .pointer(&p.item_key)
-                    .and_then(as_param)
-                    .ok_or_else(|| format!("the last item has no usable key at {}", p.item_key))?;
-                Ok(Step::To(with_param(first, after_param, &key), key))
-            }
-            (Some(true), None) => Err("an empty page says it has more".into()),
-            _ => Ok(Step::End),
-        },
-        // With a total, the total says where the list ends (a short page before it is a
-        // page-size violation, not the end); without one, a short page is the last.
-        Style::Offset { offset_param, .. } => {
-            let next = (index + 1) * size;
-            let last = match page.total {
-                Some(total) => next as u64 >= total,
-                None => page.items.len() < size,
-            };
-            if last {
-                Ok(Step::End)
-            } else {
-                Ok(Step::To(
-                    with_param(first, offset_param, &next.to_string()),
-                    next.to_string(),
-                ))
-            }
-        }
-        Style::Page {
-            page_param,
-            first: first_number,
-            ..
-        } => {
-            let number = first_number + index as u64 + 1;
-            let last = match (page.total_pages, page.total) {
-                (Some(pages), _) => number >= first_number + pages,
-                (None, Some(total)) => (index as u64 + 1) * size as u64 >= total,
-                (None, None) => page.items.len() < size,
-            };
-            if last {
-                Ok(Step::End)
-            } else {
-                Ok(Step::To(
-                    with_param(first, page_param, &number.to_string()),
-                    number.to_string(),
-                ))
-            }
-        }
+    match walker.step(&page.observed, Some(at), ctx.probe.base())? {
+        WalkStep::End(_) => Ok(Step::End),
+        WalkStep::Next(next) => Ok(Step::To(next.url(first), next.position().to_string())),
     }
+}
+
+/// A walker for `request`: the model of the operation's walk at the request's page size.
+pub fn walker(ctx: &Ctx, request: &PageRequest) -> Walker {
+    Walker::new(
+        ctx.pagination.walk.clone(),
+        request.effective_size(ctx.pagination),
+    )
 }
 
 /// Walks every page of `request` with the target's credential, stopping after `page_cap`
@@ -420,6 +271,7 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
     let mut empty_in_a_row = 0;
     let mut repeated_in_a_row = 0;
     let mut distinct: HashSet<String> = HashSet::new();
+    let mut walker = walker(ctx, request);
     // One turn for every page: the walk's next page goes before requests that came later.
     let turn = ctx.probe.turn();
     let done = |pages, end| Walk {
@@ -458,7 +310,7 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
         } else {
             0
         };
-        let next = step(ctx, request, &first_url, &url, pages.len(), &page);
+        let next = step(ctx, &mut walker, &first_url, &url, &page);
         pages.push(page);
         let n = pages.len();
         let endless = |message: String| WalkEnd::Endless {
@@ -526,23 +378,7 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
 }
 
 /// A URL with one query parameter replaced (or added at the end).
-pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut out = url.clone();
-    out.set_query(None);
-    {
-        let mut q = out.query_pairs_mut();
-        for (k, v) in &pairs {
-            q.append_pair(k, v);
-        }
-        q.append_pair(name, value);
-    }
-    out
-}
+pub use client_runtime::with_param;
 
 /// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
 pub fn page_cap(total: u64, size: u64) -> usize {

@@ -153,6 +153,18 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of header `name` (case-insensitive), joined by `, ` as HTTP allows for
+    /// list headers such as `Link`; `None` when it was not sent.
+    pub fn header_values(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
     /// `Content-Type`, if sent.
     pub fn content_type(&self) -> Option<&str> {
         self.header("content-type")

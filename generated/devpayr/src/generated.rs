@@ -530,26 +530,30 @@ listed here (`additionalProperties: false`).
     }
     impl ::client_runtime::Page for ProjectDomainsResponse {
         type Item = ProjectDomain;
-        /// The items at `/data/data` and the next page, moved out of the decoded page.
+        /// The items at `/data/data` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = match self.data.next_cursor.as_ref() {
+                ::std::option::Option::Some(v) => {
+                    ::client_runtime::Member::Text(::std::string::ToString::to_string(v))
+                }
+                ::std::option::Option::None => ::client_runtime::Member::Absent,
+            };
+            let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
             let items = self.data.data;
-            let next = self
-                .data
-                .next_cursor
-                .as_ref()
-                .map(::std::string::ToString::to_string);
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            let last_key = ::std::option::Option::None;
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
+            };
+            (items, observed)
         }
     }
 }
@@ -815,16 +819,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is this request with `cursor` set to the cursor at `/data/next_cursor`
- of the previous body, until that cursor is null or absent. A cursor returned twice
- is refused.
+ The first page is this request, with its parameters and page size. The stream then
+ resends the request (with its parameters and page size) with `cursor` set to the cursor at `/data/next_cursor` of each body, until the cursor is null.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -834,9 +836,20 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::Cursor;
+            let size = ::client_runtime::requested_size(
+                self.per_page.as_ref().ok().and_then(::std::option::Option::as_ref),
+                50u64,
+                50u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::Cursor {
+                        from: ::client_runtime::Carrier::Body,
+                        param: ::std::string::String::from("cursor"),
+                    },
+                    ends: ::std::vec![::client_runtime::End::NullNext],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {
@@ -844,8 +857,8 @@ pub mod builder {
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            ::client_runtime::Fetch::Token(token) => {
-                                request.cursor(token).send().await
+                            ::client_runtime::Fetch::Param(value) => {
+                                request.cursor(value).send().await
                             }
                             other => Err(other.unsupported()),
                         }

@@ -1180,34 +1180,30 @@ pub mod types {
     }
     impl ::client_runtime::Page for CustomerList {
         type Item = Customer;
-        /// The items at `/data` and the next page, moved out of the decoded page.
+        /// The items at `/data` and what the page says about the next, moved out of the decoded page.
         fn into_parts(
             self,
-        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Position) {
+        ) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+            let next = ::client_runtime::Member::Absent;
+            let flag = ::std::option::Option::Some(&self.has_more).copied();
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
-            let has_more: bool = ::std::option::Option::Some(&self.has_more)
-                .copied()
-                .unwrap_or(false);
             let items = self.data;
-            let next = if has_more {
-                items
-                    .last()
-                    .and_then(|item| {
-                        ::std::option::Option::Some(&item.id)
-                            .map(::std::string::ToString::to_string)
-                    })
-            } else {
-                ::std::option::Option::None
+            let last_key = items
+                .last()
+                .and_then(|item| {
+                    ::std::option::Option::Some(&item.id)
+                        .map(::std::string::ToString::to_string)
+                });
+            let observed = ::client_runtime::Observed {
+                items: items.len() as u64,
+                last_key,
+                next,
+                flag,
+                total,
+                total_pages,
             };
-            (
-                items,
-                ::client_runtime::Position {
-                    next,
-                    total,
-                    total_pages,
-                },
-            )
+            (items, observed)
         }
     }
 }
@@ -1563,15 +1559,14 @@ pub mod builder {
         /** Streams every item of every page, fetching each page when the previous one is used up
  and decoding it once.
 
- The first page is this request, with its parameters and page size.
- Each next page is this request with `starting_after` set to the key (`/id`) of the
- last item, while `/has_more` is true. A key returned twice is refused.
+ The first page is this request, with its parameters and page size. The stream then
+ resends the request (with its parameters and page size) with `starting_after` set to the key (`/id`) of the last item, until `/has_more` is false.
 
  A link to another origin (scheme, host or port) than the client's base URL is refused so
- that the credentials never leave the API, and so is a link already followed: the stream
- yields [`Error::InvalidRequest`] naming the problem, then ends. Every page is retried by
- the client's [`RetryPolicy`](super::RetryPolicy); any other error is yielded once, and
- ends the stream too.*/
+ that the credentials never leave the API, and so is a link, cursor or key already
+ followed: the stream yields [`Error::InvalidRequest`] naming the problem, then ends. Every
+ page is retried by the client's [`RetryPolicy`](super::RetryPolicy); any other error is
+ yielded once, and ends the stream too.*/
         pub fn stream(
             self,
         ) -> impl ::futures::Stream<
@@ -1581,9 +1576,19 @@ pub mod builder {
             >,
         > + ::std::marker::Unpin + 'a {
             let client: &'a super::Client = self.client;
-            let style = ::client_runtime::Style::ItemCursor;
+            let size = ::client_runtime::requested_size(
+                self.limit.as_ref().ok().and_then(::std::option::Option::as_ref),
+                10u64,
+                100u64,
+            );
             ::client_runtime::paginate(
-                style,
+                ::client_runtime::Walk {
+                    advance: ::client_runtime::Advance::AfterKey {
+                        param: ::std::string::String::from("starting_after"),
+                    },
+                    ends: ::std::vec![::client_runtime::End::Flag(false)],
+                },
+                size,
                 client.baseurl.as_str(),
                 &client.inner,
                 move |at| {
@@ -1591,8 +1596,8 @@ pub mod builder {
                     async move {
                         match at {
                             ::client_runtime::Fetch::First => request.send().await,
-                            ::client_runtime::Fetch::Token(key) => {
-                                request.starting_after(key).send().await
+                            ::client_runtime::Fetch::Param(value) => {
+                                request.starting_after(value).send().await
                             }
                             other => Err(other.unsupported()),
                         }

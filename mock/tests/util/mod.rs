@@ -1,5 +1,5 @@
-//! Helpers shared by the mock's tests: specs, starting mocks, raw requests, generic page walks
-//! for every pagination style, and schema validation of bodies.
+//! Helpers shared by the mock's tests: specs, starting mocks, raw requests, page walks by the
+//! one walk model, and schema validation of bodies.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use mock::{Fault, MockConfig, ReadingMode, RunningMock};
 use serde_json::Value;
-use specs::{Location, SecurityKind, Spec, Style};
+use specs::walk::{Step, Walker};
+use specs::{Location, SecurityKind, Spec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A walk never needs more pages than this; more means the server loops.
@@ -182,12 +183,6 @@ pub fn link_next(reply: &Reply) -> Option<String> {
     client_runtime::next_link(&reply.headers)
 }
 
-fn pointer_str(body: &Value, pointer: &str) -> Option<String> {
-    body.pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 /// One page of a walk.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -196,7 +191,8 @@ pub struct Page {
     pub body: Value,
 }
 
-/// Follows the style's next page from `endpoint?query` with `secret`; returns every page.
+/// Follows the next page from `endpoint?query` with `secret`, as the one walk model of the
+/// spec's `x-pagination` says (the clients' and the suite's); returns every page.
 pub async fn walk_as(m: &RunningMock, base: &str, q: &str, secret: Option<&str>) -> Vec<Page> {
     let spec = m.spec().clone();
     let p = spec
@@ -210,83 +206,36 @@ pub async fn walk_as(m: &RunningMock, base: &str, q: &str, secret: Option<&str>)
     } else {
         format!("{base}?{q}")
     };
-    let sep = |u: &str| if u.contains('?') { '&' } else { '?' };
+    let first_url = reqwest::Url::parse(&first).expect("a URL");
+    let mut walker = Walker::new(p.walk.clone(), effective_size(&first, &p));
     let mut url = first.clone();
     let mut pages: Vec<Page> = Vec::new();
-    let mut counter = 0u64;
     for _ in 0..MAX_PAGES {
         let reply = get_as(m, &url, secret).await;
         assert_eq!(reply.status, 200, "{url}: {}", reply.text);
         let body = reply.json();
-        let items = body
-            .pointer(&p.items)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let next = match &p.style {
-            Style::NextUrl { next, .. } => pointer_str(&body, next),
-            Style::LinkHeader { .. } => link_next(&reply),
-            Style::Cursor {
-                next, token_param, ..
-            } => {
-                pointer_str(&body, next).map(|c| format!("{first}{}{token_param}={c}", sep(&first)))
-            }
-            Style::ItemCursor {
-                after_param,
-                has_more,
-                ..
-            } => {
-                let more = body
-                    .pointer(has_more)
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                let last = items
-                    .last()
-                    .and_then(|i| i.pointer(&p.item_key))
-                    .map(key_text);
-                match (more, last) {
-                    (true, Some(k)) => Some(format!("{first}{}{after_param}={k}", sep(&first))),
-                    _ => None,
-                }
-            }
-            Style::Offset {
-                offset_param,
-                total,
-            } => {
-                counter += items.len() as u64;
-                let size = effective_size(&first, &p);
-                let more = items.len() as u64 >= size
-                    && total
-                        .as_deref()
-                        .and_then(|t| body.pointer(t)?.as_u64())
-                        .is_none_or(|t| counter < t);
-                more.then(|| format!("{first}{}{offset_param}={counter}", sep(&first)))
-            }
-            Style::Page {
-                page_param,
-                first: first_page,
-                total_pages,
-                ..
-            } => {
-                counter += 1;
-                let size = effective_size(&first, &p);
-                let number = first_page + counter - 1;
-                let more = items.len() as u64 >= size
-                    && total_pages
-                        .as_deref()
-                        .and_then(|t| body.pointer(t)?.as_u64())
-                        .is_none_or(|t| number < t + first_page - 1);
-                more.then(|| format!("{first}{}{page_param}={}", sep(&first), number + 1))
-            }
+        let header = |name: &str| {
+            let values: Vec<&str> = reply
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (!values.is_empty()).then(|| values.join(", "))
         };
+        let (_, observed) = p.observe(&body, &header).expect("a page");
+        let at = reqwest::Url::parse(&url).expect("a URL");
+        let step = walker
+            .step(&observed, Some(&at), &first_url)
+            .expect("the walk goes on or ends");
         pages.push(Page {
             url: url.clone(),
             reply,
             body,
         });
-        match next {
-            Some(n) => url = n,
-            None => return pages,
+        match step {
+            Step::Next(next) => url = next.url(&first_url).to_string(),
+            Step::End(_) => return pages,
         }
     }
     panic!("more than {MAX_PAGES} pages: the server loops");
