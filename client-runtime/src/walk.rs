@@ -332,23 +332,15 @@ impl Walker {
     /// The declared signal the page shows, if any: a stated one first; a counted one only
     /// when no stated signal is declared and readable on the page.
     fn end(&self, page: &Observed) -> Option<End> {
-        let stated: Vec<End> = self
-            .walk
-            .ends
-            .iter()
-            .copied()
-            .filter(|e| e.is_stated())
-            .collect();
-        if let Some(signal) = stated.iter().copied().find(|e| self.shows(*e, page)) {
+        let ends = &self.walk.ends;
+        let stated = || ends.iter().copied().filter(|e| e.is_stated());
+        if let Some(signal) = stated().find(|e| self.shows(*e, page)) {
             return Some(signal);
         }
-        let readable = stated.iter().any(|e| self.readable(*e, page));
-        if readable {
+        if stated().any(|e| self.readable(e, page)) {
             return None;
         }
-        self.walk
-            .ends
-            .iter()
+        ends.iter()
             .copied()
             .filter(|e| !e.is_stated())
             .find(|e| self.shows(*e, page))

@@ -37,6 +37,11 @@ mod orders;
 #[path = "output/books-page.rs"]
 mod books;
 
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/shelf-operations.rs"]
+mod shelf;
+
 
 use futures::StreamExt as _;
 
@@ -171,6 +176,50 @@ async fn page_client_streams_the_mock() {
         let items = all(client.list_books().per_page(size).stream()).await;
         assert_same_walk(&m, size, items).await;
     }
+    m.shutdown().await;
+}
+
+/// A spec with three paginated operations of three styles: each gets a `stream()` that walks
+/// its operation of the mock to the end; the unpaginated operation gets none.
+#[tokio::test]
+async fn every_paginated_operation_streams_the_mock() {
+    let m = start("shelf-operations").await;
+    assert_eq!(
+        m.operations(),
+        ["listAuthors", "listBooks", "listShelfLoans"]
+    );
+    let client = shelf::Client::with_api_key(&m.base_url, secret(&m)).unwrap();
+    let shelf = path_value(&m, "shelf");
+    for size in [1u64, 7, 25] {
+        let books = all(client.list_books().limit(size as u32).stream()).await;
+        let raw = walk::raw_keys_of(&m, "listBooks", size).await;
+        assert_eq!(
+            walk::client_keys(&books, &walk::pagination_of(&m, "listBooks")),
+            raw
+        );
+
+        let authors = all(client.list_authors().limit(size as u32).stream()).await;
+        let raw = walk::raw_keys_of(&m, "listAuthors", size).await;
+        assert_eq!(
+            walk::client_keys(&authors, &walk::pagination_of(&m, "listAuthors")),
+            raw
+        );
+
+        let stream = client
+            .list_shelf_loans()
+            .shelf(shelf.clone())
+            .per_page(size as u32)
+            .stream();
+        let loans = all(stream).await;
+        let raw = walk::raw_keys_of(&m, "listShelfLoans", size).await;
+        assert_eq!(
+            walk::client_keys(&loans, &walk::pagination_of(&m, "listShelfLoans")),
+            raw
+        );
+        assert!(!raw.is_empty());
+    }
+    // The unpaginated operation is generated as a plain builder, without `stream()`.
+    let _: shelf::builder::GetStatus<'_> = client.get_status();
     m.shutdown().await;
 }
 

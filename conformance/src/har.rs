@@ -54,6 +54,15 @@ pub struct RunMeta {
     pub missing: BTreeMap<String, String>,
     /// Known values of owner filters.
     pub owner_values: BTreeMap<String, Vec<String>>,
+    /// Other values of path parameters the credential may read.
+    #[serde(default)]
+    pub readable: BTreeMap<String, Vec<String>>,
+    /// Path values of one operation.
+    #[serde(default)]
+    pub operation_path_values: BTreeMap<String, BTreeMap<String, String>>,
+    /// The operations selected (`--operation`); every one when empty.
+    #[serde(default)]
+    pub operations: Vec<String>,
     /// The seed.
     pub seed: u64,
     /// Proptest cases per family.
@@ -93,9 +102,25 @@ struct EntryComment {
 /// The archive of `runs` (each with its probe), as a HAR 1.2 document.
 pub fn archive(runs: &[(RunMeta, Vec<Exchange>)]) -> anyhow::Result<har::Har> {
     let mut entries = Vec::new();
-    for (index, (_, exchanges)) in runs.iter().enumerate() {
+    let mut pages: Vec<v1_2::Pages> = Vec::new();
+    for (index, (meta, exchanges)) in runs.iter().enumerate() {
         for e in exchanges {
-            entries.push(entry(index, e)?);
+            let mut entry = entry(index, e)?;
+            // One page per operation: `<api>/<operationId>`.
+            if !e.request.operation.is_empty() {
+                let id = format!("{}/{}", meta.api, e.request.operation);
+                if !pages.iter().any(|p| p.id == id) {
+                    pages.push(v1_2::Pages {
+                        started_date_time: entry.started_date_time.clone(),
+                        title: format!("{id} at {}", meta.base_url),
+                        id: id.clone(),
+                        page_timings: v1_2::PageTimings::default(),
+                        comment: None,
+                    });
+                }
+                entry.pageref = Some(id);
+            }
+            entries.push(entry);
         }
     }
     let metas: Vec<RunMeta> = runs.iter().map(|(m, _)| m.clone()).collect();
@@ -107,7 +132,7 @@ pub fn archive(runs: &[(RunMeta, Vec<Exchange>)]) -> anyhow::Result<har::Har> {
                 comment: None,
             },
             browser: None,
-            pages: None,
+            pages: (!pages.is_empty()).then_some(pages),
             entries,
             comment: Some(serde_json::to_string(&LogComment { conformance: metas })?),
         }),
@@ -125,6 +150,9 @@ pub fn meta(target: &Target, options: &Options) -> RunMeta {
         forbidden: target.forbidden.clone(),
         missing: target.missing.clone(),
         owner_values: target.owner_values.clone(),
+        readable: target.readable.clone(),
+        operation_path_values: target.operation_path_values.clone(),
+        operations: options.operations.clone(),
         seed: options.seed,
         cases: options.cases,
         concurrency: options.concurrency,
@@ -457,6 +485,8 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
     target.forbidden = m.forbidden;
     target.missing = m.missing;
     target.owner_values = m.owner_values;
+    target.readable = m.readable;
+    target.operation_path_values = m.operation_path_values;
     // A replay has no live system to protect; the recorded run was allowed or refused then.
     target.allow_live = true;
     let names: Vec<String> = m
@@ -479,6 +509,7 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
         max_shrink_iters: m.max_shrink_iters,
         strict: m.strict,
         selection: Selection::new(&names, &[])?,
+        operations: m.operations,
         progress: false,
     };
     Ok(Replayed {

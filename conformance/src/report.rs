@@ -36,9 +36,11 @@ impl Verdict {
     }
 }
 
-/// The result of one named check.
+/// The result of one named check on one operation.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
+    /// The operation checked (`operationId`).
+    pub operation: String,
     /// The check.
     #[serde(rename = "name", serialize_with = "check_name")]
     pub id: CheckId,
@@ -123,12 +125,34 @@ pub struct Report {
     pub elapsed: Duration,
     /// Why the run stopped early, if it did.
     pub stop: Option<Stop>,
-    /// What the run noticed about the server as a whole (the data changed during the run,
-    /// and how the walks were compared).
+    /// What the run noticed about the server as a whole.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Every check that ran, in registry order.
+    /// Every operation of the spec: checked, with its requests and notes, or not checked,
+    /// with the reason. None is left out.
+    pub operations: Vec<OperationSummary>,
+    /// Every check that ran, operation by operation in spec order, each in registry order.
     pub checks: Vec<CheckResult>,
+}
+
+/// One operation of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationSummary {
+    /// `operationId`.
+    pub id: String,
+    /// The method, `GET`.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// Why it was not checked, when it was not (no x-pagination, not selected, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
+    /// Requests sent for it (429 retries included).
+    pub requests: u64,
+    /// What the run noticed about it (the data changed during the run, and how the walks
+    /// were compared).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -151,6 +175,7 @@ impl Report {
             elapsed: Duration::ZERO,
             stop: None,
             notes: Vec::new(),
+            operations: Vec::new(),
             checks: Vec::new(),
         }
     }
@@ -167,27 +192,62 @@ impl Report {
         }
     }
 
-    /// The result of `check`, if it ran.
+    /// The result of `check` where it is worst (failed, then warned, passed, skipped) over the
+    /// operations checked, if it ran.
     pub fn check(&self, check: CheckId) -> Option<&CheckResult> {
-        self.checks.iter().find(|c| c.id == check)
+        let rank = |v: Verdict| match v {
+            Verdict::Fail => 0,
+            Verdict::Warn => 1,
+            Verdict::Pass => 2,
+            Verdict::Skip => 3,
+        };
+        self.checks
+            .iter()
+            .filter(|c| c.id == check)
+            .min_by_key(|c| rank(c.verdict))
     }
 
-    /// The failed checks.
+    /// The result of `check` on the operation `operation`, if it ran there.
+    pub fn operation_check(&self, operation: &str, check: CheckId) -> Option<&CheckResult> {
+        self.checks
+            .iter()
+            .find(|c| c.operation == operation && c.id == check)
+    }
+
+    /// The operation `id`.
+    pub fn operation(&self, id: &str) -> Option<&OperationSummary> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// Every note: the run's, then each operation's.
+    pub fn all_notes(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        for op in &self.operations {
+            out.extend(op.notes.iter().map(|n| format!("{}: {n}", op.id)));
+        }
+        out
+    }
+
+    /// The checks that failed on some operation, each once, in registry order.
     pub fn failures(&self) -> Vec<CheckId> {
         self.with(Verdict::Fail)
     }
 
-    /// The checks that warned.
+    /// The checks that warned on some operation (and failed on none), each once.
     pub fn warnings(&self) -> Vec<CheckId> {
         self.with(Verdict::Warn)
     }
 
     fn with(&self, v: Verdict) -> Vec<CheckId> {
-        self.checks
+        let mut out: Vec<CheckId> = self
+            .checks
             .iter()
-            .filter(|c| c.verdict == v)
+            .filter(|c| self.check(c.id).map(|worst| worst.verdict) == Some(v))
             .map(|c| c.id)
-            .collect()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     fn count(&self, v: Verdict) -> usize {
@@ -219,6 +279,12 @@ impl Report {
         };
         fix(&mut self.base_url);
         self.notes.iter_mut().for_each(fix);
+        for op in &mut self.operations {
+            op.notes.iter_mut().for_each(fix);
+            if let Some(n) = &mut op.not_checked {
+                fix(n);
+            }
+        }
         for c in &mut self.checks {
             fix(&mut c.detail);
             if let Some(r) = &mut c.request {
@@ -231,7 +297,8 @@ impl Report {
         }
     }
 
-    /// The human summary.
+    /// The human summary: per operation, its requests and notes and one line per check (or
+    /// why it was not checked); then the totals and the verdict.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -245,21 +312,36 @@ impl Report {
             .map(|c| c.name().len())
             .max()
             .unwrap_or(0);
-        for c in &self.checks {
-            let _ = writeln!(
-                out,
-                "  {:<4}  {:<width$}  {}",
-                c.verdict.label(),
-                c.name(),
-                c.detail
-            );
-            if matches!(c.verdict, Verdict::Fail | Verdict::Warn) {
-                for r in &c.readings {
-                    let _ = writeln!(out, "        {:<width$}  reading: {r}", "");
+        for op in &self.operations {
+            let heading = format!("{}/{} ({} {})", self.api, op.id, op.method, op.path);
+            match &op.not_checked {
+                Some(why) => {
+                    let _ = writeln!(out, "  {heading}: not checked: {why}");
+                    continue;
                 }
-                if let Some(r) = &c.request {
-                    let _ = writeln!(out, "        {:<width$}  {r}", "");
+                None => {
+                    let _ = writeln!(out, "  {heading}: {} requests", op.requests);
                 }
+            }
+            for c in self.checks.iter().filter(|c| c.operation == op.id) {
+                let _ = writeln!(
+                    out,
+                    "    {:<4}  {:<width$}  {}",
+                    c.verdict.label(),
+                    c.name(),
+                    c.detail
+                );
+                if matches!(c.verdict, Verdict::Fail | Verdict::Warn) {
+                    for r in &c.readings {
+                        let _ = writeln!(out, "          {:<width$}  reading: {r}", "");
+                    }
+                    if let Some(r) = &c.request {
+                        let _ = writeln!(out, "          {:<width$}  {r}", "");
+                    }
+                }
+            }
+            for note in &op.notes {
+                let _ = writeln!(out, "    note: {note}");
             }
         }
         let _ = writeln!(
@@ -320,63 +402,75 @@ fn write(path: &Path, text: String) -> anyhow::Result<()> {
     std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
-/// The reports as JUnit XML: one test suite per target, one test case per check. A warning is
-/// a passing test case whose system-out says `warning:` with the reading.
+/// The reports as JUnit XML: one test suite per operation of each target, one test case per
+/// check. A warning is a passing test case whose system-out says `warning:` with the reading.
 pub fn junit(reports: &[Report]) -> anyhow::Result<String> {
-    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut junit = quick_junit::Report::new("conformance");
     for r in reports {
-        let mut suite = TestSuite::new(format!("{} {}", r.api, r.base_url));
-        suite.set_time(r.elapsed);
-        if !r.notes.is_empty() {
-            suite.set_system_out(
-                r.notes
-                    .iter()
-                    .map(|n| format!("note: {n}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
+        for op in &r.operations {
+            junit.add_test_suite(junit_suite(r, op));
         }
-        for c in &r.checks {
-            let status = match c.verdict {
-                Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),
-                Verdict::Fail => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(c.detail.clone());
-                    let mut text = c.detail.clone();
-                    for reading in &c.readings {
-                        let _ = write!(text, "\nreading: {reading}");
-                    }
-                    if let Some(req) = &c.request {
-                        let _ = write!(text, "\n{req}");
-                    }
-                    let _ = write!(text, "\nreplay with --seed {}", r.seed);
-                    s.set_description(text);
-                    s
-                }
-                Verdict::Skip => {
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_message(c.detail.clone());
-                    s
-                }
-            };
-            let mut case = TestCase::new(c.name(), status);
-            case.set_classname(format!("conformance.{}", r.api));
-            if c.verdict == Verdict::Warn {
-                let mut text = format!("warning: {}", c.detail);
+    }
+    Ok(junit.to_string()?)
+}
+
+/// One operation as a JUnit test suite (`<api>/<operationId> <base URL>`): a test case per
+/// check, or one skipped case saying why the operation was not checked.
+fn junit_suite(r: &Report, op: &OperationSummary) -> quick_junit::TestSuite {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new(format!("{}/{} {}", r.api, op.id, r.base_url));
+    let classname = format!("conformance.{}.{}", r.api, op.id);
+    if let Some(why) = &op.not_checked {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(format!("not checked: {why}"));
+        let mut case = TestCase::new("operation", status);
+        case.set_classname(classname);
+        suite.add_test_case(case);
+        return suite;
+    }
+    suite.set_time(r.elapsed);
+    let mut system_out: Vec<String> = r.notes.iter().map(|n| format!("note: {n}")).collect();
+    system_out.extend(op.notes.iter().map(|n| format!("note: {n}")));
+    system_out.push(format!("{} requests", op.requests));
+    suite.set_system_out(system_out.join("\n"));
+    for c in r.checks.iter().filter(|c| c.operation == op.id) {
+        let status = match c.verdict {
+            Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),
+            Verdict::Fail => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(c.detail.clone());
+                let mut text = c.detail.clone();
                 for reading in &c.readings {
                     let _ = write!(text, "\nreading: {reading}");
                 }
                 if let Some(req) = &c.request {
                     let _ = write!(text, "\n{req}");
                 }
-                case.set_system_out(text);
+                let _ = write!(text, "\nreplay with --seed {}", r.seed);
+                s.set_description(text);
+                s
             }
-            suite.add_test_case(case);
+            Verdict::Skip => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(c.detail.clone());
+                s
+            }
+        };
+        let mut case = TestCase::new(c.name(), status);
+        case.set_classname(classname.clone());
+        if c.verdict == Verdict::Warn {
+            let mut text = format!("warning: {}", c.detail);
+            for reading in &c.readings {
+                let _ = write!(text, "\nreading: {reading}");
+            }
+            if let Some(req) = &c.request {
+                let _ = write!(text, "\n{req}");
+            }
+            case.set_system_out(text);
         }
-        junit.add_test_suite(suite);
+        suite.add_test_case(case);
     }
-    Ok(junit.to_string()?)
+    suite
 }
 
 /// Writes the reports as JUnit XML (see [`junit`]).
@@ -422,30 +516,48 @@ pub fn markdown(reports: &[Report]) -> String {
         for note in &r.notes {
             let _ = writeln!(out, "> Note: {}\n", cell(note));
         }
-        let _ = writeln!(out, "| check | verdict | detail | request |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for c in &r.checks {
-            let mut detail = cell(&c.detail);
-            for reading in &c.readings {
-                let _ = write!(detail, "<br>reading: {}", cell(reading));
-            }
-            let request = match (&c.request, c.verdict) {
-                (Some(req), Verdict::Fail | Verdict::Warn) => {
-                    format!("`{}`", req.replace('`', "'"))
-                }
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {detail} | {} |",
-                c.name(),
-                c.verdict.label(),
-                cell(&request)
-            );
+        for op in &r.operations {
+            markdown_operation(&mut out, r, op);
         }
-        out.push('\n');
     }
     out
+}
+
+/// One operation of a report: its heading, notes and table of checks (or why it was not
+/// checked).
+fn markdown_operation(out: &mut String, r: &Report, op: &OperationSummary) {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let heading = format!("#### `{}/{}` ({} `{}`)", r.api, op.id, op.method, op.path);
+    if let Some(why) = &op.not_checked {
+        let _ = writeln!(out, "{heading}: not checked, {}\n", cell(why));
+        return;
+    }
+    let _ = writeln!(out, "{heading}: {} requests\n", op.requests);
+    for note in &op.notes {
+        let _ = writeln!(out, "> Note: {}\n", cell(note));
+    }
+    let _ = writeln!(out, "| check | verdict | detail | request |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for c in r.checks.iter().filter(|c| c.operation == op.id) {
+        let mut detail = cell(&c.detail);
+        for reading in &c.readings {
+            let _ = write!(detail, "<br>reading: {}", cell(reading));
+        }
+        let request = match (&c.request, c.verdict) {
+            (Some(req), Verdict::Fail | Verdict::Warn) => {
+                format!("`{}`", req.replace('`', "'"))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {detail} | {} |",
+            c.name(),
+            c.verdict.label(),
+            cell(&request)
+        );
+    }
+    out.push('\n');
 }
 
 /// Writes the markdown summary (see [`markdown`]).

@@ -69,8 +69,12 @@ pub struct Target {
     pub base_url: Url,
     /// The credential sent in the spec's security scheme; `None` sends none.
     pub credential: Option<Secret>,
-    /// A value for each path parameter: a resource the credential may read.
+    /// A value for each path parameter: a resource the credential may read. It applies to
+    /// every operation with a parameter of that name.
     pub path_values: BTreeMap<String, String>,
+    /// Per operation (by `operationId`), values of path parameters that replace
+    /// `path_values` for that operation only.
+    pub operation_path_values: BTreeMap<String, BTreeMap<String, String>>,
     /// Other values of path parameters the credential may read besides `path_values` (a
     /// second project of the same owner): a page token issued under one must not page another.
     pub readable: BTreeMap<String, Vec<String>>,
@@ -94,6 +98,7 @@ impl Target {
             base_url,
             credential: None,
             path_values: BTreeMap::new(),
+            operation_path_values: BTreeMap::new(),
             readable: BTreeMap::new(),
             forbidden: BTreeMap::new(),
             missing: BTreeMap::new(),
@@ -198,6 +203,9 @@ pub struct Options {
     pub strict: bool,
     /// The checks to evaluate; requests only they need are sent only when they are selected.
     pub selection: Selection,
+    /// The operations to check: `operationId` globs (`list_*`) or `METHOD /path`; every
+    /// paginated operation when empty.
+    pub operations: Vec<String>,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -217,7 +225,53 @@ impl Default for Options {
             max_shrink_iters: 24,
             strict: false,
             selection: Selection::default(),
+            operations: Vec::new(),
             progress: false,
         }
     }
+}
+
+impl Options {
+    /// Whether the operation is selected by `operations` (every operation when it is empty).
+    pub fn selects(&self, op: &specs::Operation) -> bool {
+        self.operations.is_empty()
+            || self
+                .operations
+                .iter()
+                .any(|pattern| selector_matches(pattern, op))
+    }
+
+    /// The problem with `operations` for `spec`: a pattern that is not a valid glob, or one
+    /// that names no operation of the spec (a typo would otherwise check less, silently).
+    pub fn operations_problem(&self, spec: &specs::Spec) -> Option<String> {
+        for pattern in &self.operations {
+            if let Err(e) = glob::Pattern::new(pattern) {
+                return Some(format!("--operation {pattern}: not a valid pattern: {e}"));
+            }
+            if !spec
+                .operations
+                .iter()
+                .any(|op| selector_matches(pattern, op))
+            {
+                let ids: Vec<&str> = spec
+                    .operations
+                    .iter()
+                    .map(|op| op.operation_id.as_str())
+                    .collect();
+                return Some(format!(
+                    "--operation {pattern} names no operation of {} (its operations: {})",
+                    spec.file,
+                    ids.join(", ")
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// Whether `pattern` selects `op`: a glob over its `operationId` (`list_*`, `issues/*`), or
+/// its `METHOD /path`.
+fn selector_matches(pattern: &str, op: &specs::Operation) -> bool {
+    glob::Pattern::new(pattern).is_ok_and(|p| p.matches(&op.operation_id))
+        || pattern.eq_ignore_ascii_case(&format!("{} {}", op.method, op.path))
 }

@@ -58,7 +58,7 @@ async fn faithful(at: DriftAt, concurrency: usize, names: &[&str]) {
         assert!(report.warnings().is_empty(), "{label}\n{text}");
         assert!(
             report
-                .notes
+                .all_notes()
                 .iter()
                 .any(|n| n.contains("the data changed during the run")),
             "{label}: the report does not say that the data changed\n{text}"
@@ -92,7 +92,7 @@ async fn the_vendors_pass_while_their_data_changes_at_one_and_nine_in_flight() {
 async fn data_that_does_not_change_gets_no_note() {
     let (report, inserted) = run(MockConfig::new(spec("peeker")), options()).await;
     assert_eq!(inserted, 0);
-    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert!(report.all_notes().is_empty(), "{:?}", report.all_notes());
 }
 
 /// A fault still fails while the data changes, by the check that states it.

@@ -122,7 +122,7 @@ async fn caught(fault: Fault) {
         }
         let name = spec.name.clone();
         applied.push(name.clone());
-        let m = mock::start(faulty(spec, fault))
+        let m = mock::start(faulty(spec.clone(), fault))
             .await
             .expect("the mock starts");
         let mut options = options();
@@ -147,6 +147,36 @@ async fn caught(fault: Fault) {
             "{name} with {}: `{check}` did not fail\n{text}",
             fault.name()
         );
+        // Each operation the fault is served on fails by the check (or is skipped, where a
+        // fault that stops the whole run stopped it first); the spec's other operations are
+        // served faithfully and fail nothing.
+        for op in &report.operations {
+            let op = op.id.as_str();
+            if fault.applies_to_operation(&spec, op).is_ok() {
+                let verdict = report.operation_check(op, check).map(|c| c.verdict);
+                let stopped_first = report.stop.is_some() && verdict == Some(Verdict::Skip);
+                assert!(
+                    verdict == Some(Verdict::Fail) || stopped_first,
+                    "{name} with {}: `{check}` did not fail on {op}\n{text}",
+                    fault.name()
+                );
+            } else if report
+                .operation(op)
+                .is_some_and(|o| o.not_checked.is_none())
+            {
+                let failed: Vec<_> = report
+                    .checks
+                    .iter()
+                    .filter(|c| c.operation == op && c.verdict == Verdict::Fail)
+                    .map(|c| c.id)
+                    .collect();
+                assert!(
+                    failed.is_empty(),
+                    "{name} with {}: {op} is served faithfully but failed {failed:?}\n{text}",
+                    fault.name()
+                );
+            }
+        }
         assert_eq!(
             decoy_requests,
             0,

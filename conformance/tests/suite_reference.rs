@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use conformance::{CheckId, Report, Secret, Stop, Target, Verdict};
 use mock::{Fault, MockConfig};
-use suite_util::{check, faulty, fixtures, options, spec, target};
+use suite_util::{check, faulty, fixture, fixtures, options, spec, target};
 
 fn assert_passes(report: &Report) {
     let text = report.render();
@@ -368,4 +368,109 @@ async fn runs_on_a_current_thread_runtime() {
         .unwrap();
     m.shutdown().await;
     assert_passes(&report);
+}
+
+/// A spec with three paginated operations and one unpaginated: every paginated operation is
+/// walked and judged on its own, the unpaginated one is listed with the reason it is not, and
+/// `--operation` narrows the run to the operations it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_paginated_operation_of_a_spec_is_checked() {
+    let (report, _) = check(MockConfig::new(fixture("shelf-operations")), options()).await;
+    assert_passes(&report);
+    let listed: Vec<(&str, bool)> = report
+        .operations
+        .iter()
+        .map(|o| (o.id.as_str(), o.not_checked.is_none()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("listAuthors", true),
+            ("listBooks", true),
+            ("listShelfLoans", true),
+            ("getStatus", false)
+        ]
+    );
+    let why = report.operation("getStatus").unwrap().not_checked.clone();
+    assert!(why.unwrap().contains("x-pagination"));
+    for op in ["listAuthors", "listBooks", "listShelfLoans"] {
+        assert!(report.operation(op).unwrap().requests > 0, "{op}");
+        assert_eq!(
+            report
+                .operation_check(op, CheckId::Complete)
+                .map(|c| c.verdict),
+            Some(Verdict::Pass),
+            "{op}: {}",
+            report.render()
+        );
+    }
+    // Each style's own checks ran where the style has them.
+    let verdict_on = |op: &str, c: CheckId| report.operation_check(op, c).map(|c| c.verdict);
+    assert_eq!(
+        verdict_on("listAuthors", CheckId::HasMore),
+        Some(Verdict::Pass)
+    );
+    assert_eq!(verdict_on("listBooks", CheckId::Total), Some(Verdict::Pass));
+    assert_eq!(
+        verdict_on("listShelfLoans", CheckId::PathScope),
+        Some(Verdict::Pass)
+    );
+    assert_eq!(
+        verdict_on("listBooks", CheckId::HasMore),
+        Some(Verdict::Skip)
+    );
+
+    let only = |patterns: &[&str]| {
+        let mut o = options();
+        o.operations = patterns.iter().map(|p| p.to_string()).collect();
+        o
+    };
+    let (report, _) = check(
+        MockConfig::new(fixture("shelf-operations")),
+        only(&["list*s", "GET /shelves/{shelf}/loans"]),
+    )
+    .await;
+    assert_passes(&report);
+    let checked: Vec<&str> = report
+        .operations
+        .iter()
+        .filter(|o| o.not_checked.is_none())
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(checked, ["listAuthors", "listBooks", "listShelfLoans"]);
+    let (report, _) = check(
+        MockConfig::new(fixture("shelf-operations")),
+        only(&["listBooks"]),
+    )
+    .await;
+    assert_passes(&report);
+    let skipped = report.operation("listAuthors").unwrap();
+    assert!(skipped
+        .not_checked
+        .as_ref()
+        .unwrap()
+        .contains("--operation listBooks"));
+    assert_eq!(skipped.requests, 0);
+    assert!(report.checks.iter().all(|c| c.operation == "listBooks"));
+}
+
+/// An `--operation` that names no operation, or is no pattern, is a usage error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_that_names_nothing_is_a_usage_error() {
+    for (pattern, says) in [
+        ("listBoks", "names no operation"),
+        ("list[", "not a valid pattern"),
+        ("getStatus", "no paginated GET operation"),
+    ] {
+        let mut o = options();
+        o.operations = vec![pattern.to_string()];
+        let (report, _) = check(MockConfig::new(fixture("shelf-operations")), o).await;
+        assert_eq!(report.exit_code(), 2, "{}", report.render());
+        match &report.stop {
+            Some(Stop::Usage(why)) => {
+                assert!(why.contains(says) && why.contains(pattern), "{why}")
+            }
+            other => panic!("{pattern}: {other:?}"),
+        }
+    }
 }

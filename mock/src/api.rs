@@ -4,6 +4,8 @@
 //! Everything here is a fact of the spec; nothing names an API. A spec the mock cannot serve is
 //! refused here, at start-up, with a sentence saying what is missing.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use specs::walk::{Advance, Carrier, End};
 use specs::{Filter, Location, Match, Operation, Pagination, Parameter, Spec};
@@ -51,7 +53,7 @@ pub(crate) struct EnvelopeObject {
 /// The served operation and everything read from the spec about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Api {
-    pub(crate) spec: Spec,
+    pub(crate) spec: Arc<Spec>,
     pub(crate) op: Operation,
     pub(crate) pagination: Pagination,
     /// Path of the first server URL (`/api/v1`), without a trailing slash.
@@ -73,13 +75,58 @@ pub(crate) struct Api {
     pub(crate) envelope: Vec<EnvelopeObject>,
 }
 
+/// Whether `judge` holds for at least one operation the mock serves of `spec`; `Err` says
+/// why not (for the first operation).
+pub(crate) fn on_any_operation(
+    spec: &Spec,
+    judge: impl Fn(&Api) -> Result<(), String>,
+) -> Result<(), String> {
+    let spec = Arc::new(spec.clone());
+    let mut why = None;
+    for api in Api::all(&spec)? {
+        match judge(&api) {
+            Ok(()) => return Ok(()),
+            Err(w) => {
+                why.get_or_insert(w);
+            }
+        }
+    }
+    Err(why.unwrap_or_default())
+}
+
+/// Whether `judge` holds for the operation `operation_id` of `spec`; `Err` says why not.
+pub(crate) fn on_operation(
+    spec: &Spec,
+    operation_id: &str,
+    judge: impl Fn(&Api) -> Result<(), String>,
+) -> Result<(), String> {
+    let spec = Arc::new(spec.clone());
+    let op = spec
+        .operation(operation_id)
+        .ok_or_else(|| format!("no operation `{operation_id}`"))?;
+    let api = Api::new(&spec, op).map_err(|why| format!("operation `{operation_id}`: {why}"))?;
+    judge(&api)
+}
+
 impl Api {
-    /// Reads the paginated operation of `spec`; `Err` says what the mock cannot serve.
-    pub(crate) fn new(spec: &Spec) -> Result<Api, String> {
-        let op = spec
-            .paginated_operation()
-            .ok_or("the spec has no paginated operation (x-pagination)")?
-            .clone();
+    /// Every paginated GET operation of `spec`, as the mock serves each; `Err` says what the
+    /// mock cannot serve (naming the operation), or that there is nothing to serve.
+    pub(crate) fn all(spec: &Arc<Spec>) -> Result<Vec<Api>, String> {
+        let served: Vec<Api> = spec
+            .paginated_operations()
+            .map(|op| {
+                Api::new(spec, op).map_err(|why| format!("operation `{}`: {why}", op.operation_id))
+            })
+            .collect::<Result<_, _>>()?;
+        if served.is_empty() {
+            return Err("the spec has no paginated GET operation (x-pagination)".into());
+        }
+        Ok(served)
+    }
+
+    /// Reads one paginated operation of `spec`; `Err` says what the mock cannot serve.
+    pub(crate) fn new(spec: &Arc<Spec>, op: &Operation) -> Result<Api, String> {
+        let op = op.clone();
         if op.method != specs::Method::Get {
             return Err(format!(
                 "the paginated operation `{}` is {}; the mock serves GET only",
@@ -89,7 +136,7 @@ impl Api {
         let pagination = op
             .pagination
             .clone()
-            .ok_or("the paginated operation has no x-pagination")?;
+            .ok_or("the operation has no x-pagination")?;
         if matches!(pagination.walk.advance, Advance::NextUrl { .. })
             && pagination.position_param.is_none()
         {
@@ -157,7 +204,7 @@ impl Api {
             .trim_end_matches('/')
             .to_string();
         let mut api = Api {
-            spec: spec.clone(),
+            spec: Arc::clone(spec),
             op,
             pagination,
             base_path: spec.server_path(),

@@ -186,7 +186,9 @@ struct Gen<'a> {
 
 impl Data {
     /// Generates the data of `api` for `seed`, with the item-level faults and modes applied:
-    /// `count` items, and `reserve` more for a drifting mock to create later.
+    /// `count` items, and `reserve` more for a drifting mock to create later. The data of the
+    /// spec's other operations shares `first`'s credentials, access values and path values,
+    /// so that one key and one project serve every operation.
     pub(crate) fn generate(
         api: &Api,
         seed: u64,
@@ -194,11 +196,21 @@ impl Data {
         reserve: usize,
         fault: Option<Fault>,
         mode: Option<ReadingMode>,
+        first: Option<&Data>,
     ) -> Result<Data, String> {
         check_generatable(api, &api.item_schema, &api.item_pointer, 0)?;
-        let mut rng = StdRng::seed_from_u64(seed ^ (salt(&api.spec.name) as u64).rotate_left(32));
+        let mut salted = seed ^ (salt(&api.spec.name) as u64).rotate_left(32);
+        if first.is_some() {
+            salted ^= salt(&api.op.operation_id) as u64;
+        }
+        let mut rng = StdRng::seed_from_u64(salted);
         let keys_rng = StdRng::seed_from_u64(rng.random());
-        let (access_values, forbidden, missing) = access_values(api, &mut rng);
+        let (access_values, forbidden, missing) = match first {
+            Some(f) if !f.access_values.is_empty() => {
+                (f.access_values.clone(), f.forbidden, f.missing.clone())
+            }
+            _ => access_values(api, &mut rng),
+        };
         let mut g = Gen {
             api,
             radix: radix(api),
@@ -215,6 +227,13 @@ impl Data {
         };
         g.owners = g.owner_sets();
         g.path_values = g.path_values(&access_values);
+        if let Some(f) = first {
+            for (name, value) in &f.path_values {
+                if g.path_values.contains_key(name) {
+                    g.path_values.insert(name.clone(), value.clone());
+                }
+            }
+        }
         let mut items = g.items(count + reserve, &access_values)?;
         let len = items.len();
         for (i, item) in items.iter_mut().enumerate() {
@@ -222,8 +241,12 @@ impl Data {
             item.json = shown.to_string();
         }
         let reserve = items.split_off(count.min(len));
+        let keys = match first {
+            Some(f) => f.keys.clone(),
+            None => keys(api, keys_rng, &access_values),
+        };
         Ok(Data {
-            keys: keys(api, keys_rng, &access_values),
+            keys,
             items,
             reserve,
             access_values,

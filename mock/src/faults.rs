@@ -13,254 +13,167 @@ use crate::api::Api;
 ///
 /// Names are kebab-case and stable: the command line (`cargo xtask mock --fault NAME`) and the
 /// conformance tests refer to them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Fault {
     /// One item is skipped at every page boundary.
+    #[strum(message = "one item is skipped at every page boundary")]
     PageGap,
     /// The last item of a page is repeated at the start of the next page.
+    #[strum(message = "the last item of a page is repeated at the start of the next page")]
     PageDuplicate,
     /// The order of items depends on the page size.
+    #[strum(message = "the order of items changes with the page size")]
     UnstableOrder,
     /// The last page keeps a next link or cursor, which returns the last page again.
+    #[strum(message = "the last page keeps a next link/cursor that returns the last page again")]
     EndlessNext,
     /// A response cache keyed without the position: every follow-up returns the first page.
+    #[strum(
+        message = "a cache keyed without the position: every follow-up returns the first page"
+    )]
     CursorIgnoredByCache,
     /// The last query filter with an enum and `match: equals` is ignored.
+    #[strum(message = "the last enum filter (match: equals) is ignored")]
     FilterIgnored,
     /// Query filters are combined with OR instead of AND.
+    #[strum(message = "query filters are combined with OR instead of AND")]
     FilterOr,
     /// The owner filter is ignored.
+    #[strum(message = "the owner filter is ignored")]
     OwnerFilterIgnored,
     /// The `x-access` rules are skipped, so a credential reads values it may not read.
+    #[strum(message = "access rules are skipped: a credential reads values it may not read (200)")]
     CrossProjectRead,
     /// A page size above the maximum is served as asked.
+    #[strum(message = "a page size above the maximum is served as asked")]
     PerPageUnbounded,
     /// The page size parameter is ignored: every page has the default size.
+    #[strum(message = "the page size is ignored: every page has the default size")]
     PerPageIgnored,
     /// A request without credentials is served.
+    #[strum(message = "a request without credentials is served (200)")]
     MissingKeyAccepted,
     /// A tampered page token, cursor or item key answers 500.
+    #[strum(
+        serialize = "bad-token-500",
+        message = "a tampered page token, cursor or item key answers 500"
+    )]
     BadToken500,
     /// An invalid credential answers 400 instead of the documented status.
+    #[strum(message = "an invalid credential answers 400 instead of the documented status")]
     WrongErrorStatus,
     /// One item has a value outside the enum of its first enum field.
+    #[strum(message = "one item in sixteen has a value outside the enum of its first enum field")]
     OutOfEnum,
     /// A documented required field is absent from one item in sixteen.
+    #[strum(message = "a documented required field is absent from one item in sixteen")]
     MissingField,
     /// Every item carries an undocumented field although the item schema forbids extras.
+    #[strum(message = "every item carries an undocumented field")]
     ExtraField,
     /// One item in sixteen has an item key of the wrong JSON type.
+    #[strum(message = "one item in sixteen has an item key of the wrong JSON type")]
     WrongType,
     /// The item count of the page is one more than the number of items.
+    #[strum(message = "the page's item count is one more than its items")]
     MetaMismatch,
     /// Error responses are HTML (`text/html`) instead of JSON.
+    #[strum(message = "error responses are text/html instead of JSON")]
     ErrorNotJson,
     /// The next link points to another origin (a decoy server on another port).
+    #[strum(message = "the next link points to another origin (a decoy port)")]
     CrossOriginNext,
     /// Every request to the endpoint is redirected (302) to another origin.
+    #[strum(message = "every request is redirected (302) to another origin")]
     RedirectOtherOrigin,
     /// A page's headers and part of its body are sent, then the body stalls until shutdown.
+    #[strum(message = "headers and part of the body are sent, then the body stalls")]
     SlowBody,
     /// A page's body is a valid JSON document of about 100 MiB, streamed.
+    #[strum(message = "pages are a valid JSON body of about 100 MiB, streamed")]
     HugeBody,
     /// A page's body is truncated JSON, still sent as `application/json`.
+    #[strum(message = "pages are truncated JSON sent as application/json")]
     MalformedJson,
     /// A page's JSON body is sent as `text/plain`.
+    #[strum(message = "pages are JSON sent as text/plain")]
     WrongContentType,
     /// Every request to the endpoint answers 429 with `Retry-After`.
+    #[strum(message = "every request answers 429 with Retry-After")]
     RateLimitStorm,
     /// Every page but the last holds one item fewer than the effective size.
+    #[strum(message = "every page but the last holds one item fewer than the size")]
     ShortPages,
     /// Without the size parameter, pages hold half the default size.
+    #[strum(message = "without the size parameter, pages hold half the default size")]
     DefaultSizeIgnored,
     /// Continuation requests ignore the query filters.
+    #[strum(message = "continuation requests ignore the query filters")]
     ContinuationDropsQuery,
     /// Continuation requests are served without checking the credential.
+    #[strum(message = "continuation requests are served without checking the credential")]
     ContinuationUnauthenticated,
     /// The size parameter's exact minimum is refused.
+    #[strum(message = "the size parameter's exact minimum is refused")]
     MinimumRefused,
     /// A value of the access path parameter that does not exist is served as an empty page.
+    #[strum(message = "a path value that does not exist is served as an empty page (200)")]
     MissingResourceServed,
     /// A value of the access path parameter that does not exist is answered 400.
+    #[strum(message = "a path value that does not exist answers 400")]
     MissingResourceWrongStatus,
     /// `has-more` is true on the last page too.
+    #[strum(message = "has-more is true on the last page too")]
     HasMoreStuck,
     /// The total (of items or pages) is one more than the truth.
+    #[strum(message = "the total is one more than the truth")]
     TotalWrong,
     /// A window past the end returns the last page's items again.
+    #[strum(message = "a window past the end returns the last page's items again")]
     PastEndItems,
     /// Date-time fields are Unix epoch seconds, as strings.
+    #[strum(message = "date-time fields are Unix epoch seconds, as strings")]
     EpochTimestamps,
     /// An equals filter without an enum matches every item whose value starts with the value
     /// sent (`LIKE 'v%'`).
+    #[strum(
+        message = "an equals filter without an enum matches values that start with the value sent"
+    )]
     FilterPrefix,
     /// An equals filter on text without an enum ignores case.
+    #[strum(message = "an equals filter on text without an enum ignores case")]
     FilterCaseFolded,
     /// A page token carries the path values and filters it was issued for, and a request
     /// that sends it is served that scope instead of its own.
+    #[strum(
+        message = "a page token serves the path values and filters it was issued for, not the URL's"
+    )]
     TokenCrossesScope,
 }
 
 impl Fault {
-    /// Every fault, in a stable order.
-    pub const ALL: &'static [Fault] = &[
-        Fault::PageGap,
-        Fault::PageDuplicate,
-        Fault::UnstableOrder,
-        Fault::EndlessNext,
-        Fault::CursorIgnoredByCache,
-        Fault::FilterIgnored,
-        Fault::FilterOr,
-        Fault::OwnerFilterIgnored,
-        Fault::CrossProjectRead,
-        Fault::PerPageUnbounded,
-        Fault::PerPageIgnored,
-        Fault::MissingKeyAccepted,
-        Fault::BadToken500,
-        Fault::WrongErrorStatus,
-        Fault::OutOfEnum,
-        Fault::MissingField,
-        Fault::ExtraField,
-        Fault::WrongType,
-        Fault::MetaMismatch,
-        Fault::ErrorNotJson,
-        Fault::CrossOriginNext,
-        Fault::RedirectOtherOrigin,
-        Fault::SlowBody,
-        Fault::HugeBody,
-        Fault::MalformedJson,
-        Fault::WrongContentType,
-        Fault::RateLimitStorm,
-        Fault::ShortPages,
-        Fault::DefaultSizeIgnored,
-        Fault::ContinuationDropsQuery,
-        Fault::ContinuationUnauthenticated,
-        Fault::MinimumRefused,
-        Fault::MissingResourceServed,
-        Fault::MissingResourceWrongStatus,
-        Fault::HasMoreStuck,
-        Fault::TotalWrong,
-        Fault::PastEndItems,
-        Fault::EpochTimestamps,
-        Fault::FilterPrefix,
-        Fault::FilterCaseFolded,
-        Fault::TokenCrossesScope,
-    ];
+    /// Every fault, in a stable order (the order of declaration).
+    pub const ALL: &'static [Fault] = <Fault as strum::VariantArray>::VARIANTS;
 
     /// The kebab-case name used on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Fault::PageGap => "page-gap",
-            Fault::PageDuplicate => "page-duplicate",
-            Fault::UnstableOrder => "unstable-order",
-            Fault::EndlessNext => "endless-next",
-            Fault::CursorIgnoredByCache => "cursor-ignored-by-cache",
-            Fault::FilterIgnored => "filter-ignored",
-            Fault::FilterOr => "filter-or",
-            Fault::OwnerFilterIgnored => "owner-filter-ignored",
-            Fault::CrossProjectRead => "cross-project-read",
-            Fault::PerPageUnbounded => "per-page-unbounded",
-            Fault::PerPageIgnored => "per-page-ignored",
-            Fault::MissingKeyAccepted => "missing-key-accepted",
-            Fault::BadToken500 => "bad-token-500",
-            Fault::WrongErrorStatus => "wrong-error-status",
-            Fault::OutOfEnum => "out-of-enum",
-            Fault::MissingField => "missing-field",
-            Fault::ExtraField => "extra-field",
-            Fault::WrongType => "wrong-type",
-            Fault::MetaMismatch => "meta-mismatch",
-            Fault::ErrorNotJson => "error-not-json",
-            Fault::CrossOriginNext => "cross-origin-next",
-            Fault::RedirectOtherOrigin => "redirect-other-origin",
-            Fault::SlowBody => "slow-body",
-            Fault::HugeBody => "huge-body",
-            Fault::MalformedJson => "malformed-json",
-            Fault::WrongContentType => "wrong-content-type",
-            Fault::RateLimitStorm => "rate-limit-storm",
-            Fault::ShortPages => "short-pages",
-            Fault::DefaultSizeIgnored => "default-size-ignored",
-            Fault::ContinuationDropsQuery => "continuation-drops-query",
-            Fault::ContinuationUnauthenticated => "continuation-unauthenticated",
-            Fault::MinimumRefused => "minimum-refused",
-            Fault::MissingResourceServed => "missing-resource-served",
-            Fault::MissingResourceWrongStatus => "missing-resource-wrong-status",
-            Fault::HasMoreStuck => "has-more-stuck",
-            Fault::TotalWrong => "total-wrong",
-            Fault::PastEndItems => "past-end-items",
-            Fault::EpochTimestamps => "epoch-timestamps",
-            Fault::FilterPrefix => "filter-prefix",
-            Fault::FilterCaseFolded => "filter-case-folded",
-            Fault::TokenCrossesScope => "token-crosses-scope",
-        }
+        self.into()
     }
 
     /// One sentence on what the fault changes.
     pub fn description(self) -> &'static str {
-        match self {
-            Fault::PageGap => "one item is skipped at every page boundary",
-            Fault::PageDuplicate => {
-                "the last item of a page is repeated at the start of the next page"
-            }
-            Fault::UnstableOrder => "the order of items changes with the page size",
-            Fault::EndlessNext => {
-                "the last page keeps a next link/cursor that returns the last page again"
-            }
-            Fault::CursorIgnoredByCache => {
-                "a cache keyed without the position: every follow-up returns the first page"
-            }
-            Fault::FilterIgnored => "the last enum filter (match: equals) is ignored",
-            Fault::FilterOr => "query filters are combined with OR instead of AND",
-            Fault::OwnerFilterIgnored => "the owner filter is ignored",
-            Fault::CrossProjectRead => {
-                "access rules are skipped: a credential reads values it may not read (200)"
-            }
-            Fault::PerPageUnbounded => "a page size above the maximum is served as asked",
-            Fault::PerPageIgnored => "the page size is ignored: every page has the default size",
-            Fault::MissingKeyAccepted => "a request without credentials is served (200)",
-            Fault::BadToken500 => "a tampered page token, cursor or item key answers 500",
-            Fault::WrongErrorStatus => {
-                "an invalid credential answers 400 instead of the documented status"
-            }
-            Fault::OutOfEnum => {
-                "one item in sixteen has a value outside the enum of its first enum field"
-            }
-            Fault::MissingField => "a documented required field is absent from one item in sixteen",
-            Fault::ExtraField => "every item carries an undocumented field",
-            Fault::WrongType => "one item in sixteen has an item key of the wrong JSON type",
-            Fault::MetaMismatch => "the page's item count is one more than its items",
-            Fault::ErrorNotJson => "error responses are text/html instead of JSON",
-            Fault::CrossOriginNext => "the next link points to another origin (a decoy port)",
-            Fault::RedirectOtherOrigin => "every request is redirected (302) to another origin",
-            Fault::SlowBody => "headers and part of the body are sent, then the body stalls",
-            Fault::HugeBody => "pages are a valid JSON body of about 100 MiB, streamed",
-            Fault::MalformedJson => "pages are truncated JSON sent as application/json",
-            Fault::WrongContentType => "pages are JSON sent as text/plain",
-            Fault::RateLimitStorm => "every request answers 429 with Retry-After",
-            Fault::ShortPages => "every page but the last holds one item fewer than the size",
-            Fault::DefaultSizeIgnored => {
-                "without the size parameter, pages hold half the default size"
-            }
-            Fault::ContinuationDropsQuery => "continuation requests ignore the query filters",
-            Fault::ContinuationUnauthenticated => {
-                "continuation requests are served without checking the credential"
-            }
-            Fault::MinimumRefused => "the size parameter's exact minimum is refused",
-            Fault::MissingResourceServed => {
-                "a path value that does not exist is served as an empty page (200)"
-            }
-            Fault::MissingResourceWrongStatus => "a path value that does not exist answers 400",
-            Fault::HasMoreStuck => "has-more is true on the last page too",
-            Fault::TotalWrong => "the total is one more than the truth",
-            Fault::PastEndItems => "a window past the end returns the last page's items again",
-            Fault::EpochTimestamps => "date-time fields are Unix epoch seconds, as strings",
-            Fault::FilterPrefix => {
-                "an equals filter without an enum matches values that start with the value sent"
-            }
-            Fault::FilterCaseFolded => "an equals filter on text without an enum ignores case",
-            Fault::TokenCrossesScope => {
-                "a page token serves the path values and filters it was issued for, not the URL's"
-            }
-        }
+        strum::EnumMessage::get_message(&self).unwrap_or_default()
     }
 
     /// Parses a kebab-case name.
@@ -268,10 +181,15 @@ impl Fault {
         Fault::ALL.iter().copied().find(|f| f.name() == s)
     }
 
-    /// Whether the fault exists for this spec; `Err` says why not.
+    /// Whether the fault exists for this spec, for at least one of the operations the mock
+    /// serves; `Err` says why not (for the first operation).
     pub fn applies_to(self, spec: &Spec) -> Result<(), String> {
-        let api = Api::new(spec)?;
-        self.applies_to_api(&api)
+        crate::api::on_any_operation(spec, |api| self.applies_to_api(api))
+    }
+
+    /// Whether the fault exists for the operation `operation_id` of `spec`; `Err` says why not.
+    pub fn applies_to_operation(self, spec: &Spec, operation_id: &str) -> Result<(), String> {
+        crate::api::on_operation(spec, operation_id, |api| self.applies_to_api(api))
     }
 
     pub(crate) fn applies_to_api(self, api: &Api) -> Result<(), String> {
@@ -420,5 +338,12 @@ mod tests {
             assert!(seen.insert(f.name()), "{} twice", f.name());
         }
         assert_eq!(Fault::from_name("nope"), None);
+    }
+
+    #[test]
+    fn every_fault_says_what_it_changes() {
+        for f in Fault::ALL {
+            assert!(!f.description().is_empty(), "{f}");
+        }
     }
 }

@@ -1,7 +1,9 @@
-//! A spec-driven reference mock: any spec's paginated operation, served faithfully on
+//! A spec-driven reference mock: every paginated operation of any spec, served faithfully on
 //! 127.0.0.1 with data generated from the spec, and switchable into faults and reading modes.
 //!
-//! [`start`] reads the spec through the `specs` crate and serves `Spec::paginated_operation()`.
+//! [`start`] reads the spec through the `specs` crate and serves each of
+//! `Spec::paginated_operations()` on its own path; a fault or a reading mode is served on the
+//! operations whose shape has it.
 //! Every vendor fact comes from the spec: the server path and the path template, the security
 //! scheme, parameter names, enums, the page-size default, minimum and maximum, the statuses of
 //! `x-errors` and `x-access`, the pagination style and its pointers, the body templates (the
@@ -44,7 +46,7 @@ mod routing;
 mod server;
 mod token;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -60,7 +62,7 @@ pub use modes::ReadingMode;
 
 use api::Api;
 use data::{Data, Reach};
-use server::App;
+use server::{App, Site};
 
 /// The value behind `m`, also after a panic elsewhere poisoned it: the state stays usable.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -215,59 +217,82 @@ pub struct RunningMock {
     /// Base URL of the API, the spec's server URL moved to the mock's origin, e.g.
     /// `http://127.0.0.1:PORT/api/v1`.
     pub base_url: String,
-    /// The seeded credentials and values.
+    /// The seeded credentials and values (one set for every operation).
     pub credentials: Credentials,
-    app: Arc<App>,
+    config: MockSummary,
+    site: Arc<Site>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// What the mock was started with, for the whole spec.
+#[derive(Debug, Clone, Copy)]
+struct MockSummary {
+    fault: Option<Fault>,
+    reading: Option<ReadingMode>,
 }
 
 impl RunningMock {
     /// The spec served.
     pub fn spec(&self) -> &specs::Spec {
-        &self.app.api.spec
+        &self.site.first().api.spec
     }
 
-    /// Requests the mock has received (rate-limited ones included; the decoy's excluded).
+    /// The operations served (every paginated GET operation of the spec), by `operationId`,
+    /// in spec order.
+    pub fn operations(&self) -> Vec<&str> {
+        self.site
+            .apps
+            .iter()
+            .map(|app| app.api.op.operation_id.as_str())
+            .collect()
+    }
+
+    /// Requests the mock has received, every operation's (rate-limited ones included; the
+    /// decoy's excluded).
     pub fn request_count(&self) -> u64 {
-        self.app.requests.load(Ordering::Relaxed)
+        self.site.first().requests.load(Ordering::Relaxed)
     }
 
-    /// The fault injected, if any.
+    /// The fault injected, if any (it acts on the operations it applies to).
     pub fn fault(&self) -> Option<Fault> {
-        self.app.fault
+        self.config.fault
     }
 
-    /// The reading mode served, if any.
+    /// The reading mode served, if any (on the operations it applies to).
     pub fn reading(&self) -> Option<ReadingMode> {
-        self.app.mode
+        self.config.reading
     }
 
-    /// Items created so far by the drift.
+    /// Items created so far by the drift, over every operation.
     pub fn inserted(&self) -> u64 {
-        self.app.inserted.load(Ordering::Relaxed)
+        self.site
+            .apps
+            .iter()
+            .map(|app| app.inserted.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// `http://127.0.0.1:PORT` of the mock.
     pub fn origin(&self) -> &str {
-        &self.app.origin
+        &self.site.first().origin
     }
 
     /// `http://127.0.0.1:PORT` of the decoy: the "other origin" of `cross-origin-next` and
     /// `redirect-other-origin`.
     pub fn decoy_origin(&self) -> &str {
-        &self.app.decoy_origin
+        &self.site.first().decoy_origin
     }
 
     /// Requests the decoy has received.
     pub fn decoy_request_count(&self) -> u64 {
-        self.app.decoy_requests.load(Ordering::Relaxed)
+        self.site.first().decoy_requests.load(Ordering::Relaxed)
     }
 
     /// Decoy requests that carried the spec's credential header or query parameter: a client
     /// leaking its credential to another origin.
     pub fn decoy_credential_leaks(&self) -> u64 {
-        self.app.decoy_leaks.load(Ordering::Relaxed)
+        self.site.first().decoy_leaks.load(Ordering::Relaxed)
     }
 
     /// Stops both listeners. Connections still open after a short grace period are dropped.
@@ -286,22 +311,41 @@ impl RunningMock {
 }
 
 /// Checks a configuration against its spec before anything is bound.
-fn check(config: &MockConfig, api: &Api) -> anyhow::Result<()> {
+fn check(config: &MockConfig, apis: &[Api]) -> anyhow::Result<()> {
+    let name = &config.spec.name;
     if let Some(fault) = config.fault {
-        if let Err(why) = fault.applies_to_api(api) {
+        let why = apis
+            .iter()
+            .map(|api| fault.applies_to_api(api))
+            .find_map(Result::err);
+        if !apis.iter().any(|api| fault.applies_to_api(api).is_ok()) {
             bail!(
-                "the fault `{fault}` does not apply to {}: {why}",
-                config.spec.name
+                "the fault `{fault}` does not apply to {name}: {}",
+                why.unwrap_or_default()
             );
         }
     }
     if let Some(mode) = config.reading {
-        if let Err(why) = mode.applies_to_api(api) {
+        let why = apis
+            .iter()
+            .map(|api| mode.applies_to_api(api))
+            .find_map(Result::err);
+        if !apis.iter().any(|api| mode.applies_to_api(api).is_ok()) {
             bail!(
-                "the reading mode `{mode}` does not apply to {}: {why}",
-                config.spec.name
+                "the reading mode `{mode}` does not apply to {name}: {}",
+                why.unwrap_or_default()
             );
         }
+    }
+    let access: BTreeSet<&str> = apis
+        .iter()
+        .filter_map(|api| api.op.access.as_ref().map(|a| a.path_param.as_str()))
+        .collect();
+    if access.len() > 1 {
+        bail!(
+            "{name}: the mock scopes credentials to one path parameter, and x-access names {}",
+            access.into_iter().collect::<Vec<_>>().join(" and ")
+        );
     }
     if config.rate_limit_every == Some(0) {
         bail!("rate limiting every 0 requests is meaningless: use 1 or more");
@@ -315,8 +359,10 @@ fn check(config: &MockConfig, api: &Api) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The public view of the seeded credentials and values.
-fn credentials(api: &Api, data: &Data) -> Credentials {
+/// The public view of the seeded credentials and values, over every operation: `apis[i]`'s
+/// data is `datas[i]`, and the first holds the credentials.
+fn credentials(apis: &[Api], datas: &[Data]) -> Credentials {
+    let data = &datas[0];
     let value_text = |i: usize| {
         data.access_values
             .get(i)
@@ -343,10 +389,24 @@ fn credentials(api: &Api, data: &Data) -> Credentials {
         .collect();
     let mut out = Credentials {
         keys,
-        path_values: data.path_values.clone(),
         ..Credentials::default()
     };
-    if let Some(access) = &api.op.access {
+    for d in datas {
+        for (name, value) in &d.path_values {
+            out.path_values
+                .entry(name.clone())
+                .or_insert_with(|| value.clone());
+        }
+        for set in &d.owners {
+            for (param, identities) in &set.identities {
+                out.owners
+                    .entry(param.clone())
+                    .or_insert_with(|| identities.clone());
+            }
+        }
+    }
+    let access = apis.iter().find_map(|api| api.op.access.as_ref());
+    if let Some(access) = access {
         if let Some(f) = data.forbidden {
             out.forbidden
                 .insert(access.path_param.clone(), value_text(f));
@@ -355,12 +415,7 @@ fn credentials(api: &Api, data: &Data) -> Credentials {
             out.missing.insert(access.path_param.clone(), m.clone());
         }
     }
-    for set in &data.owners {
-        for (param, identities) in &set.identities {
-            out.owners.insert(param.clone(), identities.clone());
-        }
-    }
-    if let (Some(access), Some(primary)) = (&api.op.access, out.primary()) {
+    if let (Some(access), Some(primary)) = (access, out.primary()) {
         let main = out.path_values.get(&access.path_param);
         let others: Vec<String> = match &primary.scope {
             Scope::Owner(values) => values
@@ -383,34 +438,30 @@ fn credentials(api: &Api, data: &Data) -> Credentials {
     out
 }
 
+/// The index of the operation whose data holds the credentials: the first with `x-access`,
+/// else the first with a security scheme, else the first.
+fn anchor(apis: &[Api]) -> usize {
+    apis.iter()
+        .position(|a| a.op.access.is_some())
+        .or_else(|| apis.iter().position(|a| a.op.security.is_some()))
+        .unwrap_or(0)
+}
+
 /// Starts a mock on the current tokio runtime.
 ///
 /// Errors (never panics): a fault or reading mode that does not apply to the spec, rate
 /// limiting every 0 requests, a spec without a paginated operation, or one the generator
 /// cannot serve; each says why.
 pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
-    let api = Api::new(&config.spec).map_err(|why| {
+    let spec = Arc::new(config.spec.clone());
+    let apis = Api::all(&spec).map_err(|why| {
         anyhow::anyhow!(
             "{}: the mock cannot serve this spec: {why}",
             config.spec.file
         )
     })?;
-    check(&config, &api)?;
-    let reserve = match config.drift {
-        Some(_) => DRIFT_RESERVE,
-        None => 0,
-    };
-    let mut data = Data::generate(
-        &api,
-        config.seed,
-        config.items,
-        reserve,
-        config.fault,
-        config.reading,
-    )
-    .map_err(|why| anyhow::anyhow!("{}: {why}", config.spec.file))?;
-    let items = RwLock::new(std::mem::take(&mut data.items));
-    let reserve = Mutex::new(std::mem::take(&mut data.reserve).into());
+    check(&config, &apis)?;
+    let datas = generate(&config, &apis)?;
     let listener = TcpListener::bind(("127.0.0.1", config.port))
         .await
         .with_context(|| format!("cannot bind 127.0.0.1:{}", config.port))?;
@@ -419,31 +470,44 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
         .context("cannot bind the decoy listener")?;
     let origin = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
     let decoy_origin = format!("http://127.0.0.1:{}", decoy.local_addr()?.port());
-    let credentials = credentials(&api, &data);
-    let base_url = format!("{origin}{}", api.base_path);
+    let credentials = credentials(&apis, &datas);
+    let base_url = format!("{origin}{}", apis[0].base_path);
     let (stop, stopped) = watch::channel(false);
-    let app = Arc::new(App {
-        signer: token::Signer::new(config.seed, &config.spec.name),
-        api,
-        data,
-        items,
-        reserve,
-        drift: config.drift,
-        inserted: AtomicU64::new(0),
-        fault: config.fault,
-        mode: config.reading,
-        rate_limit_every: config.rate_limit_every,
-        retry_after_secs: config.retry_after_secs,
-        latency: config.latency,
-        seed: config.seed,
-        origin,
-        decoy_origin,
-        carried: Mutex::new(Vec::new()),
-        requests: AtomicU64::new(0),
-        decoy_requests: AtomicU64::new(0),
-        decoy_leaks: AtomicU64::new(0),
-        shutdown: stopped.clone(),
-    });
+    let (requests, decoy_requests, decoy_leaks) = Default::default();
+    let counters: (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>) =
+        (requests, decoy_requests, decoy_leaks);
+    let apps = apis
+        .into_iter()
+        .zip(datas)
+        .map(|(api, mut data)| {
+            // A fault or mode acts where it applies; every other operation is served faithfully.
+            let fault = config.fault.filter(|f| f.applies_to_api(&api).is_ok());
+            let mode = config.reading.filter(|m| m.applies_to_api(&api).is_ok());
+            Arc::new(App {
+                signer: token::Signer::new(config.seed, &config.spec.name),
+                items: RwLock::new(std::mem::take(&mut data.items)),
+                reserve: Mutex::new(std::mem::take(&mut data.reserve).into()),
+                api,
+                data,
+                drift: config.drift,
+                inserted: AtomicU64::new(0),
+                fault,
+                mode,
+                rate_limit_every: config.rate_limit_every,
+                retry_after_secs: config.retry_after_secs,
+                latency: config.latency,
+                seed: config.seed,
+                origin: origin.clone(),
+                decoy_origin: decoy_origin.clone(),
+                carried: Mutex::new(Vec::new()),
+                requests: counters.0.clone(),
+                decoy_requests: counters.1.clone(),
+                decoy_leaks: counters.2.clone(),
+                shutdown: stopped.clone(),
+            })
+        })
+        .collect();
+    let site = Arc::new(Site { apps });
 
     let mut tasks = Vec::new();
     for (listener, router) in [
@@ -451,13 +515,13 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
             listener,
             Router::new()
                 .fallback(server::handler)
-                .with_state(app.clone()),
+                .with_state(site.clone()),
         ),
         (
             decoy,
             Router::new()
                 .fallback(server::decoy_handler)
-                .with_state(app.clone()),
+                .with_state(site.clone()),
         ),
     ] {
         let mut stopped = stopped.clone();
@@ -475,10 +539,39 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
     Ok(RunningMock {
         base_url,
         credentials,
-        app,
+        config: MockSummary {
+            fault: config.fault,
+            reading: config.reading,
+        },
+        site,
         stop,
         tasks,
     })
+}
+
+/// The data of every operation, in the order of `apis`: the anchor's is made first (it makes
+/// the credentials), and the others share its credentials, access values and path values.
+fn generate(config: &MockConfig, apis: &[Api]) -> anyhow::Result<Vec<Data>> {
+    let reserve = match config.drift {
+        Some(_) => DRIFT_RESERVE,
+        None => 0,
+    };
+    let one = |api: &Api, first: Option<&Data>| {
+        let fault = config.fault.filter(|f| f.applies_to_api(api).is_ok());
+        let mode = config.reading.filter(|m| m.applies_to_api(api).is_ok());
+        Data::generate(api, config.seed, config.items, reserve, fault, mode, first)
+            .map_err(|why| anyhow::anyhow!("{}: {why}", config.spec.file))
+    };
+    let anchor_index = anchor(apis);
+    let anchor = one(&apis[anchor_index], None)?;
+    let mut datas = Vec::with_capacity(apis.len());
+    for (i, api) in apis.iter().enumerate() {
+        datas.push(match i == anchor_index {
+            true => anchor.clone(),
+            false => one(api, Some(&anchor))?,
+        });
+    }
+    Ok(datas)
 }
 
 /// How a credential is sent, as the line a client would send (`Authorization: Bearer …`,
@@ -494,30 +587,35 @@ fn credential_line(security: &specs::Security, secret: &str) -> String {
     }
 }
 
-/// The lines `cargo xtask mock` prints: the base URL, each credential and what it reaches,
-/// the path values, the forbidden and missing values, the owners, the fault, the reading mode
-/// and rate limiting.
+/// The lines `cargo xtask mock` prints: the base URL, each operation served, each credential
+/// and what it reaches, the path values, the forbidden and missing values, the owners, the
+/// fault, the reading mode and rate limiting.
 pub fn describe(m: &RunningMock) -> String {
     let c = &m.credentials;
-    let api = &m.app.api;
-    let mut lines = vec![format!(
-        "base URL: {}    ({} {}{})",
-        m.base_url, api.op.method, api.base_path, api.op.path
-    )];
-    if let Some(security) = &api.op.security {
-        for key in &c.keys {
-            let reach = match &key.scope {
-                Scope::All => "reads everything".to_string(),
-                Scope::Value(v) => format!("scoped: reads {v} only"),
-                Scope::Owner(vs) => format!("owner: reads {}", vs.join(", ")),
-            };
-            lines.push(format!(
-                "{}    ({reach})",
-                credential_line(security, &key.secret)
-            ));
+    let first = m.site.first();
+    let mut lines = vec![format!("base URL: {}", m.base_url)];
+    for app in &m.site.apps {
+        let api = &app.api;
+        lines.push(format!(
+            "operation {}: {} {}{}",
+            api.op.operation_id, api.op.method, api.base_path, api.op.path
+        ));
+    }
+    match m.site.apps.iter().find_map(|a| a.api.op.security.as_ref()) {
+        Some(security) => {
+            for key in &c.keys {
+                let reach = match &key.scope {
+                    Scope::All => "reads everything".to_string(),
+                    Scope::Value(v) => format!("scoped: reads {v} only"),
+                    Scope::Owner(vs) => format!("owner: reads {}", vs.join(", ")),
+                };
+                lines.push(format!(
+                    "{}    ({reach})",
+                    credential_line(security, &key.secret)
+                ));
+            }
         }
-    } else {
-        lines.push("no credential needed".to_string());
+        None => lines.push("no credential needed".to_string()),
     }
     for (name, value) in &c.path_values {
         lines.push(format!("path {name}={value}"));
@@ -539,31 +637,43 @@ pub fn describe(m: &RunningMock) -> String {
     if let Some(mode) = m.reading() {
         lines.push(format!("reading mode: {mode} ({})", mode.description()));
     }
-    if let Some(every) = m.app.rate_limit_every {
+    if let Some(every) = first.rate_limit_every {
         lines.push(format!(
             "rate limit: requests {every}, {}, {}, ... answer 429 (Retry-After: {})",
             2 * u64::from(every),
             3 * u64::from(every),
-            m.app.retry_after_secs
+            first.retry_after_secs
         ));
     }
-    if let Some(drift) = m.app.drift {
+    if let Some(drift) = first.drift {
         lines.push(format!(
             "drift: every {} requests, an item is created at the {} of the list",
             drift.every,
             drift.at.name()
         ));
     }
-    if !m.app.latency.is_zero() {
-        lines.push(format!("latency: {:?} before every answer", m.app.latency));
+    if !first.latency.is_zero() {
+        lines.push(format!("latency: {:?} before every answer", first.latency));
     }
     lines.join("\n")
 }
 
-/// The URL of the primary credential's first page: the base URL, the path template with the
-/// path values, and the credential when it travels in the query.
+/// The URL of the primary credential's first page of the first operation served: the base
+/// URL, the path template with the path values, and the credential when it travels in the
+/// query.
 pub fn first_page_url(m: &RunningMock) -> String {
-    let api = &m.app.api;
+    operation_url(m, m.operations()[0]).unwrap_or_default()
+}
+
+/// The URL of the primary credential's first page of the operation `operation_id`, if the
+/// mock serves it.
+pub fn operation_url(m: &RunningMock, operation_id: &str) -> Option<String> {
+    let app = m
+        .site
+        .apps
+        .iter()
+        .find(|a| a.api.op.operation_id == operation_id)?;
+    let api = &app.api;
     let mut path = api.op.path.clone();
     for (name, value) in &m.credentials.path_values {
         path = path.replace(&format!("{{{name}}}"), &params::encode(value));
@@ -578,12 +688,16 @@ pub fn first_page_url(m: &RunningMock) -> String {
             ));
         }
     }
-    url
+    Some(url)
 }
 
 /// The header that carries the primary credential, when it travels in one: name and value.
 pub fn primary_header(m: &RunningMock) -> Option<(String, String)> {
-    let security = m.app.api.op.security.as_ref()?;
+    let security = m
+        .site
+        .apps
+        .iter()
+        .find_map(|a| a.api.op.security.as_ref())?;
     let key = m.credentials.primary()?;
     let name = security.header_name()?;
     Some((name.to_string(), security.header_value(&key.secret)))

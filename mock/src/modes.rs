@@ -11,161 +11,111 @@ use specs::{Bound, Spec};
 use crate::api::Api;
 
 /// One alternative reading the mock can serve (`--reading NAME`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ReadingMode {
     /// Missing and invalid credentials get the other HTTP auth status (401 ↔ 403).
+    #[strum(message = "missing and invalid credentials get the other auth status (401 <-> 403)")]
     AuthOtherStatus,
     /// An enum value outside the enum selects nothing; a malformed size means the default.
+    #[strum(message = "an unknown enum value selects nothing; a malformed size means the default")]
     LenientParams,
     /// Sizes outside the range are served clamped.
+    #[strum(message = "sizes outside the range are served clamped")]
     ClampOutOfRange,
     /// An unknown token, cursor or item key serves the first page.
+    #[strum(message = "an unknown token, cursor or item key serves page one")]
     TokenRestart,
     /// A token, cursor or item key the server did not issue answers 410 Gone, a status the
     /// spec does not list.
+    #[strum(
+        message = "an unknown token, cursor or item key answers 410 Gone, which the spec does not list"
+    )]
     GoneTokens,
     /// `Retry-After` is an HTTP date.
+    #[strum(message = "Retry-After is an HTTP date, not seconds")]
     RetryAfterDate,
     /// Every error body is `{"error": {"status": <code>, "detail": "<message>"}}`.
+    #[strum(
+        message = "error bodies are {\"error\": {\"status\": <code>, \"detail\": <message>}} (or under `problem` where the spec names `error`)"
+    )]
     ErrorShape,
     /// Item fields whose presence is a reading are omitted on one item in eight.
+    #[strum(message = "an item field whose presence is a reading is omitted on one item in eight")]
     SparseItems,
     /// Envelope members whose presence is a reading are omitted.
+    #[strum(message = "envelope members whose presence is a reading are omitted")]
     SparseEnvelope,
     /// Envelope objects that may carry more members get extra paginator members.
+    #[strum(
+        message = "open envelope objects carry extra paginator members (path, per_page, prev_cursor)"
+    )]
     ExtraEnvelopeFields,
     /// Item fields whose nullability is a reading are null on one item in eight.
+    #[strum(message = "item fields whose nullability is a reading are null on one item in eight")]
     NullFields,
     /// Boolean envelope flags whose type is a reading are the strings "success" / "error".
+    #[strum(message = "boolean envelope flags are the strings \"success\" / \"error\"")]
     StringFlags,
     /// Access is checked before existence.
+    #[strum(message = "access is checked before existence")]
     ScopeFirst,
     /// An owner filter value that names no owner is refused.
+    #[strum(message = "an owner filter naming no owner is refused")]
     UnknownOwnerRefused,
     /// Unknown query parameters are refused.
+    #[strum(message = "unknown query parameters are refused")]
     UnknownParamsRefused,
     /// Next links carry only the token parameter; the token keeps the query.
+    #[strum(message = "next links carry only the token, which keeps the query")]
     NextTokenOnly,
     /// The last page's next is null instead of absent.
+    #[strum(message = "the last page's next is null instead of absent")]
     LastPageNull,
     /// The last page with items still carries a next link or cursor, which leads to one
     /// empty page: a server that cannot know a page is the last until it looks.
+    #[strum(message = "the last page with items still links to a next page, which is empty")]
     TrailingEmptyPage,
     /// Error responses carry no body and no `Content-Type` (a 401 of a bearer scheme carries
     /// `WWW-Authenticate: Bearer`).
+    #[strum(message = "errors have no body and no Content-Type (401: WWW-Authenticate: Bearer)")]
     EmptyErrorBodies,
     /// A page size beyond the range of its `format` (int32, int64) is refused as not an
     /// integer, though sizes above the maximum are clamped.
+    #[strum(
+        message = "a page size beyond its int32/int64 format is refused; other large sizes are clamped"
+    )]
     FormatOverflowRefused,
     /// Date-time fields whose RFC 3339 profile is a reading are in ISO 8601's basic format
     /// (`20260110T093000Z`).
+    #[strum(
+        message = "date-times are ISO 8601 in the basic format (20260110T093000Z), not RFC 3339"
+    )]
     IsoBasicTimestamps,
 }
 
 impl ReadingMode {
-    /// Every mode, in a stable order.
-    pub const ALL: &'static [ReadingMode] = &[
-        ReadingMode::AuthOtherStatus,
-        ReadingMode::LenientParams,
-        ReadingMode::ClampOutOfRange,
-        ReadingMode::TokenRestart,
-        ReadingMode::GoneTokens,
-        ReadingMode::RetryAfterDate,
-        ReadingMode::ErrorShape,
-        ReadingMode::SparseItems,
-        ReadingMode::SparseEnvelope,
-        ReadingMode::ExtraEnvelopeFields,
-        ReadingMode::NullFields,
-        ReadingMode::StringFlags,
-        ReadingMode::ScopeFirst,
-        ReadingMode::UnknownOwnerRefused,
-        ReadingMode::UnknownParamsRefused,
-        ReadingMode::NextTokenOnly,
-        ReadingMode::LastPageNull,
-        ReadingMode::TrailingEmptyPage,
-        ReadingMode::EmptyErrorBodies,
-        ReadingMode::FormatOverflowRefused,
-        ReadingMode::IsoBasicTimestamps,
-    ];
+    /// Every mode, in a stable order (the order of declaration).
+    pub const ALL: &'static [ReadingMode] = <ReadingMode as strum::VariantArray>::VARIANTS;
 
     /// The kebab-case name used on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            ReadingMode::AuthOtherStatus => "auth-other-status",
-            ReadingMode::LenientParams => "lenient-params",
-            ReadingMode::ClampOutOfRange => "clamp-out-of-range",
-            ReadingMode::TokenRestart => "token-restart",
-            ReadingMode::GoneTokens => "gone-tokens",
-            ReadingMode::RetryAfterDate => "retry-after-date",
-            ReadingMode::ErrorShape => "error-shape",
-            ReadingMode::SparseItems => "sparse-items",
-            ReadingMode::SparseEnvelope => "sparse-envelope",
-            ReadingMode::ExtraEnvelopeFields => "extra-envelope-fields",
-            ReadingMode::NullFields => "null-fields",
-            ReadingMode::StringFlags => "string-flags",
-            ReadingMode::ScopeFirst => "scope-first",
-            ReadingMode::UnknownOwnerRefused => "unknown-owner-refused",
-            ReadingMode::UnknownParamsRefused => "unknown-params-refused",
-            ReadingMode::NextTokenOnly => "next-token-only",
-            ReadingMode::LastPageNull => "last-page-null",
-            ReadingMode::TrailingEmptyPage => "trailing-empty-page",
-            ReadingMode::EmptyErrorBodies => "empty-error-bodies",
-            ReadingMode::FormatOverflowRefused => "format-overflow-refused",
-            ReadingMode::IsoBasicTimestamps => "iso-basic-timestamps",
-        }
+        self.into()
     }
 
     /// One sentence on what the mode serves.
     pub fn description(self) -> &'static str {
-        match self {
-            ReadingMode::AuthOtherStatus => {
-                "missing and invalid credentials get the other auth status (401 <-> 403)"
-            }
-            ReadingMode::LenientParams => {
-                "an unknown enum value selects nothing; a malformed size means the default"
-            }
-            ReadingMode::ClampOutOfRange => "sizes outside the range are served clamped",
-            ReadingMode::TokenRestart => "an unknown token, cursor or item key serves page one",
-            ReadingMode::GoneTokens => {
-                "an unknown token, cursor or item key answers 410 Gone, which the spec does not list"
-            }
-            ReadingMode::RetryAfterDate => "Retry-After is an HTTP date, not seconds",
-            ReadingMode::ErrorShape => {
-                "error bodies are {\"error\": {\"status\": <code>, \"detail\": <message>}} (or under `problem` where the spec names `error`)"
-            }
-            ReadingMode::SparseItems => {
-                "an item field whose presence is a reading is omitted on one item in eight"
-            }
-            ReadingMode::SparseEnvelope => {
-                "envelope members whose presence is a reading are omitted"
-            }
-            ReadingMode::ExtraEnvelopeFields => {
-                "open envelope objects carry extra paginator members (path, per_page, prev_cursor)"
-            }
-            ReadingMode::NullFields => {
-                "item fields whose nullability is a reading are null on one item in eight"
-            }
-            ReadingMode::StringFlags => {
-                "boolean envelope flags are the strings \"success\" / \"error\""
-            }
-            ReadingMode::ScopeFirst => "access is checked before existence",
-            ReadingMode::UnknownOwnerRefused => "an owner filter naming no owner is refused",
-            ReadingMode::UnknownParamsRefused => "unknown query parameters are refused",
-            ReadingMode::NextTokenOnly => "next links carry only the token, which keeps the query",
-            ReadingMode::LastPageNull => "the last page's next is null instead of absent",
-            ReadingMode::TrailingEmptyPage => {
-                "the last page with items still links to a next page, which is empty"
-            }
-            ReadingMode::EmptyErrorBodies => {
-                "errors have no body and no Content-Type (401: WWW-Authenticate: Bearer)"
-            }
-            ReadingMode::FormatOverflowRefused => {
-                "a page size beyond its int32/int64 format is refused; other large sizes are clamped"
-            }
-            ReadingMode::IsoBasicTimestamps => {
-                "date-times are ISO 8601 in the basic format (20260110T093000Z), not RFC 3339"
-            }
-        }
+        strum::EnumMessage::get_message(&self).unwrap_or_default()
     }
 
     /// Parses a kebab-case name.
@@ -173,10 +123,15 @@ impl ReadingMode {
         ReadingMode::ALL.iter().copied().find(|m| m.name() == s)
     }
 
-    /// Whether the reading this mode departs from is marked in the spec; `Err` says why not.
+    /// Whether the reading this mode departs from is marked in the spec, for at least one of
+    /// the operations the mock serves; `Err` says why not (for the first operation).
     pub fn applies_to(self, spec: &Spec) -> Result<(), String> {
-        let api = Api::new(spec)?;
-        self.applies_to_api(&api)
+        crate::api::on_any_operation(spec, |api| self.applies_to_api(api))
+    }
+
+    /// Whether the mode exists for the operation `operation_id` of `spec`; `Err` says why not.
+    pub fn applies_to_operation(self, spec: &Spec, operation_id: &str) -> Result<(), String> {
+        crate::api::on_operation(spec, operation_id, |api| self.applies_to_api(api))
     }
 
     pub(crate) fn applies_to_api(self, api: &Api) -> Result<(), String> {
@@ -319,6 +274,13 @@ mod tests {
         for m in ReadingMode::ALL {
             assert_eq!(ReadingMode::from_name(m.name()), Some(*m));
             assert!(seen.insert(m.name()), "{} twice", m.name());
+        }
+    }
+
+    #[test]
+    fn every_mode_says_what_it_serves() {
+        for m in ReadingMode::ALL {
+            assert!(!m.description().is_empty(), "{m}");
         }
     }
 }

@@ -6,6 +6,7 @@
 //! matching items in that order.
 
 use specs::walk::Advance;
+use specs::Parameter;
 
 use crate::data::Item;
 use crate::errors::{problem, ApiError, Problems};
@@ -61,13 +62,29 @@ fn text<'q>(q: &'q Query, name: &str) -> Option<Option<&'q str>> {
     }
 }
 
-/// A non-negative integer parameter at least `min`; problems are collected.
-fn number(q: &Query, name: &str, min: u64, problems: &mut Problems) -> Option<u64> {
+/// A non-negative integer parameter at least `min` and within the range of the parameter's
+/// `format` (a number beyond it is not a value of the parameter's type); problems are
+/// collected.
+fn number(
+    q: &Query,
+    param: Option<&Parameter>,
+    name: &str,
+    min: u64,
+    problems: &mut Problems,
+) -> Option<u64> {
     let t = match q.get(name) {
         Value::Absent => return None,
         Value::Text(t) => t,
         Value::NotUtf8 => "",
     };
+    if param.is_some_and(|p| !p.fits_format(t)) {
+        problem(
+            problems,
+            name,
+            format!("The {name} field must be an integer."),
+        );
+        return None;
+    }
     match t.parse::<i128>() {
         Ok(n) if n < i128::from(min) => {
             problem(
@@ -117,10 +134,12 @@ impl App {
                 }
             }
             Advance::Offset { param } => {
-                Position::Offset(number(q, param, 0, problems).unwrap_or(0))
+                let declared = self.api.query_param(param);
+                Position::Offset(number(q, declared, param, 0, problems).unwrap_or(0))
             }
             Advance::Page { param, first } => {
-                Position::Page(number(q, param, *first, problems).unwrap_or(*first))
+                let declared = self.api.query_param(param);
+                Position::Page(number(q, declared, param, *first, problems).unwrap_or(*first))
             }
         }
     }

@@ -56,9 +56,11 @@ pub(crate) struct App {
     /// The scopes that carrying tokens stand for, by number: the canonical query (for
     /// `next-token-only`) and the path values (for `token-crosses-scope`).
     pub(crate) carried: Mutex<Vec<Carried>>,
-    pub(crate) requests: AtomicU64,
-    pub(crate) decoy_requests: AtomicU64,
-    pub(crate) decoy_leaks: AtomicU64,
+    /// Requests to any operation of the mock (shared by every operation).
+    pub(crate) requests: Arc<AtomicU64>,
+    /// Requests to the decoy, and those carrying the credential (shared).
+    pub(crate) decoy_requests: Arc<AtomicU64>,
+    pub(crate) decoy_leaks: Arc<AtomicU64>,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -83,28 +85,29 @@ impl App {
         e.render(&self.api, self.fault, self.mode)
     }
 
+    /// 429 for request `n` when rate limiting says so (every request under
+    /// `rate-limit-storm`).
+    fn rate_limited(&self, n: u64) -> Option<Response> {
+        let storm = self.fault == Some(Fault::RateLimitStorm);
+        let every = self
+            .rate_limit_every
+            .is_some_and(|every| n.is_multiple_of(u64::from(every)));
+        (storm || every).then(|| {
+            let mut e = ApiError::new(self.api.op.errors.rate_limited[0], "Too Many Attempts.");
+            e.retry_after = Some(self.retry_after_secs);
+            self.render(e)
+        })
+    }
+
+    /// A request routed to this operation, with its path parameters.
     fn handle(
         &self,
         method: &Method,
         path: &str,
+        params: &[PathParam],
         raw_query: Option<&str>,
         headers: &HeaderMap,
     ) -> Response {
-        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        self.drift_step(n);
-        let storm = self.fault == Some(Fault::RateLimitStorm);
-        if storm
-            || self
-                .rate_limit_every
-                .is_some_and(|every| n.is_multiple_of(u64::from(every)))
-        {
-            let mut e = ApiError::new(self.api.op.errors.rate_limited[0], "Too Many Attempts.");
-            e.retry_after = Some(self.retry_after_secs);
-            return self.render(e);
-        }
-        let Some(params) = route(&self.api, path) else {
-            return self.render(ApiError::new(404, "Not Found."));
-        };
         if method != Method::GET && method != Method::HEAD {
             let mut e = ApiError::new(
                 405,
@@ -120,7 +123,7 @@ impl App {
             };
             return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
         }
-        match self.serve(path, &params, raw_query, headers) {
+        match self.serve(path, params, raw_query, headers) {
             Ok(response) => response,
             Err(e) => self.render(e),
         }
@@ -523,17 +526,58 @@ impl App {
     }
 }
 
+/// Every paginated operation the mock serves, each with its own data, and the routing of a
+/// request to one of them. The request counter (for rate limiting and drift), the decoy's
+/// counters and the credentials are shared.
+pub(crate) struct Site {
+    /// One per operation, in spec order; never empty.
+    pub(crate) apps: Vec<Arc<App>>,
+}
+
+impl Site {
+    /// The first operation, which answers what routes to none.
+    pub(crate) fn first(&self) -> &App {
+        &self.apps[0]
+    }
+
+    fn handle(
+        &self,
+        method: &Method,
+        path: &str,
+        raw_query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Response {
+        let routed = self
+            .apps
+            .iter()
+            .find_map(|app| route(&app.api, path).map(|params| (app, params)));
+        let app = routed
+            .as_ref()
+            .map_or(self.first(), |(app, _)| app.as_ref());
+        let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        app.drift_step(n);
+        if let Some(limited) = app.rate_limited(n) {
+            return limited;
+        }
+        match &routed {
+            None => app.render(ApiError::new(404, "Not Found.")),
+            Some((app, params)) => app.handle(method, path, params, raw_query, headers),
+        }
+    }
+}
+
 /// The mock's only handler.
-pub(crate) async fn handler(State(app): State<Arc<App>>, request: Request) -> Response {
+pub(crate) async fn handler(State(site): State<Arc<Site>>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
-    let response = app.handle(
+    let response = site.handle(
         &parts.method,
         parts.uri.path(),
         parts.uri.query(),
         &parts.headers,
     );
-    if !app.latency.is_zero() {
-        tokio::time::sleep(app.latency).await;
+    let latency = site.first().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     response
 }
@@ -541,7 +585,8 @@ pub(crate) async fn handler(State(app): State<Arc<App>>, request: Request) -> Re
 /// The decoy server's only handler: it counts requests, and those that carried the spec's
 /// credential (a client that leaks its key to another origin), and answers 404 in the spec's
 /// error shape.
-pub(crate) async fn decoy_handler(State(app): State<Arc<App>>, request: Request) -> Response {
+pub(crate) async fn decoy_handler(State(site): State<Arc<Site>>, request: Request) -> Response {
+    let app = site.first();
     app.decoy_requests.fetch_add(1, Ordering::Relaxed);
     if app.leaks(request.headers(), request.uri().query()) {
         app.decoy_leaks.fetch_add(1, Ordering::Relaxed);

@@ -46,6 +46,7 @@ const ALL: &[&str] = &[
     "books-page",
     "gadgets-cursor",
     "orders-offset",
+    "shelf-operations",
     "tickets-link-header",
     "widgets-next-url",
 ];
@@ -83,13 +84,16 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "accounts-item-cursor",
             "books-page",
             "orders-offset",
+            "shelf-operations",
             "tickets-link-header",
         ],
         Fault::ExtraField => vec!["devpayr", "orders-offset", "widgets-next-url"],
         Fault::MetaMismatch => vec!["peeker", "orders-offset"],
         Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
-        Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor"],
-        Fault::TotalWrong | Fault::PastEndItems => vec!["books-page", "orders-offset"],
+        Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor", "shelf-operations"],
+        Fault::TotalWrong | Fault::PastEndItems => {
+            vec!["books-page", "orders-offset", "shelf-operations"]
+        }
         Fault::EpochTimestamps => vec!["peeker", "devpayr", "tickets-link-header"],
         Fault::TokenCrossesScope => vec![
             "peeker",
@@ -97,9 +101,12 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "tickets-link-header",
             "widgets-next-url",
         ],
-        Fault::FilterPrefix | Fault::FilterCaseFolded => {
-            vec!["peeker", "stripe", "accounts-item-cursor"]
-        }
+        Fault::FilterPrefix | Fault::FilterCaseFolded => vec![
+            "peeker",
+            "stripe",
+            "accounts-item-cursor",
+            "shelf-operations",
+        ],
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder
@@ -177,6 +184,39 @@ fn faults_and_modes_apply_to_each_spec_as_documented() {
             assert_eq!(got.is_ok(), want, "mode {m} on {}: {got:?}", spec.name);
         }
     }
+}
+
+/// The operations of `shelf-operations` a fault applies to, where not all three: a fault is
+/// served on the operations whose shape has it, and the others answer faithfully.
+fn shelf_operations(f: Fault) -> Vec<&'static str> {
+    const ALL_OPS: [&str; 3] = ["listAuthors", "listBooks", "listShelfLoans"];
+    match f {
+        Fault::FilterIgnored | Fault::OutOfEnum => vec!["listBooks"],
+        Fault::BadToken500
+        | Fault::ShortPages
+        | Fault::HasMoreStuck
+        | Fault::FilterPrefix
+        | Fault::FilterCaseFolded => vec!["listAuthors"],
+        Fault::TotalWrong | Fault::PastEndItems => vec!["listBooks", "listShelfLoans"],
+        f if fault_specs(f).contains(&"shelf-operations") => ALL_OPS.to_vec(),
+        _ => vec![],
+    }
+}
+
+#[test]
+fn faults_apply_to_each_operation_as_documented() {
+    let spec = fixture("shelf-operations");
+    for f in Fault::ALL {
+        for op in ["listAuthors", "listBooks", "listShelfLoans"] {
+            let got = f.applies_to_operation(&spec, op);
+            let want = shelf_operations(*f).contains(&op);
+            assert_eq!(got.is_ok(), want, "fault {f} on {op}: {got:?}");
+        }
+    }
+    let err = Fault::PageGap
+        .applies_to_operation(&spec, "getStatus")
+        .unwrap_err();
+    assert!(err.contains("getStatus"), "{err}");
 }
 
 #[tokio::test]
@@ -572,4 +612,67 @@ async fn last_page_null() {
     assert_conforms(m.spec(), 200, &last);
     let last = walk(&r, "per_page=100").await.pop().unwrap().body;
     assert!(last["links"].get("next").is_none());
+}
+
+/// The rows of the README table between `<!-- {marker} -->` and `<!-- /{marker} -->`: the
+/// cells of each row whose first cell is a `name`.
+fn readme_rows(marker: &str) -> Vec<Vec<String>> {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split(&format!("<!-- {marker} -->"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README.md marks a table with <!-- {marker} -->"));
+    section
+        .lines()
+        .take_while(|l| !l.starts_with(&format!("<!-- /{marker} -->")))
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let inner = l.trim().trim_start_matches('|').trim_end_matches('|');
+            inner.split(" | ").map(|c| c.trim().to_string()).collect()
+        })
+        .collect()
+}
+
+/// What the README's "applies to" column says for a list of specs: the embedded ones, by
+/// name order, or "fixtures only".
+fn embedded_of(specs: &[&str]) -> String {
+    let mut real: Vec<&str> = specs
+        .iter()
+        .copied()
+        .filter(|s| specs::names().contains(s))
+        .collect();
+    real.sort();
+    if real.is_empty() {
+        "fixtures only".to_string()
+    } else {
+        real.join(", ")
+    }
+}
+
+#[test]
+fn the_readme_tables_are_the_modes_and_faults() {
+    let modes = readme_rows("mode-table");
+    assert_eq!(
+        modes.len(),
+        ReadingMode::ALL.len(),
+        "a mode missing or listed twice"
+    );
+    for row in &modes {
+        let name = row[0].trim_matches('`');
+        let m = ReadingMode::from_name(name).unwrap_or_else(|| panic!("no mode `{name}`"));
+        assert_eq!(row[1], m.description(), "{name}: description");
+        assert_eq!(row[2], embedded_of(&mode_specs(m)), "{name}: applies to");
+    }
+    let faults = readme_rows("fault-table");
+    assert_eq!(
+        faults.len(),
+        Fault::ALL.len(),
+        "a fault missing or listed twice"
+    );
+    for row in &faults {
+        let name = row[0].trim_matches('`');
+        let f = Fault::from_name(name).unwrap_or_else(|| panic!("no fault `{name}`"));
+        assert_eq!(row[2], f.description(), "{name}: description");
+        assert_eq!(row[3], embedded_of(&fault_specs(f)), "{name}: applies to");
+    }
 }

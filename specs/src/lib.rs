@@ -206,9 +206,17 @@ impl Spec {
             .find(|o| o.operation_id == operation_id)
     }
 
-    /// The first paginated operation: the one the conformance suite and the mock serve.
+    /// The first paginated operation.
     pub fn paginated_operation(&self) -> Option<&Operation> {
-        self.operations.iter().find(|o| o.pagination.is_some())
+        self.paginated_operations().next()
+    }
+
+    /// Every paginated GET operation, in the spec's order: the operations the clients stream,
+    /// the mock serves and the suite checks.
+    pub fn paginated_operations(&self) -> impl Iterator<Item = &Operation> {
+        self.operations
+            .iter()
+            .filter(|o| o.pagination.is_some() && o.method == Method::Get)
     }
 
     /// The first server URL of the spec.

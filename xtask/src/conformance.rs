@@ -2,28 +2,27 @@
 //!
 //! With no API, every spec's reference mock is started in-process and checked (the embedded
 //! default, what CI runs). With `<api>` (any spec in `specs/`), the server at `--base-url` is
-//! checked. The subcommand of each API is built from its spec: the credential flag and its
-//! environment variable come from the security scheme (`--token` / `PEEKER_TOKEN` for a bearer
-//! token, `--api-key` / `DEVPAYR_API_KEY` for an API key), path values are `--path NAME=VALUE`
-//! (or `--NAME VALUE`), access probes `--forbidden NAME=VALUE` and `--missing NAME=VALUE` (or
-//! `--forbidden-NAME`, `--missing-NAME`), and owner filters take known owners as `--PARAM`.
+//! checked. The subcommand of each API is built from its spec ([`command`]): the credential
+//! flag and its environment variable come from the security scheme (`--token` / `PEEKER_TOKEN`
+//! for a bearer token, `--api-key` / `DEVPAYR_API_KEY` for an API key), path values are
+//! `--path [OPERATION:]NAME=VALUE` (or `--NAME VALUE`), access probes `--forbidden NAME=VALUE`
+//! and `--missing NAME=VALUE` (or `--forbidden-NAME`, `--missing-NAME`), owner filters take
+//! known owners as `--PARAM`, and `--operation` narrows the run to some operations.
 //!
 //! Exit 0: every check passed or warned; 1: a failure; 2: usage error, unreachable server,
 //! refused (a live key without `--allow-live`: nothing is sent), or incomplete.
 
-use std::collections::BTreeMap;
+mod command;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
-use conformance::{Options, Report, Secret, Selection, Stop, Target};
-use heck::ToKebabCase;
-use specs::{Location, Match, Spec};
+use clap::{ArgMatches, Command, FromArgMatches};
+use conformance::{Options, Report, Selection, Stop};
 
 /// What `--help` says about the guards, after the options; the numbers are the defaults of
 /// [`Options`], so the text cannot drift from them.
@@ -179,13 +178,16 @@ impl FromArgMatches for Args {
 
 impl clap::Args for Args {
     fn augment_args(cmd: Command) -> Command {
-        let mut cmd = Common::augment_args(cmd).after_help(guards());
-        // A spec that does not parse is reported when it is used, with its located error.
-        for spec in specs::names()
-            .into_iter()
-            .filter_map(|n| specs::load(n)?.ok())
-        {
-            cmd = cmd.subcommand(server_command(&spec));
+        let guards = guards();
+        let mut cmd = Common::augment_args(cmd).after_help(guards.clone());
+        // A spec that does not load still gets its subcommand, which names the error.
+        for name in specs::names() {
+            let sub = match specs::load(name) {
+                Some(Ok(spec)) => command::server_command(&spec, &guards),
+                Some(Err(e)) => command::broken_command(name, &e),
+                None => continue,
+            };
+            cmd = cmd.subcommand(sub);
         }
         cmd
     }
@@ -193,167 +195,6 @@ impl clap::Args for Args {
     fn augment_args_for_update(cmd: Command) -> Command {
         Args::augment_args(cmd)
     }
-}
-
-/// The environment variable of `spec`'s credential.
-fn env_var(spec: &Spec) -> Option<String> {
-    spec.credential_env()
-}
-
-/// The owner filters of the operation under test: (parameter, flag).
-fn owner_flags(spec: &Spec) -> Vec<(String, String)> {
-    spec.paginated_operation()
-        .map(|op| {
-            op.filters
-                .iter()
-                .filter(|f| f.matching == Match::Owner)
-                .map(|f| (f.param.clone(), f.param.to_kebab_case()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The path parameters of the operation under test, and the one credentials are scoped to.
-fn path_params(spec: &Spec) -> (Vec<String>, Option<String>) {
-    let Some(op) = spec.paginated_operation() else {
-        return (Vec::new(), None);
-    };
-    let names = op
-        .parameters_in(Location::Path)
-        .map(|p| p.name.clone())
-        .collect();
-    (names, op.access.as_ref().map(|a| a.path_param.clone()))
-}
-
-/// The subcommand of one API, built from its spec.
-fn server_command(spec: &Spec) -> Command {
-    let title = spec.openapi.info.title.clone();
-    let server = spec.server_url().unwrap_or("https://api.example.com");
-    let example = format!("http://127.0.0.1:8080{}", spec.server_path());
-    let mut needs: Vec<String> = Vec::new();
-    let mut cmd = Command::new(spec.name.clone())
-        .about(format!(
-            "Check a server of the {title} against specs/{}.yaml",
-            spec.name
-        ))
-        .arg(
-            Arg::new("base-url")
-                .long("base-url")
-                .required(true)
-                .value_name("URL")
-                .help(format!(
-                    "The spec's server URL ({server}) on that server, e.g. {example}"
-                )),
-        );
-    if let Some(security) = spec.security() {
-        let noun = security.credential_noun();
-        let env = env_var(spec).unwrap_or_default();
-        cmd = cmd.arg(
-            Arg::new("credential")
-                .long(noun)
-                .value_name(noun.to_ascii_uppercase().replace('-', "_"))
-                .env(env.clone())
-                .hide_env_values(true)
-                .allow_hyphen_values(true)
-                .help(format!(
-                    "The credential ({}); prefer the environment variable, which no process list shows",
-                    match security.header_name() {
-                        Some(h) => format!("sent in the {h} header"),
-                        None => "sent in the query".to_string(),
-                    }
-                )),
-        );
-        needs.push(format!("a credential: --{noun} or {env}"));
-        if let Some(prefix) = &security.live_prefix {
-            cmd = cmd.arg(
-                Arg::new("allow-live")
-                    .long("allow-live")
-                    .action(ArgAction::SetTrue)
-                    .help(format!(
-                        "Allow a live key ({prefix}…): the checks send hundreds of requests, some malformed"
-                    )),
-            );
-        }
-    }
-    let (paths, access) = path_params(spec);
-    if !paths.is_empty() {
-        cmd = cmd.arg(
-            Arg::new("path")
-                .long("path")
-                .value_name("NAME=VALUE")
-                .action(ArgAction::Append)
-                .help(format!(
-                    "A value of a path parameter the credential may read ({}); repeat it with other \
-                     values the credential may read, and page tokens are replayed across them \
-                     (errors/token-scope)",
-                    paths.join(", ")
-                )),
-        );
-    }
-    for name in &paths {
-        cmd = cmd.arg(
-            Arg::new(format!("path:{name}"))
-                .long(name.to_kebab_case())
-                .value_name("VALUE")
-                .help(format!("Same as --path {name}=VALUE")),
-        );
-        needs.push(format!(
-            "--{} VALUE (or --path {name}=VALUE)",
-            name.to_kebab_case()
-        ));
-    }
-    if let Some(name) = &access {
-        let kebab = name.to_kebab_case();
-        cmd = cmd
-            .arg(
-                Arg::new("forbidden")
-                    .long("forbidden")
-                    .value_name("NAME=VALUE")
-                    .action(ArgAction::Append)
-                    .help(format!("A value of `{name}` the credential may not read (checks errors/forbidden; skipped without it)")),
-            )
-            .arg(
-                Arg::new("missing")
-                    .long("missing")
-                    .value_name("NAME=VALUE")
-                    .action(ArgAction::Append)
-                    .help(format!(
-                        "A value of `{name}` that does not exist (checks errors/not-found; without it one is made up from the parameter's type)"
-                    )),
-            )
-            .arg(
-                Arg::new(format!("forbidden:{name}"))
-                    .long(format!("forbidden-{kebab}"))
-                    .value_name("VALUE")
-                    .help(format!("Same as --forbidden {name}=VALUE")),
-            )
-            .arg(
-                Arg::new(format!("missing:{name}"))
-                    .long(format!("missing-{kebab}"))
-                    .value_name("VALUE")
-                    .help(format!("Same as --missing {name}=VALUE")),
-            );
-    }
-    for (param, flag) in owner_flags(spec) {
-        cmd = cmd.arg(
-            Arg::new(format!("owner:{param}"))
-                .long(flag.clone())
-                .value_name("VALUE")
-                .action(ArgAction::Append)
-                .help(format!(
-                    "A known value of the owner filter `{param}` (repeatable). The response never shows it, so without one the filter is checked only with a value that must select nothing"
-                )),
-        );
-    }
-    let needs = if needs.is_empty() {
-        "nothing but --base-url".to_string()
-    } else {
-        needs.join("; ")
-    };
-    cmd.after_help(format!(
-        "This API needs: --base-url; {needs}.\n\n{}",
-        guards()
-    ))
 }
 
 /// `--concurrency`: 1 to 64 requests in flight.
@@ -404,13 +245,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runs = match &args.server {
         None => runtime.block_on(embedded(options))?,
         Some((name, matches)) => {
-            let target = match target(name, matches) {
+            let (target, operations) = match command::target(name, matches) {
                 Ok(t) => t,
                 Err(e) => return usage(&e.to_string()),
             };
             if let Some(secret) = &target.credential {
                 redact_panics(secret.expose().to_string());
             }
+            let options = Options {
+                operations,
+                ..options
+            };
             vec![runtime.block_on(conformance::run_recorded(target, options))]
         }
     };
@@ -486,130 +331,6 @@ fn redact_panics(secret: String) {
     }));
 }
 
-fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
-    let url = conformance::url::Url::parse(s)
-        .with_context(|| format!("--base-url `{s}` is not a URL"))?;
-    anyhow::ensure!(
-        matches!(url.scheme(), "http" | "https"),
-        "--base-url `{s}` is not an http(s) URL"
-    );
-    Ok(url)
-}
-
-/// `NAME=VALUE` pairs of a repeatable flag, each name one of `known`: every value of each
-/// name, in the order given.
-fn all_pairs(
-    matches: &ArgMatches,
-    id: &str,
-    flag: &str,
-    known: &[String],
-) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // An API without path parameters has no such flag at all.
-    let given = matches.try_get_many::<String>(id).ok().flatten();
-    for pair in given.into_iter().flatten() {
-        let (name, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--{flag} `{pair}`: give NAME=VALUE"))?;
-        anyhow::ensure!(
-            known.iter().any(|k| k == name),
-            "--{flag} `{pair}`: `{name}` is not a path parameter here (the path parameters are: {})",
-            known.join(", ")
-        );
-        let values = out.entry(name.to_string()).or_default();
-        if !values.iter().any(|v| v == value) {
-            values.push(value.to_string());
-        }
-    }
-    Ok(out)
-}
-
-/// `NAME=VALUE` pairs of a repeatable flag, the last value of each name.
-fn pairs(
-    matches: &ArgMatches,
-    id: &str,
-    flag: &str,
-    known: &[String],
-) -> anyhow::Result<BTreeMap<String, String>> {
-    Ok(all_pairs(matches, id, flag, known)?
-        .into_iter()
-        .filter_map(|(name, mut values)| Some((name, values.pop()?)))
-        .collect())
-}
-
-fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<Target> {
-    let spec = Arc::new(specs::load(name).with_context(|| format!("no spec `{name}` in specs/"))??);
-    let base = matches
-        .get_one::<String>("base-url")
-        .context("--base-url is required")?;
-    let mut t = Target::new(spec.clone(), parse_url(base)?);
-    if let Some(security) = spec.security() {
-        let noun = security.credential_noun();
-        let env = env_var(&spec).unwrap_or_default();
-        let key = matches
-            .get_one::<String>("credential")
-            .with_context(|| format!("no credential: pass --{noun} or set {env}"))?;
-        t.credential = Some(Secret::new(key.clone()));
-        t.allow_live = matches
-            .try_get_one::<bool>("allow-live")
-            .ok()
-            .flatten()
-            .copied()
-            .unwrap_or(false);
-    }
-    let (paths, access) = path_params(&spec);
-    // `--NAME VALUE` is the value walked; without it, the first `--path NAME=VALUE`. Every
-    // other value given is one the credential may also read.
-    for (name, mut values) in all_pairs(matches, "path", "path", &paths)? {
-        if let Some(v) = matches.get_one::<String>(&format!("path:{name}")) {
-            values.retain(|x| x != v);
-            values.insert(0, v.clone());
-        }
-        let mut values = values.into_iter();
-        if let Some(main) = values.next() {
-            t.path_values.insert(name.clone(), main);
-        }
-        let others: Vec<String> = values.collect();
-        if !others.is_empty() {
-            t.readable.insert(name, others);
-        }
-    }
-    for p in &paths {
-        if let Some(v) = matches.get_one::<String>(&format!("path:{p}")) {
-            t.path_values.insert(p.clone(), v.clone());
-        }
-    }
-    if let Some(missing) = paths.iter().find(|p| !t.path_values.contains_key(*p)) {
-        anyhow::bail!(
-            "no value for the path parameter `{missing}`: pass --{} VALUE (or --path {missing}=VALUE)",
-            missing.to_kebab_case()
-        );
-    }
-    if let Some(a) = &access {
-        let known = std::slice::from_ref(a);
-        t.forbidden = pairs(matches, "forbidden", "forbidden", known)?;
-        t.missing = pairs(matches, "missing", "missing", known)?;
-        if let Some(v) = matches.get_one::<String>(&format!("forbidden:{a}")) {
-            t.forbidden.insert(a.clone(), v.clone());
-        }
-        if let Some(v) = matches.get_one::<String>(&format!("missing:{a}")) {
-            t.missing.insert(a.clone(), v.clone());
-        }
-    }
-    for (param, _) in owner_flags(&spec) {
-        let values: Vec<String> = matches
-            .get_many::<String>(&format!("owner:{param}"))
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
-        if !values.is_empty() {
-            t.owner_values.insert(param, values);
-        }
-    }
-    Ok(t)
-}
-
 /// Starts every spec's reference mock in-process and checks them side by side.
 ///
 /// The mocks rate-limit every 20th request (with `Retry-After: 0`, so no time is lost), so that
@@ -661,62 +382,5 @@ mod tests {
         assert!(text.contains(&format!("default {}", o.max_requests)));
         assert!(text.contains(&format!("(default {}) requests in flight", o.concurrency)));
         assert!(text.contains(&format!("{} MiB", o.body_cap / (1024 * 1024))));
-    }
-
-    #[test]
-    fn repeated_path_values_are_values_the_credential_may_also_read() {
-        let spec = specs::load("devpayr").unwrap().unwrap();
-        let matches = |args: &[&str]| {
-            let mut all = vec!["devpayr", "--base-url", "http://127.0.0.1:1/api/v1"];
-            all.extend(args);
-            all.extend(["--api-key", "devpayr_test_0123456789abcdef"]);
-            server_command(&spec).try_get_matches_from(all).unwrap()
-        };
-        let t = target(
-            "devpayr",
-            &matches(&["--project", "42", "--path", "project=43"]),
-        )
-        .unwrap();
-        assert_eq!(t.path_values["project"], "42");
-        assert_eq!(t.readable["project"], ["43"]);
-        let t = target(
-            "devpayr",
-            &matches(&[
-                "--path",
-                "project=7",
-                "--path",
-                "project=8",
-                "--path",
-                "project=7",
-            ]),
-        )
-        .unwrap();
-        assert_eq!(t.path_values["project"], "7");
-        assert_eq!(t.readable["project"], ["8"]);
-        let t = target("devpayr", &matches(&["--project", "42"])).unwrap();
-        assert!(t.readable.is_empty());
-    }
-
-    #[test]
-    fn every_spec_gets_a_subcommand_with_its_own_flags() {
-        for spec in specs::all().unwrap() {
-            let cmd = server_command(&spec);
-            let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
-            assert!(longs.contains(&"base-url"));
-            if let Some(security) = spec.security() {
-                assert!(
-                    longs.contains(&security.credential_noun()),
-                    "{}: {longs:?}",
-                    spec.name
-                );
-            }
-            for p in path_params(&spec).0 {
-                assert!(
-                    longs.contains(&p.to_kebab_case().as_str()),
-                    "{}: {longs:?}",
-                    spec.name
-                );
-            }
-        }
     }
 }

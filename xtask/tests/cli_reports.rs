@@ -219,7 +219,7 @@ fn checks_selects_and_sends_only_what_the_selected_checks_need() {
     let checks: Vec<&str> = out
         .stdout
         .lines()
-        .filter(|l| l.starts_with("  pass ") || l.starts_with("  skip "))
+        .filter(|l| l.starts_with("    pass ") || l.starts_with("    skip "))
         .collect();
     assert_eq!(checks.len(), 1, "{}", out.stdout);
     assert!(checks[0].contains("errors/missing-key"), "{}", out.stdout);

@@ -9,15 +9,18 @@ use specs::Pagination;
 /// The most pages a walk fetches: far more than any fixture's mock serves.
 const MAX_PAGES: usize = 1000;
 
-/// The keys of every item of the primary credential's first-page walk, at page size `size`.
+/// The keys of every item of the primary credential's first-page walk of the first operation,
+/// at page size `size`.
 pub async fn raw_keys(m: &mock::RunningMock, size: u64) -> Vec<String> {
-    let pagination = m
-        .spec()
-        .paginated_operation()
-        .and_then(|op| op.pagination.clone())
-        .expect("a paginated operation");
+    raw_keys_of(m, m.operations()[0], size).await
+}
+
+/// The same for the operation `operation`.
+pub async fn raw_keys_of(m: &mock::RunningMock, operation: &str, size: u64) -> Vec<String> {
+    let pagination = pagination_of(m, operation);
     let http = reqwest::Client::new();
-    let mut first = Url::parse(&mock::first_page_url(m)).expect("the first page URL");
+    let url = mock::operation_url(m, operation).expect("an operation the mock serves");
+    let mut first = Url::parse(&url).expect("the first page URL");
     first
         .query_pairs_mut()
         .append_pair(&pagination.size_param, &size.to_string());
@@ -75,6 +78,14 @@ fn with_query_key(m: &mock::RunningMock, first: &Url, next: Url) -> Url {
         }
         None => next,
     }
+}
+
+/// The `x-pagination` of the operation `operation`.
+pub fn pagination_of(m: &mock::RunningMock, operation: &str) -> Pagination {
+    m.spec()
+        .operation(operation)
+        .and_then(|op| op.pagination.clone())
+        .expect("a paginated operation")
 }
 
 /// The `item-key` of an item, as text.

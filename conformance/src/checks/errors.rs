@@ -908,7 +908,7 @@ async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
 /// Every 429 of the run: its status, the documented headers, and the body against the spec.
 pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
     let mut f = Findings::new();
-    let limited = ctx.probe.rate_limited_responses();
+    let limited = ctx.rate_limited_responses();
     if limited.is_empty() {
         f.skip(
             CheckId::RateLimit,

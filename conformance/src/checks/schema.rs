@@ -30,7 +30,7 @@ const ERRORS_EXAMINED: usize = 16;
 
 /// Runs the family over every response received so far (asking for one page if there is none).
 pub async fn run(ctx: &Ctx<'_>) -> Findings {
-    let mut responses = ctx.probe.responses();
+    let mut responses = ctx.responses();
     if !responses.iter().any(|r| r.status == 200) {
         // Run on its own (or after families that saw no page): ask for one page.
         if let Some(r) = ctx.get(&ctx.url(&[], &[]), &Auth::Target).await {

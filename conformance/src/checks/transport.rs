@@ -21,8 +21,8 @@ pub const KINDS: &[(CheckId, IncidentKind)] = &[
 /// Runs the family over the probe's incidents.
 pub fn run(ctx: &Ctx) -> Findings {
     let mut f = Findings::new();
-    let incidents = ctx.probe.incidents();
-    let used = ctx.probe.requests_used();
+    let incidents = ctx.incidents();
+    let used = ctx.requests_used();
     for (check, kind) in KINDS {
         let of_kind: Vec<_> = incidents.iter().filter(|i| i.kind == *kind).collect();
         let convention = match kind {
@@ -41,10 +41,22 @@ pub fn run(ctx: &Ctx) -> Findings {
         if of_kind.is_empty() {
             if used == 0 && *kind != IncidentKind::CrossOrigin {
                 f.skip(*check, "no request was sent");
+            } else if *kind == IncidentKind::RateLimitStorm && cut_short(ctx) {
+                f.skip(
+                    *check,
+                    "the run stopped while a rate-limited request was still retrying, so \
+                     whether it would have recovered is unknown",
+                );
             } else {
                 f.note(*check, format!("no incident in {used} requests"));
             }
         }
     }
     f
+}
+
+/// Whether the run stopped while this operation was being rate limited: a 429 was met and
+/// the walk ended on the run's stop rather than on an answer.
+fn cut_short(ctx: &Ctx) -> bool {
+    ctx.is_stopped() && !ctx.rate_limited_responses().is_empty()
 }

@@ -280,7 +280,11 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
         end,
     };
     loop {
-        let response = match ctx.probe.get_in_turn(&url, &Auth::Target, turn).await {
+        let response = match ctx
+            .probe
+            .get_in_turn(&url, &Auth::Target, turn, &ctx.op.operation_id)
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 ctx.note_error(&e);

@@ -109,9 +109,15 @@ impl<'a> Ctx<'a> {
         url
     }
 
-    /// The target's value of a path parameter.
+    /// The target's value of a path parameter for this operation: its own, else the one
+    /// every operation shares.
     pub fn path_value(&self, name: &str) -> Option<&str> {
-        self.target.path_values.get(name).map(String::as_str)
+        self.target
+            .operation_path_values
+            .get(&self.op.operation_id)
+            .and_then(|values| values.get(name))
+            .or_else(|| self.target.path_values.get(name))
+            .map(String::as_str)
     }
 
     /// Path parameters with no value (a usage error: nothing can be requested).
@@ -149,13 +155,43 @@ impl<'a> Ctx<'a> {
         if self.is_stopped() {
             return None;
         }
-        match self.probe.get(url, auth).await {
+        match self.probe.get_for(url, auth, &self.op.operation_id).await {
             Ok(r) => Some(r),
             Err(e) => {
                 self.note_error(&e);
                 None
             }
         }
+    }
+
+    /// Every final (non-429) response of this operation so far, in an order that does not
+    /// depend on scheduling.
+    pub fn responses(&self) -> Vec<Arc<Response>> {
+        let op = &self.op.operation_id;
+        let mut all = self.probe.responses();
+        all.retain(|r| r.request.operation == *op);
+        all
+    }
+
+    /// Every 429 of this operation so far.
+    pub fn rate_limited_responses(&self) -> Vec<Arc<Response>> {
+        let op = &self.op.operation_id;
+        let mut all = self.probe.rate_limited_responses();
+        all.retain(|r| r.request.operation == *op);
+        all
+    }
+
+    /// Every transport incident of this operation so far.
+    pub fn incidents(&self) -> Vec<crate::probe::Incident> {
+        let op = &self.op.operation_id;
+        let mut all = self.probe.incidents();
+        all.retain(|i| i.operation == *op);
+        all
+    }
+
+    /// Requests sent for this operation so far.
+    pub fn requests_used(&self) -> u64 {
+        self.probe.requests_for(&self.op.operation_id)
     }
 
     /// A proptest runner seeded from the run's seed and a per-family salt.

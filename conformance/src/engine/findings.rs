@@ -298,6 +298,7 @@ fn verdict(
     unexercised: &str,
 ) -> CheckResult {
     let result = |verdict, detail: String, request, readings: Vec<String>| CheckResult {
+        operation: String::new(),
         id: check,
         description: check.description().to_string(),
         verdict,

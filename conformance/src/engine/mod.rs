@@ -76,68 +76,90 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
         };
     }
     let spec = target.spec.clone();
-    let Some((op, pagination)) = spec
-        .paginated_operation()
-        .and_then(|op| op.pagination.as_ref().map(|p| (op, p)))
-    else {
-        report.stop = Some(Stop::Usage(format!(
-            "{} has no operation with x-pagination",
-            spec.file
-        )));
+    if let Some(problem) = options.operations_problem(&spec) {
+        report.stop = Some(Stop::Usage(problem));
         return Run {
             report,
             probe: None,
             meta,
         };
-    };
+    }
+    let plan = plan(&spec, &options);
+    let checked: Vec<(&specs::Operation, &specs::Pagination)> = plan
+        .iter()
+        .filter_map(|(op, why)| match why {
+            None => op.pagination.as_ref().map(|p| (*op, p)),
+            Some(_) => None,
+        })
+        .collect();
+    if checked.is_empty() {
+        let problem = match options.operations.is_empty() {
+            true => format!("{} has no GET operation with x-pagination", spec.file),
+            false => format!(
+                "no paginated GET operation of {} matches --operation {}",
+                spec.file,
+                options.operations.join(", ")
+            ),
+        };
+        report.stop = Some(Stop::Usage(problem));
+        report.operations = summaries(&plan, None);
+        return Run {
+            report,
+            probe: None,
+            meta,
+        };
+    }
     let probe = Arc::new(Probe::new(&target, &options, transport));
-    let ctx = Ctx::new(&probe, &target, &options, op, pagination);
-    let missing = ctx.missing_path_values();
+    let ctxs: Vec<Ctx> = checked
+        .iter()
+        .map(|(op, pagination)| Ctx::new(&probe, &target, &options, op, pagination))
+        .collect();
+    let missing: Vec<String> = ctxs
+        .iter()
+        .flat_map(|ctx| {
+            ctx.missing_path_values()
+                .into_iter()
+                .map(|name| format!("`{name}` of {}", ctx.op.operation_id))
+        })
+        .collect();
     if !missing.is_empty() {
         report.stop = Some(Stop::Usage(format!(
-            "no value for the path parameter(s) {} of {} (give --path NAME=VALUE)",
-            missing.join(", "),
-            op.path
+            "no value for the path parameter(s) {} (give --path NAME=VALUE, or \
+             --path OPERATION:NAME=VALUE for one operation)",
+            missing.join(", ")
         )));
+        report.operations = summaries(&plan, None);
         return Run {
             report,
             probe: Some(probe),
             meta,
         };
     }
-    let findings = with_progress(&ctx, families(&ctx)).await;
+    // The operations share the probe: one budget, one deadline, one pause after a 429, one
+    // limit of requests in flight.
+    let all = futures::future::join_all(ctxs.iter().map(families));
+    let findings = with_progress(&probe, &spec.name, &options, all).await;
     if let Some(reason) = unreachable(&probe) {
         report.stop = Some(Stop::Unreachable(reason));
+        report.operations = summaries(&plan, None);
     } else {
-        let stopped = ctx.stopped();
-        let judged_after = [
-            checks::schema::CHECKS,
-            checks::transport::KINDS
-                .iter()
-                .map(|(c, _)| *c)
-                .collect::<Vec<_>>()
-                .as_slice(),
-            &[CheckId::RateLimit],
-        ]
-        .concat();
         let unrecorded = probe.exchanges().iter().any(|e| {
             matches!(
                 e.outcome,
                 crate::probe::Outcome::Failed(ProbeError::NotRecorded)
             )
         });
-        let unexercised = if unrecorded {
-            findings::UNRECORDED
-        } else {
-            findings::UNEXERCISED
-        };
-        report.notes = findings.run_notes();
-        report.checks = findings.verdicts(
-            options.selection.checks(),
-            stopped.as_ref(),
-            &judged_after,
-            unexercised,
-        );
+        let mut notes = std::collections::BTreeMap::new();
+        let mut stopped = None;
+        for (ctx, found) in ctxs.iter().zip(findings) {
+            notes.insert(ctx.op.operation_id.clone(), found.run_notes());
+            let stop = ctx.stopped();
+            report
+                .checks
+                .extend(verdicts(ctx, found, stop.as_ref(), unrecorded));
+            stopped = stopped.or(stop);
+        }
+        report.operations = summaries(&plan, Some((&probe, &notes)));
         report.stop = stopped.map(|e| match e {
             ProbeError::Budget { .. } => Stop::BudgetExhausted(e.to_string()),
             ProbeError::Deadline(_) => Stop::Deadline(e.to_string()),
@@ -156,6 +178,88 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
         probe: Some(probe),
         meta,
     }
+}
+
+/// Every operation of the spec, in spec order, and why it is not checked (`None`: it is).
+fn plan<'s>(
+    spec: &'s specs::Spec,
+    options: &Options,
+) -> Vec<(&'s specs::Operation, Option<String>)> {
+    spec.operations
+        .iter()
+        .map(|op| {
+            let why = if op.pagination.is_none() {
+                Some("the operation has no x-pagination, so there is no list to walk".to_string())
+            } else if op.method != specs::Method::Get {
+                Some(format!(
+                    "the suite walks GET operations; this one is {}",
+                    op.method
+                ))
+            } else if !options.selects(op) {
+                Some(format!(
+                    "not selected by --operation {}",
+                    options.operations.join(", ")
+                ))
+            } else {
+                None
+            };
+            (op, why)
+        })
+        .collect()
+}
+
+/// The report's list of operations: each with its requests and notes (when the run got that
+/// far), or why it was not checked.
+fn summaries(
+    plan: &[(&specs::Operation, Option<String>)],
+    run: Option<(&Probe, &std::collections::BTreeMap<String, Vec<String>>)>,
+) -> Vec<crate::report::OperationSummary> {
+    plan.iter()
+        .map(|(op, why)| crate::report::OperationSummary {
+            id: op.operation_id.clone(),
+            method: op.method.to_string(),
+            path: op.path.clone(),
+            not_checked: why.clone(),
+            requests: run.map_or(0, |(probe, _)| probe.requests_for(&op.operation_id)),
+            notes: run
+                .and_then(|(_, notes)| notes.get(&op.operation_id).cloned())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The verdicts of one operation's checks.
+fn verdicts(
+    ctx: &Ctx,
+    findings: Findings,
+    stopped: Option<&ProbeError>,
+    unrecorded: bool,
+) -> Vec<crate::report::CheckResult> {
+    let judged_after = [
+        checks::schema::CHECKS,
+        checks::transport::KINDS
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        &[CheckId::RateLimit],
+    ]
+    .concat();
+    let unexercised = if unrecorded {
+        findings::UNRECORDED
+    } else {
+        findings::UNEXERCISED
+    };
+    let mut results = findings.verdicts(
+        ctx.options.selection.checks(),
+        stopped,
+        &judged_after,
+        unexercised,
+    );
+    for r in &mut results {
+        r.operation = ctx.op.operation_id.clone();
+    }
+    results
 }
 
 /// The reason the server could not be reached, when no request got any response.
@@ -185,7 +289,7 @@ fn need_reference(ctx: &Ctx) -> bool {
 }
 
 /// Every family, the request-sending ones concurrently, then the judges of what was received.
-async fn families(ctx: &Ctx<'_>) -> Findings {
+async fn families<'a>(ctx: &'a Ctx<'a>) -> Findings {
     let p = ctx.pagination;
     let reference = if need_reference(ctx) {
         let cap = (ctx.options.max_requests / 4).clamp(10, 10_000) as usize;
@@ -253,28 +357,30 @@ async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
 }
 
 /// Runs `work`, drawing a spinner with the requests sent so far on a terminal.
-async fn with_progress<F: std::future::Future<Output = Findings>>(
-    ctx: &Ctx<'_>,
+async fn with_progress<T, F: std::future::Future<Output = T>>(
+    probe: &Probe,
+    api: &str,
+    options: &Options,
     work: F,
-) -> Findings {
-    if !(ctx.options.progress && std::io::stderr().is_terminal()) {
+) -> T {
+    if !(options.progress && std::io::stderr().is_terminal()) {
         return work.await;
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}: {msg}") {
         bar.set_style(style);
     }
-    bar.set_prefix(ctx.spec.name.clone());
+    bar.set_prefix(api.to_string());
     let ticker = async {
         loop {
-            bar.set_message(format!("{} requests so far", ctx.probe.requests_used()));
+            bar.set_message(format!("{} requests so far", probe.requests_used()));
             bar.tick();
             tokio::time::sleep(Duration::from_millis(120)).await;
         }
     };
     let found = tokio::select! {
         found = work => found,
-        () = ticker => Findings::new(),
+        () = ticker => unreachable!("the ticker never ends"),
     };
     bar.finish_and_clear();
     found

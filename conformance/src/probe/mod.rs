@@ -75,6 +75,8 @@ pub struct RequestInfo {
     pub auth_query: Option<String>,
     /// How the credential header is written in the curl line, e.g. `Bearer ***`.
     auth_display: String,
+    /// The operation (`operationId`) the request checks; empty for a request of no operation.
+    pub operation: String,
 }
 
 impl RequestInfo {
@@ -247,6 +249,8 @@ pub struct Incident {
     pub message: String,
     /// The request, as a curl line with the credential masked.
     pub curl: String,
+    /// The operation the request was for (`operationId`).
+    pub operation: String,
 }
 
 /// What became of one request sent (or refused) by the probe.
@@ -287,6 +291,8 @@ pub struct Probe {
     options: Options,
     started: Instant,
     used: AtomicU64,
+    /// Requests sent, by operation.
+    used_by: Mutex<std::collections::BTreeMap<String, u64>>,
     rate_limited: AtomicU64,
     exhausted: AtomicBool,
     failures_in_a_row: AtomicU32,
@@ -324,6 +330,7 @@ impl Probe {
             options: options.clone(),
             started: Instant::now(),
             used: AtomicU64::new(0),
+            used_by: Mutex::new(std::collections::BTreeMap::new()),
             rate_limited: AtomicU64::new(0),
             exhausted: AtomicBool::new(false),
             failures_in_a_row: AtomicU32::new(0),
@@ -344,6 +351,11 @@ impl Probe {
     /// Requests sent so far (429 retries included).
     pub fn requests_used(&self) -> u64 {
         self.used.load(Ordering::SeqCst)
+    }
+
+    /// Requests sent so far for the operation `operation` (429 retries included).
+    pub fn requests_for(&self, operation: &str) -> u64 {
+        lock(&self.used_by).get(operation).copied().unwrap_or(0)
     }
 
     /// Responses with status 429 so far.
@@ -397,7 +409,7 @@ impl Probe {
     }
 
     /// Describes a request without sending it.
-    pub fn describe(&self, url: &Url, auth: &Auth) -> RequestInfo {
+    pub fn describe(&self, url: &Url, auth: &Auth, operation: &str) -> RequestInfo {
         let key_present = match auth {
             Auth::Target => self.credential.is_some(),
             Auth::None => false,
@@ -421,6 +433,7 @@ impl Probe {
             auth_header,
             auth_query,
             auth_display,
+            operation: operation.to_string(),
         }
     }
 
@@ -429,6 +442,7 @@ impl Probe {
             kind,
             message,
             curl: request.curl(),
+            operation: request.operation.clone(),
         });
     }
 
@@ -456,7 +470,17 @@ impl Probe {
     /// request fails at once with [`ProbeError::Unusable`]: a server that times out or streams
     /// endless bodies would otherwise make the run last (requests × timeout).
     pub async fn get(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
-        self.get_in_turn(url, auth, self.turn()).await
+        self.get_for(url, auth, "").await
+    }
+
+    /// [`Probe::get`] for the operation `operation` (its requests are counted apart).
+    pub async fn get_for(
+        &self,
+        url: &Url,
+        auth: &Auth,
+        operation: &str,
+    ) -> Result<Arc<Response>, ProbeError> {
+        self.get_in_turn(url, auth, self.turn(), operation).await
     }
 
     /// A new [`Turn`]: a walk takes one for all its pages, so that a free place in flight
@@ -465,18 +489,19 @@ impl Probe {
         self.in_flight.turn()
     }
 
-    /// [`Probe::get`] in `turn`.
+    /// [`Probe::get_for`] in `turn`.
     pub async fn get_in_turn(
         &self,
         url: &Url,
         auth: &Auth,
         turn: Turn,
+        operation: &str,
     ) -> Result<Arc<Response>, ProbeError> {
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));
         }
-        let result = self.get_retrying(url, auth, turn).await;
+        let result = self.get_retrying(url, auth, turn, operation).await;
         match &result {
             Ok(_) => self.failures_in_a_row.store(0, Ordering::SeqCst),
             Err(
@@ -498,8 +523,9 @@ impl Probe {
         url: &Url,
         auth: &Auth,
         turn: Turn,
+        operation: &str,
     ) -> Result<Arc<Response>, ProbeError> {
-        let info = self.describe(url, auth);
+        let info = self.describe(url, auth, operation);
         if !same_origin(&self.base, url) {
             let message = format!(
                 "{url} is not on the origin of the base URL ({}); the request was not sent",
@@ -635,6 +661,9 @@ impl Probe {
                 allowed: self.options.max_requests,
             });
         }
+        *lock(&self.used_by)
+            .entry(info.operation.clone())
+            .or_default() += 1;
         let limit = self
             .options
             .request_timeout
@@ -958,6 +987,7 @@ mod tests {
             auth_header: Some("Authorization".into()),
             auth_query: None,
             auth_display: "Bearer ***".into(),
+            operation: String::new(),
         };
         assert_eq!(
             info.curl(),
