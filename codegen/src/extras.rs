@@ -427,7 +427,7 @@ fn next_page_fn_name(names: &BuilderNames) -> syn::Ident {
 
 fn next_page_fn(op: &Operation, names: &BuilderNames) -> TokenStream {
     let fn_name = next_page_fn_name(names);
-    let operation_id = &op.operation_id;
+    let operation_id = op.operation_id.as_str();
     let method = format_ident!("{}", op.method.as_str());
     let page = &names.page;
     let error = &names.error;

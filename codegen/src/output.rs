@@ -99,7 +99,7 @@ pub(crate) fn builder_names(
     file: &syn::File,
     op: &Operation,
 ) -> Result<BuilderNames, CodegenError> {
-    let method_name = snake(&op.operation_id);
+    let method_name = snake(op.operation_id.as_str());
     let method_fn = file
         .items
         .iter()

@@ -59,7 +59,7 @@ pub struct RunMeta {
     pub readable: BTreeMap<String, Vec<String>>,
     /// Path values of one operation.
     #[serde(default)]
-    pub operation_path_values: BTreeMap<String, BTreeMap<String, String>>,
+    pub operation_path_values: BTreeMap<specs::OperationId, BTreeMap<String, String>>,
     /// The operations selected (`--operation`); every one when empty.
     #[serde(default)]
     pub operations: Vec<String>,

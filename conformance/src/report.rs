@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
+use specs::OperationId;
 
 use crate::registry::CheckId;
 
@@ -40,7 +41,7 @@ impl Verdict {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckResult {
     /// The operation checked (`operationId`).
-    pub operation: String,
+    pub operation: OperationId,
     /// The check.
     #[serde(rename = "name", serialize_with = "check_name")]
     pub id: CheckId,
@@ -139,7 +140,7 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct OperationSummary {
     /// `operationId`.
-    pub id: String,
+    pub id: OperationId,
     /// The method, `GET`.
     pub method: String,
     /// The path template.

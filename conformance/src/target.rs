@@ -74,7 +74,7 @@ pub struct Target {
     pub path_values: BTreeMap<String, String>,
     /// Per operation (by `operationId`), values of path parameters that replace
     /// `path_values` for that operation only.
-    pub operation_path_values: BTreeMap<String, BTreeMap<String, String>>,
+    pub operation_path_values: BTreeMap<specs::OperationId, BTreeMap<String, String>>,
     /// Other values of path parameters the credential may read besides `path_values` (a
     /// second project of the same owner): a page token issued under one must not page another.
     pub readable: BTreeMap<String, Vec<String>>,
@@ -272,6 +272,6 @@ impl Options {
 /// Whether `pattern` selects `op`: a glob over its `operationId` (`list_*`, `issues/*`), or
 /// its `METHOD /path`.
 fn selector_matches(pattern: &str, op: &specs::Operation) -> bool {
-    glob::Pattern::new(pattern).is_ok_and(|p| p.matches(&op.operation_id))
+    glob::Pattern::new(pattern).is_ok_and(|p| p.matches(op.operation_id.as_str()))
         || pattern.eq_ignore_ascii_case(&format!("{} {}", op.method, op.path))
 }

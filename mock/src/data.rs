@@ -201,7 +201,7 @@ impl Data {
         check_generatable(api, &api.item_schema, &api.item_pointer, 0)?;
         let mut salted = seed ^ (salt(&api.spec.name) as u64).rotate_left(32);
         if first.is_some() {
-            salted ^= salt(&api.op.operation_id) as u64;
+            salted ^= salt(api.op.operation_id.as_str()) as u64;
         }
         let mut rng = StdRng::seed_from_u64(salted);
         let keys_rng = StdRng::seed_from_u64(rng.random());

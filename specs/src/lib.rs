@@ -16,6 +16,7 @@
 
 mod extensions;
 mod model;
+mod operation_id;
 pub mod pointer;
 mod readings;
 mod refs;
@@ -34,6 +35,7 @@ pub use model::{
     StatusKey,
 };
 pub use openapiv3;
+pub use operation_id::OperationId;
 pub use pointer::Pointer;
 pub use readings::Reading;
 pub use schema::{JsonSchemas, ResponseSchema};

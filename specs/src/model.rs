@@ -338,7 +338,7 @@ impl Parameter {
 #[derive(Debug, Clone)]
 pub struct Operation {
     /// `operationId`.
-    pub operation_id: String,
+    pub operation_id: crate::OperationId,
     /// HTTP method.
     pub method: Method,
     /// Path template, e.g. `/project/{project}/domains`.
@@ -473,7 +473,7 @@ fn read_operation(
                 "every operation needs an `operationId` (progenitor names methods after it)",
             )
         })?
-        .to_string();
+        .into();
     let parameters = read_parameters(cx)?;
     for p in parameters.iter().filter(|p| p.location == Location::Path) {
         if !cx.path.contains(&format!("{{{}}}", p.name)) {

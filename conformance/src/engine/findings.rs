@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use specs::Reading;
+use specs::{OperationId, Reading};
 
 use super::bracket::{Bracket, Deferred, Pending};
 use crate::probe::ProbeError;
@@ -298,7 +298,7 @@ fn verdict(
     unexercised: &str,
 ) -> CheckResult {
     let result = |verdict, detail: String, request, readings: Vec<String>| CheckResult {
-        operation: String::new(),
+        operation: OperationId::default(),
         id: check,
         description: check.description().to_string(),
         verdict,

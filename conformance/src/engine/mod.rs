@@ -212,7 +212,10 @@ fn plan<'s>(
 /// far), or why it was not checked.
 fn summaries(
     plan: &[(&specs::Operation, Option<String>)],
-    run: Option<(&Probe, &std::collections::BTreeMap<String, Vec<String>>)>,
+    run: Option<(
+        &Probe,
+        &std::collections::BTreeMap<specs::OperationId, Vec<String>>,
+    )>,
 ) -> Vec<crate::report::OperationSummary> {
     plan.iter()
         .map(|(op, why)| crate::report::OperationSummary {

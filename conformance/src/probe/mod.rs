@@ -28,7 +28,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use specs::{Security, SecurityKind};
+use specs::{OperationId, Security, SecurityKind};
 use url::Url;
 
 use crate::target::{mask, Options, Secret, Target, MASK};
@@ -76,7 +76,7 @@ pub struct RequestInfo {
     /// How the credential header is written in the curl line, e.g. `Bearer ***`.
     auth_display: String,
     /// The operation (`operationId`) the request checks; empty for a request of no operation.
-    pub operation: String,
+    pub operation: OperationId,
 }
 
 impl RequestInfo {
@@ -250,7 +250,7 @@ pub struct Incident {
     /// The request, as a curl line with the credential masked.
     pub curl: String,
     /// The operation the request was for (`operationId`).
-    pub operation: String,
+    pub operation: OperationId,
 }
 
 /// What became of one request sent (or refused) by the probe.
@@ -292,7 +292,7 @@ pub struct Probe {
     started: Instant,
     used: AtomicU64,
     /// Requests sent, by operation.
-    used_by: Mutex<std::collections::BTreeMap<String, u64>>,
+    used_by: Mutex<std::collections::BTreeMap<OperationId, u64>>,
     rate_limited: AtomicU64,
     exhausted: AtomicBool,
     failures_in_a_row: AtomicU32,
@@ -354,7 +354,7 @@ impl Probe {
     }
 
     /// Requests sent so far for the operation `operation` (429 retries included).
-    pub fn requests_for(&self, operation: &str) -> u64 {
+    pub fn requests_for(&self, operation: &OperationId) -> u64 {
         lock(&self.used_by).get(operation).copied().unwrap_or(0)
     }
 
@@ -409,7 +409,7 @@ impl Probe {
     }
 
     /// Describes a request without sending it.
-    pub fn describe(&self, url: &Url, auth: &Auth, operation: &str) -> RequestInfo {
+    pub fn describe(&self, url: &Url, auth: &Auth, operation: &OperationId) -> RequestInfo {
         let key_present = match auth {
             Auth::Target => self.credential.is_some(),
             Auth::None => false,
@@ -433,7 +433,7 @@ impl Probe {
             auth_header,
             auth_query,
             auth_display,
-            operation: operation.to_string(),
+            operation: operation.clone(),
         }
     }
 
@@ -470,7 +470,7 @@ impl Probe {
     /// request fails at once with [`ProbeError::Unusable`]: a server that times out or streams
     /// endless bodies would otherwise make the run last (requests × timeout).
     pub async fn get(&self, url: &Url, auth: &Auth) -> Result<Arc<Response>, ProbeError> {
-        self.get_for(url, auth, "").await
+        self.get_for(url, auth, &OperationId::default()).await
     }
 
     /// [`Probe::get`] for the operation `operation` (its requests are counted apart).
@@ -478,7 +478,7 @@ impl Probe {
         &self,
         url: &Url,
         auth: &Auth,
-        operation: &str,
+        operation: &OperationId,
     ) -> Result<Arc<Response>, ProbeError> {
         self.get_in_turn(url, auth, self.turn(), operation).await
     }
@@ -495,7 +495,7 @@ impl Probe {
         url: &Url,
         auth: &Auth,
         turn: Turn,
-        operation: &str,
+        operation: &OperationId,
     ) -> Result<Arc<Response>, ProbeError> {
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
@@ -523,7 +523,7 @@ impl Probe {
         url: &Url,
         auth: &Auth,
         turn: Turn,
-        operation: &str,
+        operation: &OperationId,
     ) -> Result<Arc<Response>, ProbeError> {
         let info = self.describe(url, auth, operation);
         if !same_origin(&self.base, url) {
@@ -987,7 +987,7 @@ mod tests {
             auth_header: Some("Authorization".into()),
             auth_query: None,
             auth_display: "Bearer ***".into(),
-            operation: String::new(),
+            operation: OperationId::default(),
         };
         assert_eq!(
             info.curl(),

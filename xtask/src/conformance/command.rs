@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use conformance::{Options, Secret, Target};
 use heck::ToKebabCase;
-use specs::{Location, Match, Spec, SpecError};
+use specs::{Location, Match, OperationId, Spec, SpecError};
 
 /// The arguments whose clap id carries a parameter's name: one home for those ids.
 #[derive(Clone, Copy)]
@@ -54,8 +54,8 @@ mod id {
 /// What a spec asks of its command line: the flags its paginated operations need.
 #[derive(Debug, Default)]
 pub struct SpecFlags {
-    /// Each paginated operation (`operationId`) with its path parameters.
-    pub operations: Vec<(String, Vec<String>)>,
+    /// Each paginated operation with its path parameters.
+    pub operations: Vec<(OperationId, Vec<String>)>,
     /// Every path parameter of any of them, each once, in the spec's order.
     pub paths: Vec<String>,
     /// The path parameters credentials are scoped to (`x-access`), each once.
@@ -386,7 +386,7 @@ fn credential(spec: &Spec, matches: &ArgMatches, t: &mut Target) -> anyhow::Resu
 /// `OPERATION:NAME=VALUE` for one.
 #[derive(Debug, PartialEq)]
 struct PathValue {
-    operation: Option<String>,
+    operation: Option<OperationId>,
     name: String,
     value: String,
 }
@@ -411,7 +411,7 @@ impl PathValue {
                 }
             );
             return Ok(PathValue {
-                operation: Some(op.to_string()),
+                operation: Some(op.into()),
                 name: name.to_string(),
                 value: value.to_string(),
             });
