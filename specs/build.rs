@@ -1,5 +1,6 @@
 //! Embeds every `*.yaml` file of this directory, named by file stem, so that adding
-//! `specs/<api>.yaml` is the whole of adding an API: no Rust lists the specs.
+//! `specs/<api>.yaml` is the whole of adding an API: no Rust lists the specs. The overlay of an
+//! imported spec, `<api>.overlay.yaml`, is no spec and is left out.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ fn main() {
         .expect("the specs directory is readable")
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .filter(|path| !path.to_string_lossy().ends_with(".overlay.yaml"))
         .filter_map(|path| {
             let stem = path.file_stem()?.to_str()?.to_string();
             Some((stem, path))

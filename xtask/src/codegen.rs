@@ -89,13 +89,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every spec file of `specs/`, parsed, in name order.
+/// Every spec file of `specs/`, parsed, in name order (an import's overlay, `<api>.overlay.yaml`,
+/// is no spec).
 pub(crate) fn spec_files(root: &Path) -> anyhow::Result<Vec<Spec>> {
     let dir = root.join("specs");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| !p.to_string_lossy().ends_with(".overlay.yaml"))
         .collect();
     paths.sort();
     paths

@@ -15,6 +15,7 @@ mod ci;
 mod codegen;
 mod conformance;
 mod docs_check;
+mod import;
 mod mock;
 mod replay;
 mod schemathesis;
@@ -33,6 +34,9 @@ struct Cli {
 enum Command {
     /// Regenerate generated/ from specs/; --check fails on drift and prints the diff.
     Codegen(codegen::Args),
+    /// Write specs/<api>.yaml from the vendor's OpenAPI document and our overlay; --check
+    /// fails on drift and prints the diff.
+    Import(import::Args),
     /// Run the reference mock of one API until Ctrl-C.
     Mock(mock::Args),
     /// Check a server against its spec; with no API, check every reference mock in-process.
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen(args) => codegen::run(args),
+        Command::Import(args) => import::run(args),
         Command::Mock(args) => mock::run(args),
         Command::Conformance(args) => conformance::run(*args),
         Command::Replay(args) => replay::run(args),
