@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value};
 use specs::{Match, Scope as AccessScope};
 
 use crate::api::{Api, KeyKind};
+use crate::combinators;
 use crate::faults::Fault;
 use crate::json;
 use crate::modes::ReadingMode;
@@ -114,6 +115,9 @@ const WORDS: &[&str] = &[
 const TLDS: &[&str] = &["com", "io", "net", "co", "dev"];
 /// 2026-01-01T00:00:00Z: the data is set in the year of the specs.
 const EPOCH_2026: u64 = 1_767_225_600;
+/// Nesting of the item schema beyond which the generator refuses it (a cyclic `$ref` would
+/// otherwise never end).
+const MAX_DEPTH: u32 = 8;
 /// Owners of an owner filter's field.
 const OWNERS: usize = 5;
 /// Values of a free-text filter's field.
@@ -198,7 +202,13 @@ impl Data {
         mode: Option<ReadingMode>,
         first: Option<&Data>,
     ) -> Result<Data, String> {
-        check_generatable(api, &api.item_schema, &api.item_pointer, 0)?;
+        combinators::check(
+            &api.spec.raw,
+            &api.item_schema,
+            &api.item_pointer,
+            0,
+            MAX_DEPTH,
+        )?;
         let mut salted = seed ^ (salt(&api.spec.name) as u64).rotate_left(32);
         if first.is_some() {
             salted ^= salt(api.op.operation_id.as_str()) as u64;
@@ -256,37 +266,6 @@ impl Data {
             owners: g.owners,
         })
     }
-}
-
-/// Refuses item schemas the generator cannot make values for.
-fn check_generatable(api: &Api, schema: &Value, at: &str, depth: u32) -> Result<(), String> {
-    let schema = specs::resolve(&api.spec.raw, schema);
-    if depth > 6 {
-        return Err(format!(
-            "the item schema nests deeper than 6 levels at {at}"
-        ));
-    }
-    for keyword in ["oneOf", "anyOf", "allOf", "not"] {
-        if schema.get(keyword).is_some() {
-            return Err(format!(
-                "the item schema uses `{keyword}` at {at}, which the data generator cannot serve"
-            ));
-        }
-    }
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        for (name, prop) in props {
-            check_generatable(
-                api,
-                prop,
-                &format!("{at}/properties/{}", json::escape(name)),
-                depth + 1,
-            )?;
-        }
-    }
-    if let Some(items) = schema.get("items") {
-        check_generatable(api, items, &format!("{at}/items"), depth + 1)?;
-    }
-    Ok(())
 }
 
 /// The finite domains of the query filters' fields, in filter order.
@@ -707,6 +686,8 @@ impl Gen<'_> {
     }
 
     fn value(&mut self, schema: &Value, path: &str, cx: &mut ItemCx) -> Value {
+        let api = self.api;
+        let schema = &*combinators::concrete(&api.spec.raw, schema, cx.index + salt(path));
         if let Some(set) = self.owners.iter().find(|o| o.field == path) {
             let ids = set.ids.clone();
             return ids[self.rng.random_range(0..ids.len())].clone();
@@ -743,6 +724,7 @@ impl Gen<'_> {
             },
             Some("array") => self.array(schema, path, cx),
             Some("object") => self.object(schema, path, cx),
+            None if schema.get("properties").is_some() => self.object(schema, path, cx),
             _ => json!(format!("{}-{}", field_name(path), cx.index + 1)),
         }
     }

@@ -33,6 +33,7 @@
 
 mod api;
 mod auth;
+mod combinators;
 mod data;
 mod errors;
 mod faults;

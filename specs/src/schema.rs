@@ -83,6 +83,7 @@ fn make_nullable(schema: &mut Map<String, Value>) {
             if schema.contains_key("$ref")
                 || schema.contains_key("allOf")
                 || schema.contains_key("oneOf")
+                || schema.contains_key("anyOf")
             {
                 let inner = Value::Object(std::mem::take(schema));
                 schema.insert("anyOf".into(), json!([inner, {"type": "null"}]));
