@@ -49,12 +49,19 @@ pub(crate) fn add(spec: &Spec, file: &mut syn::File) -> Result<Facts, CodegenErr
             continue;
         };
         let names = builder_names(spec, file, op)?;
-        let page = page_impl(spec, file, op, pagination, &names)?;
-        types_items.push(page.tokens);
+        let page = match array_page(spec, file, op, pagination, &names)? {
+            Some(page) => page,
+            None => page_impl(spec, file, op, pagination, &names)?,
+        };
+        let stream = stream_impl(spec, op, pagination, &names, &page)?;
+        match page.wrapper {
+            Some(_) => builder_items.push(page.tokens),
+            None => types_items.push(page.tokens),
+        }
         if matches!(pagination.walk.advance, Advance::NextUrl { .. }) {
             builder_items.push(next_page_fn(op, &names));
         }
-        builder_items.push(stream_impl(spec, op, pagination, &names, &page.item)?);
+        builder_items.push(stream);
         paged.push(Paged {
             method: names.method.to_string(),
             how: pagination.describe(),
@@ -246,6 +253,83 @@ struct PageImpl {
     item: syn::Type,
     /// Its name for the README (`Domain`).
     item_name: String,
+    /// The page type `stream()` wraps each decoded body in, when the body is the array of
+    /// items (`Vec<T>` is no type of ours to implement `Page` for).
+    wrapper: Option<syn::Ident>,
+}
+
+/// The page of an operation whose body is the array of items (`items: ""`): a private
+/// newtype around the `Vec` in `mod builder`, with `impl Page` (nothing but the items, and the
+/// last item's key for a walk after it). `None` when the body is an envelope.
+fn array_page(
+    spec: &Spec,
+    file: &syn::File,
+    op: &Operation,
+    pagination: &Pagination,
+    names: &BuilderNames,
+) -> Result<Option<PageImpl>, CodegenError> {
+    if !pagination.items.is_root() {
+        return Ok(None);
+    }
+    let element = vec_of(&names.page).ok_or_else(|| {
+        CodegenError::new(
+            &spec.file,
+            &format!("{}/x-pagination/items", op.pointer),
+            "`items` is the whole body, but the 200 body is not an array",
+        )
+    })?;
+    let item_name = struct_name(&element).unwrap_or_else(|| quote!(#element).to_string());
+    let last_key = match pagination.walk.advance {
+        Advance::AfterKey { .. } => {
+            let fields = walk_fields(file, &item_name, &pagination.item_key).map_err(|why| {
+                CodegenError::new(
+                    &spec.file,
+                    &format!("{}/x-pagination/item-key", op.pointer),
+                    format!(
+                        "`{}` does not lead to a field of the item: {why}",
+                        pagination.item_key
+                    ),
+                )
+            })?;
+            let key = by_ref(quote!(item), &fields);
+            quote!(items.last().and_then(|item| #key.map(::std::string::ToString::to_string)))
+        }
+        _ => quote!(::std::option::Option::None),
+    };
+    let wrapper = format_ident!("{}Page", names.builder);
+    let doc = format!(
+        " A page of `{}`: the body is the array of items.",
+        op.operation_id.as_str()
+    );
+    let tokens = quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        struct #wrapper(::std::vec::Vec<#element>);
+
+        impl ::client_runtime::Page for #wrapper {
+            type Item = #element;
+
+            fn into_parts(self) -> (::std::vec::Vec<Self::Item>, ::client_runtime::Observed) {
+                let items = self.0;
+                let last_key = #last_key;
+                let observed = ::client_runtime::Observed {
+                    items: items.len() as u64,
+                    last_key,
+                    next: ::client_runtime::Member::Absent,
+                    flag: ::std::option::Option::None,
+                    total: ::std::option::Option::None,
+                    total_pages: ::std::option::Option::None,
+                };
+                (items, observed)
+            }
+        }
+    };
+    Ok(Some(PageImpl {
+        tokens,
+        item: element,
+        item_name,
+        wrapper: Some(wrapper),
+    }))
 }
 
 /// `impl Page` for the operation's envelope: the items moved out, and the members its walk
@@ -372,6 +456,7 @@ fn page_impl(
         tokens,
         item,
         item_name,
+        wrapper: None,
     })
 }
 
@@ -557,8 +642,9 @@ fn stream_impl(
     op: &Operation,
     pagination: &Pagination,
     names: &BuilderNames,
-    item: &syn::Type,
+    page: &PageImpl,
 ) -> Result<TokenStream, CodegenError> {
+    let item = &page.item;
     let builder = &names.builder;
     let error = &names.error;
     let size = size_expr(spec, op, pagination, names)?;
@@ -571,6 +657,21 @@ fn stream_impl(
         _ => TokenStream::new(),
     };
     let param_arm = param_arm(spec, op, pagination, names)?;
+    let fetch = quote! {
+        match at {
+            ::client_runtime::Fetch::First => request.send().await,
+            #url_arm
+            #param_arm
+            other => Err(other.unsupported()),
+        }
+    };
+    let body = match &page.wrapper {
+        Some(wrapper) => quote! {
+            let page = #fetch;
+            page.and_then(|response| response.map(#wrapper))
+        },
+        None => fetch,
+    };
     let doc = format!(
         " Streams every item of every page, fetching each page when the previous one is used up\n \
          and decoding it once.\n\n \
@@ -594,12 +695,7 @@ fn stream_impl(
                 ::client_runtime::paginate(#walk, size, client.baseurl.as_str(), &client.inner, move |at| {
                     let request = self.clone();
                     async move {
-                        match at {
-                            ::client_runtime::Fetch::First => request.send().await,
-                            #url_arm
-                            #param_arm
-                            other => Err(other.unsupported()),
-                        }
+                        #body
                     }
                 })
             }
