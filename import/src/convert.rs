@@ -61,21 +61,19 @@ impl Conversion {
         *self.rules.entry(rule).or_default() += 1;
     }
 
-    /// One line for the spec's header: `3.1.0 → 3.0.3: 2 type lists with null → nullable, …`.
-    pub fn summary(&self) -> String {
-        let rules: Vec<String> = self
-            .rules
-            .iter()
-            .map(|(rule, n)| format!("{n} × {rule}"))
-            .collect();
-        let done = match rules.is_empty() {
-            true => "nothing to rewrite".to_string(),
-            false => rules.join(", "),
+    /// The lines of the spec's header: `converted from OpenAPI 3.1.0 to 3.0.3:`, then one
+    /// line per rule applied (`  2 × const → enum`).
+    pub fn summary(&self) -> Vec<String> {
+        let nothing = match self.rules.is_empty() {
+            true => " nothing to rewrite",
+            false => "",
         };
-        format!(
-            "converted from OpenAPI {} to {OPENAPI_3_0}: {done}",
+        let mut lines = vec![format!(
+            "converted from OpenAPI {} to {OPENAPI_3_0}:{nothing}",
             self.from
-        )
+        )];
+        lines.extend(self.rules.iter().map(|(rule, n)| format!("  {n} × {rule}")));
+        lines
     }
 }
 

@@ -255,7 +255,7 @@ impl Header<'_> {
             lines.push(format!("overlays: {}", overlays.join(", ")));
         }
         if let Some(c) = self.conversion {
-            lines.push(c.summary());
+            lines.extend(c.summary());
         }
         lines.push(match self.simplified.rewritten.len() {
             0 => "simplified for progenitor: nothing".to_string(),
