@@ -1,4 +1,5 @@
-//! Getting a page: over HTTP with a timeout and a size cap, or from a directory (`--from`).
+//! Getting a page or a package: over HTTP with a timeout and a size cap, or from a directory
+//! (`--from`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -83,28 +84,60 @@ impl Fetcher {
                     html: false,
                 })
             }
-            Fetcher::Live { runtime, client } => runtime.block_on(async {
-                match get_once(client, url).await {
-                    Err((reason, true)) => {
-                        tokio::time::sleep(RETRY_AFTER).await;
-                        get_once(client, url).await.map_err(|(again, _)| {
+            Fetcher::Live { .. } => {
+                let (bytes, html) = self.get_bytes(url, None, MAX_BYTES)?;
+                Ok(Body {
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                    html,
+                })
+            }
+        }
+    }
+
+    /// The bytes at `url` (at most `max`), asked for with `accept`, and whether the server
+    /// declared them HTML; tried twice when the first failure may pass. Only a live fetcher
+    /// fetches: a directory has no URLs.
+    pub fn get_bytes(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        max: usize,
+    ) -> Result<(Vec<u8>, bool), String> {
+        let Fetcher::Live { runtime, client } = self else {
+            return Err(format!("{url} is not fetched: reading from a directory"));
+        };
+        runtime.block_on(async {
+            match get_once(client, url, accept, max).await {
+                Err((reason, true)) => {
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    get_once(client, url, accept, max)
+                        .await
+                        .map_err(|(again, _)| {
                             if again == reason {
                                 format!("{again} (tried twice)")
                             } else {
                                 format!("{again} (first try: {reason})")
                             }
                         })
-                    }
-                    other => other.map_err(|(reason, _)| reason),
                 }
-            }),
-        }
+                other => other.map_err(|(reason, _)| reason),
+            }
+        })
     }
 }
 
 /// One GET; the error says why and whether trying again may help.
-async fn get_once(client: &reqwest::Client, url: &str) -> Result<Body, (String, bool)> {
-    let mut response = client.get(url).send().await.map_err(|e| {
+async fn get_once(
+    client: &reqwest::Client,
+    url: &str,
+    accept: Option<&str>,
+    max: usize,
+) -> Result<(Vec<u8>, bool), (String, bool)> {
+    let mut request = client.get(url);
+    if let Some(accept) = accept {
+        request = request.header(reqwest::header::ACCEPT, accept);
+    }
+    let mut response = request.send().await.map_err(|e| {
         let transient = e.is_timeout() || e.is_connect() || e.is_request();
         (describe_error(&e), transient)
     })?;
@@ -125,14 +158,11 @@ async fn get_once(client: &reqwest::Client, url: &str) -> Result<Body, (String, 
         .map_err(|e| (describe_error(&e), true))?
     {
         bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_BYTES {
-            return Err((format!("the page is larger than {MAX_BYTES} bytes"), false));
+        if bytes.len() > max {
+            return Err((format!("{url} is larger than {max} bytes"), false));
         }
     }
-    Ok(Body {
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-        html,
-    })
+    Ok((bytes, html))
 }
 
 /// The error with its causes, which is where reqwest says what actually went wrong. The outer

@@ -13,9 +13,12 @@
 //! unreachable when some page could not be had.
 #![deny(missing_docs)]
 
+mod documents;
 mod facts;
 mod fetch;
 mod normalize;
+mod package;
+mod selection;
 mod sources;
 
 use std::collections::BTreeSet;
@@ -24,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use documents::DocOutcome;
 use facts::{Fact, SpecFacts};
 use fetch::Fetcher;
 use sources::{Kind, Page, Sources};
@@ -116,24 +120,33 @@ pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<Status> {
         .iter()
         .map(|page| check(page, &sources, &fetcher, &options.specs_dir))
         .collect();
+    let documents: Vec<DocOutcome> = sources
+        .documents
+        .iter()
+        .map(|document| documents::check(document, &sources, &fetcher))
+        .collect();
 
     for outcome in &outcomes {
-        let page = &outcome.page;
-        let from = fetcher.describe(&page.url, &page.snapshot);
-        match &outcome.verdict {
-            Verdict::Unreachable(reason) => writeln!(
-                out,
-                "{:<11} {:<8} {from}: {reason}",
-                "unreachable", page.spec
-            )?,
-            verdict => writeln!(out, "{:<11} {:<8} {from}", verdict.word(), page.spec)?,
-        }
-        for line in &outcome.details {
-            writeln!(out, "    {line}")?;
-        }
+        let from = fetcher.describe(&outcome.page.url, &outcome.page.snapshot);
+        report(
+            out,
+            &outcome.verdict,
+            &outcome.page.spec,
+            &from,
+            &outcome.details,
+        )?;
+    }
+    for outcome in &documents {
+        let d = outcome;
+        report(out, &d.verdict, &d.document.spec, &d.from, &d.details)?;
     }
 
-    let count = |word: &str| outcomes.iter().filter(|o| o.verdict.word() == word).count();
+    let verdicts: Vec<&Verdict> = outcomes
+        .iter()
+        .map(|o| &o.verdict)
+        .chain(documents.iter().map(|d| &d.verdict))
+        .collect();
+    let count = |word: &str| verdicts.iter().filter(|v| v.word() == word).count();
     let (changed, unknown, unreachable) =
         (count("changed"), count("unknown"), count("unreachable"));
     writeln!(out)?;
@@ -145,35 +158,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<Status> {
     )?;
 
     if options.accept {
-        let date = sources::today();
-        let mut accepted = 0;
-        for outcome in &outcomes {
-            let (Verdict::Changed | Verdict::Unknown, Some(text)) =
-                (&outcome.verdict, &outcome.normalized)
-            else {
-                continue;
-            };
-            let path = sources.snapshot_path(&outcome.page);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let fingerprint = normalize::fingerprint(text);
-            sources.record(&outcome.page, &fingerprint, &date);
-            writeln!(
-                out,
-                "accepted    {:<8} {}: {fingerprint}, reconciled {date}, snapshot {}",
-                outcome.page.spec,
-                outcome.page.url,
-                path.display()
-            )?;
-            accepted += 1;
-        }
-        if accepted > 0 {
-            sources.save()?;
-        }
+        accept(&outcomes, &documents, &mut sources, out)?;
         return Ok(if unreachable > 0 {
             Status::Unreachable
         } else {
@@ -181,12 +166,21 @@ pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<Status> {
         });
     }
 
-    if changed + unknown > 0 {
+    if outcomes
+        .iter()
+        .any(|o| matches!(o.verdict, Verdict::Changed | Verdict::Unknown))
+    {
         writeln!(
             out,
             "Next: revisit the spec named by each finding, `cargo xtask codegen`, review the client \
              diff, `cargo xtask conformance` against the sandbox, then `cargo xtask docs-check --accept`."
         )?;
+    }
+    for d in documents
+        .iter()
+        .filter(|d| matches!(d.verdict, Verdict::Changed | Verdict::Unknown))
+    {
+        writeln!(out, "{}", documents::next_steps(d))?;
     }
     Ok(if unreachable > 0 {
         Status::Unreachable
@@ -195,6 +189,70 @@ pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<Status> {
     } else {
         Status::Unchanged
     })
+}
+
+/// One source's verdict line and the lines under it.
+fn report(
+    out: &mut dyn Write,
+    verdict: &Verdict,
+    spec: &str,
+    from: &str,
+    details: &[String],
+) -> anyhow::Result<()> {
+    match verdict {
+        Verdict::Unreachable(reason) => {
+            writeln!(out, "{:<11} {spec:<8} {from}: {reason}", "unreachable")?
+        }
+        verdict => writeln!(out, "{:<11} {spec:<8} {from}", verdict.word())?,
+    }
+    for line in details {
+        writeln!(out, "    {line}")?;
+    }
+    Ok(())
+}
+
+/// Records every changed or unknown page and document as reconciled today.
+fn accept(
+    outcomes: &[Outcome],
+    documents: &[DocOutcome],
+    sources: &mut Sources,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let date = sources::today();
+    let mut accepted = 0;
+    for outcome in outcomes {
+        let (Verdict::Changed | Verdict::Unknown, Some(text)) =
+            (&outcome.verdict, &outcome.normalized)
+        else {
+            continue;
+        };
+        let path = sources.snapshot_path(&outcome.page);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        let fingerprint = normalize::fingerprint(text);
+        sources.record(&outcome.page, &fingerprint, &date);
+        writeln!(
+            out,
+            "accepted    {:<8} {}: {fingerprint}, reconciled {date}, snapshot {}",
+            outcome.page.spec,
+            outcome.page.url,
+            path.display()
+        )?;
+        accepted += 1;
+    }
+    for outcome in documents {
+        if let Some(line) = documents::accept(outcome, sources, &date)? {
+            writeln!(out, "{line}")?;
+            accepted += 1;
+        }
+    }
+    if accepted > 0 {
+        sources.save()?;
+    }
+    Ok(())
 }
 
 /// Fetches one page and compares it with what was recorded.

@@ -118,28 +118,9 @@ fn prune(node: &html2text::Handle) {
     }
 }
 
-/// Lines that are site chrome, compared in lower case after whitespace is collapsed.
-const CHROME: &[&str] = &[
-    "on this page",
-    "copy page",
-    "copy",
-    "copied!",
-    "ask ai",
-    "search...",
-    "search",
-    "ctrl k",
-    "ctrl+k",
-    "⌘k",
-    "navigation",
-    "powered by mintlify",
-    "powered by gitbook",
-    "suggest edits",
-    "raise issue",
-    "edit on github",
-    "edit this page",
-    "previous",
-    "next",
-];
+/// Lines that are site chrome, compared in lower case after whitespace is collapsed: one a line
+/// of `chrome.txt` (data, as the names of the sites whose chrome it is are no Rust's business).
+const CHROME: &str = include_str!("chrome.txt");
 
 /// Normalizes text: volatile phrases and chrome dropped, one trimmed line per line of content,
 /// whitespace collapsed, no blank lines, a final newline.
@@ -171,7 +152,7 @@ pub fn normalize_text(text: &str) -> String {
                 feedback_buttons = 2;
                 continue;
             }
-            if CHROME.contains(&lower.as_str()) || is_copyright(&lower) {
+            if CHROME.lines().any(|c| c == lower) || is_copyright(&lower) {
                 continue;
             }
             lines.push(line);
