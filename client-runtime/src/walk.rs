@@ -237,17 +237,27 @@ pub struct Walker {
     size: u64,
     pages: u64,
     received: u64,
+    /// Items before the walk's first page, for a walk that starts deep in the list.
+    skipped: u64,
 }
 
 impl Walker {
     /// A walk of pages of `size` items (the size the first request asks for, or the
     /// default).
     pub fn new(walk: Walk, size: u64) -> Walker {
+        Walker::from_position(walk, size, 0)
+    }
+
+    /// A walk whose first page starts after `skipped` items: at that offset, or at the page
+    /// `skipped / size` after the first (a multiple of `size`), or after the key of the item
+    /// at that position. Offsets, page numbers and totals count from the list's start.
+    pub fn from_position(walk: Walk, size: u64, skipped: u64) -> Walker {
         Walker {
             walk,
             size: size.max(1),
             pages: 0,
             received: 0,
+            skipped,
         }
     }
 
@@ -319,11 +329,11 @@ impl Walker {
             Advance::Offset { .. } if page.items == 0 => return Ok(undeclared(End::EmptyPage)),
             Advance::Offset { param } => Next::Param {
                 name: param.clone(),
-                value: self.received.to_string(),
+                value: (self.skipped + self.received).to_string(),
             },
             Advance::Page { param, first } => Next::Param {
                 name: param.clone(),
-                value: (first + self.pages).to_string(),
+                value: (first + self.skipped / self.size + self.pages).to_string(),
             },
         };
         Ok(Step::Next(next))
@@ -351,8 +361,11 @@ impl Walker {
             End::NoNext | End::NullNext | End::EmptyNext => page.next.signal() == Some(signal),
             End::Flag(last) => page.flag == Some(last),
             End::Total => {
-                page.total.is_some_and(|t| self.received >= t)
-                    || page.total_pages.is_some_and(|t| self.pages >= t)
+                page.total
+                    .is_some_and(|t| self.skipped + self.received >= t)
+                    || page
+                        .total_pages
+                        .is_some_and(|t| self.skipped / self.size + self.pages >= t)
             }
             End::ShortPage => page.items < self.size,
             End::EmptyPage => page.items == 0,

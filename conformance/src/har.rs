@@ -15,7 +15,9 @@
 //! "not recorded", and the checks that needed it say so as a skip.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,9 +26,8 @@ use base64::Engine as _;
 use har::v1_2;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Run;
 use crate::probe::transport::{Sent, Transport, WireError, WireRequest, WireResponse};
-use crate::probe::{lock, Exchange, Outcome, ProbeError};
+use crate::probe::{lock, Exchange, Outcome, ProbeError, Recorder};
 use crate::registry::CheckId;
 use crate::target::{Options, Secret, Target};
 use crate::Selection;
@@ -99,44 +100,136 @@ struct EntryComment {
     outcome: String,
 }
 
-/// The archive of `runs` (each with its probe), as a HAR 1.2 document.
-pub fn archive(runs: &[(RunMeta, Vec<Exchange>)]) -> anyhow::Result<har::Har> {
-    let mut entries = Vec::new();
-    let mut pages: Vec<v1_2::Pages> = Vec::new();
-    for (index, (meta, exchanges)) in runs.iter().enumerate() {
-        for e in exchanges {
-            let mut entry = entry(index, e)?;
-            // One page per operation: `<api>/<operationId>`.
-            if !e.request.operation.is_empty() {
-                let id = format!("{}/{}", meta.api, e.request.operation);
-                if !pages.iter().any(|p| p.id == id) {
-                    pages.push(v1_2::Pages {
-                        started_date_time: entry.started_date_time.clone(),
-                        title: format!("{id} at {}", meta.base_url),
-                        id: id.clone(),
-                        page_timings: v1_2::PageTimings::default(),
-                        comment: None,
-                    });
+/// A HAR 1.2 archive written as the runs go: each exchange is appended as soon as it is
+/// done, so no body is held for the archive's sake; the pages (one per operation) and the
+/// runs' description close the document at the end ([`HarWriter::finish`]). The archive is
+/// written to a temporary file beside `path` and renamed over it only when complete.
+pub struct HarWriter {
+    path: PathBuf,
+    partial: PathBuf,
+    state: Mutex<WriterState>,
+}
+
+struct WriterState {
+    out: Option<BufWriter<File>>,
+    entries: u64,
+    pages: Vec<v1_2::Pages>,
+    /// The first write error, reported by `finish`.
+    error: Option<String>,
+}
+
+impl HarWriter {
+    /// Starts an archive at `path`.
+    pub fn create(path: &Path) -> anyhow::Result<Arc<HarWriter>> {
+        let partial = path.with_extension("har.partial");
+        let file = File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut out = BufWriter::new(file);
+        let creator = v1_2::Creator {
+            name: "conformance".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            comment: None,
+        };
+        write!(
+            out,
+            "{{\"log\":{{\"version\":\"1.2\",\"creator\":{},\"entries\":[",
+            serde_json::to_string(&creator)?
+        )
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+        Ok(Arc::new(HarWriter {
+            path: path.to_path_buf(),
+            partial,
+            state: Mutex::new(WriterState {
+                out: Some(out),
+                entries: 0,
+                pages: Vec::new(),
+                error: None,
+            }),
+        }))
+    }
+
+    /// The recorder of run `run` (its index among the runs the archive holds), of `api` at
+    /// `base_url`.
+    pub fn recorder(self: &Arc<Self>, run: usize, api: &str, base_url: &str) -> Arc<dyn Recorder> {
+        Arc::new(RunRecorder {
+            writer: self.clone(),
+            run,
+            api: api.to_string(),
+            base_url: base_url.to_string(),
+        })
+    }
+
+    fn append(&self, r: &RunRecorder, e: &Exchange) {
+        let mut state = lock(&self.state);
+        if state.error.is_some() {
+            return;
+        }
+        let written = entry(r.run, e)
+            .map_err(|e| e.to_string())
+            .and_then(|mut entry| {
+                // One page per operation: `<api>/<operationId>`.
+                if !e.request.operation.is_empty() {
+                    let id = format!("{}/{}", r.api, e.request.operation);
+                    if !state.pages.iter().any(|p| p.id == id) {
+                        state.pages.push(v1_2::Pages {
+                            started_date_time: entry.started_date_time.clone(),
+                            title: format!("{id} at {}", r.base_url),
+                            id: id.clone(),
+                            page_timings: v1_2::PageTimings::default(),
+                            comment: None,
+                        });
+                    }
+                    entry.pageref = Some(id);
                 }
-                entry.pageref = Some(id);
-            }
-            entries.push(entry);
+                let comma = if state.entries == 0 { "\n" } else { ",\n" };
+                state.entries += 1;
+                let out = state.out.as_mut().ok_or("the archive is already closed")?;
+                out.write_all(comma.as_bytes()).map_err(|e| e.to_string())?;
+                serde_json::to_writer(out, &entry).map_err(|e| e.to_string())
+            });
+        if let Err(problem) = written {
+            state.error = Some(problem);
         }
     }
-    let metas: Vec<RunMeta> = runs.iter().map(|(m, _)| m.clone()).collect();
-    Ok(har::Har {
-        log: har::Spec::V1_2(v1_2::Log {
-            creator: v1_2::Creator {
-                name: "conformance".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                comment: None,
-            },
-            browser: None,
-            pages: (!pages.is_empty()).then_some(pages),
-            entries,
-            comment: Some(serde_json::to_string(&LogComment { conformance: metas })?),
-        }),
-    })
+
+    /// Closes the archive with the pages and what a replay needs of each run, and puts it
+    /// in place.
+    pub fn finish(&self, metas: Vec<RunMeta>) -> anyhow::Result<()> {
+        let mut state = lock(&self.state);
+        if let Some(problem) = state.error.take() {
+            anyhow::bail!("cannot write {}: {problem}", self.partial.display());
+        }
+        let mut out = state
+            .out
+            .take()
+            .context("the archive was already finished")?;
+        let comment = serde_json::to_string(&LogComment { conformance: metas })?;
+        write!(
+            out,
+            "\n],\"pages\":{},\"comment\":{}}}}}\n",
+            serde_json::to_string(&state.pages)?,
+            serde_json::to_string(&comment)?
+        )
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write {}", self.partial.display()))?;
+        drop(out);
+        std::fs::rename(&self.partial, &self.path)
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+/// The exchanges of one run, appended to a [`HarWriter`].
+struct RunRecorder {
+    writer: Arc<HarWriter>,
+    run: usize,
+    api: String,
+    base_url: String,
+}
+
+impl Recorder for RunRecorder {
+    fn record(&self, exchange: &Exchange) {
+        self.writer.append(self, exchange);
+    }
 }
 
 /// What a replay needs of a finished run.
@@ -170,16 +263,6 @@ pub fn meta(target: &Target, options: &Options) -> RunMeta {
             .map(|c| c.name().to_string())
             .collect(),
     }
-}
-
-/// Writes the archive of `runs` to `path`.
-pub fn write(runs: &[Run], path: &Path) -> anyhow::Result<()> {
-    let recorded: Vec<(RunMeta, Vec<Exchange>)> = runs
-        .iter()
-        .filter_map(|r| Some((r.meta.clone()?, r.probe.as_ref()?.exchanges())))
-        .collect();
-    let text = har::to_json(&archive(&recorded)?)?;
-    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn headers(list: &[(String, String)]) -> Vec<v1_2::Headers> {
@@ -382,7 +465,7 @@ pub struct Replayed {
 /// The stand-in for a credential that was masked in the recording (after its prefix).
 const STAND_IN: &str = "replayed-credential";
 
-/// Reads an archive written by [`write`] back into the runs it recorded.
+/// Reads an archive written by a [`HarWriter`] back into the runs it recorded.
 pub fn replay(path: &Path) -> anyhow::Result<Vec<Replayed>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -28,7 +28,7 @@ pub mod registry;
 pub mod report;
 pub mod target;
 
-pub use engine::{run, run_recorded, run_with, Run};
+pub use engine::{run, run_recorded, run_recording, run_with, Run};
 pub use registry::{CheckId, Family, Selection};
 pub use report::{CheckResult, Report, Stop, Verdict};
 pub use target::{Options, Secret, Target};

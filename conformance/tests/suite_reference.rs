@@ -304,7 +304,7 @@ fn requests_of(run: &conformance::Run) -> BTreeMap<String, usize> {
         .next()
         .unwrap_or_default()
         .to_string();
-    for e in run.probe.as_ref().unwrap().exchanges() {
+    for e in run.probe.as_ref().unwrap().sent() {
         *out.entry(e.request.key().replace(&port, "PORT"))
             .or_default() += 1;
     }

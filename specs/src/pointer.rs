@@ -59,10 +59,39 @@ impl Pointer {
         Pointer(format!("{}/{}", self.0, escape(segment)))
     }
 
+    /// `value` reduced to what the `pointers` reach: every pointer that resolves on `value`
+    /// resolves to the same value on the projection, and nothing else is kept (a walk keeps
+    /// the members its checks read, not whole items).
+    pub fn project(value: &serde_json::Value, pointers: &[Pointer]) -> serde_json::Value {
+        let mut out = serde_json::Value::Null;
+        for p in pointers {
+            if let Some(found) = value.pointer(p.as_str()) {
+                place(&mut out, &p.segments(), found);
+            }
+        }
+        out
+    }
+
     /// Whether `self` is `other` or lies under it.
     pub fn is_under(&self, other: &Pointer) -> bool {
         self.0 == other.0
             || (self.0.starts_with(&other.0) && self.0[other.0.len()..].starts_with('/'))
+    }
+}
+
+/// Puts `found` at `segments` inside `out`, creating objects on the way; a segment under an
+/// array keeps the whole array (an index is as cheap to keep as to rebuild).
+fn place(out: &mut serde_json::Value, segments: &[String], found: &serde_json::Value) {
+    let Some((first, rest)) = segments.split_first() else {
+        *out = found.clone();
+        return;
+    };
+    if !out.is_object() {
+        *out = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let serde_json::Value::Object(map) = out {
+        let child = map.entry(first.clone()).or_insert(serde_json::Value::Null);
+        place(child, rest, found);
     }
 }
 
@@ -131,6 +160,27 @@ impl<'de> Deserialize<'de> for Pointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_projection_keeps_what_the_pointers_reach_and_nothing_else() {
+        let item = serde_json::json!({
+            "id": 7, "name": "x", "user": {"login": "ann", "bio": "long"},
+            "tags": ["a", "b"], "a/b": 1
+        });
+        let pointers: Vec<Pointer> = ["/id", "/user/login", "/tags", "/a~1b", "/missing/x"]
+            .into_iter()
+            .map(|p| Pointer::parse(p).unwrap())
+            .collect();
+        let projected = Pointer::project(&item, &pointers);
+        assert_eq!(
+            projected,
+            serde_json::json!({"id": 7, "user": {"login": "ann"}, "tags": ["a", "b"], "a/b": 1})
+        );
+        for p in &pointers {
+            assert_eq!(projected.pointer(p), item.pointer(p), "{p}");
+        }
+        assert_eq!(Pointer::project(&item, &[Pointer::root()]), item);
+    }
 
     #[test]
     fn segments_escape_and_unescape_once() {

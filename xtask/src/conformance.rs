@@ -18,6 +18,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -242,8 +243,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
+    // The archive is written as the runs go; it is put in place once they are over.
+    let har = match &args.common.har {
+        Some(path) => Some(conformance::har::HarWriter::create(path)?),
+        None => None,
+    };
     let runs = match &args.server {
-        None => runtime.block_on(embedded(options))?,
+        None => runtime.block_on(embedded(options, har.as_ref()))?,
         Some((name, matches)) => {
             let (target, operations) = match command::target(name, matches) {
                 Ok(t) => t,
@@ -256,7 +262,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 operations,
                 ..options
             };
-            vec![runtime.block_on(conformance::run_recorded(target, options))]
+            let recorder = har
+                .as_ref()
+                .map(|w| w.recorder(0, &target.spec.name, target.base_url.as_str()));
+            vec![runtime.block_on(conformance::run_recording(target, options, recorder))]
         }
     };
     let reports: Vec<Report> = runs.iter().map(|r| r.report.clone()).collect();
@@ -290,8 +299,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &common.markdown {
         conformance::report::write_markdown(&reports, path)?;
     }
-    if let Some(path) = &common.har {
-        conformance::har::write(&runs, path)?;
+    if let Some(writer) = &har {
+        writer.finish(runs.iter().filter_map(|r| r.meta.clone()).collect())?;
     }
     Ok(ExitCode::from(conformance::report::exit_code(&reports)))
 }
@@ -335,7 +344,10 @@ fn redact_panics(secret: String) {
 ///
 /// The mocks rate-limit every 20th request (with `Retry-After: 0`, so no time is lost), so that
 /// the 429 handling and the 429-shape check are exercised as well.
-async fn embedded(options: Options) -> anyhow::Result<Vec<conformance::Run>> {
+async fn embedded(
+    options: Options,
+    har: Option<&Arc<conformance::har::HarWriter>>,
+) -> anyhow::Result<Vec<conformance::Run>> {
     let mut mocks = Vec::new();
     for spec in specs::all()? {
         let config = mock::MockConfig {
@@ -349,11 +361,10 @@ async fn embedded(options: Options) -> anyhow::Result<Vec<conformance::Run>> {
         .iter()
         .map(conformance::target::for_mock)
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = futures::future::join_all(
-        targets
-            .into_iter()
-            .map(|t| conformance::run_recorded(t, options.clone())),
-    )
+    let runs = futures::future::join_all(targets.into_iter().enumerate().map(|(i, t)| {
+        let recorder = har.map(|w| w.recorder(i, &t.spec.name, t.base_url.as_str()));
+        conformance::run_recording(t, options.clone(), recorder)
+    }))
     .await;
     for m in mocks {
         m.shutdown().await;

@@ -543,7 +543,7 @@ fn valid_value(ctx: &Ctx, what: &str, response: &Response, size: Option<i64>) ->
             })
         }
     };
-    let n = page.items.len() as i64;
+    let n = page.keys.len() as i64;
     match size {
         Some(size) if n > size => Some(Breach {
             basis: Basis::Documented,
@@ -828,6 +828,7 @@ async fn filter_crossing<'c>(ctx: &Ctx<'c>, reference: &Walk) -> Result<Crossing
         );
     };
     let request = PageRequest {
+        start: None,
         size: Some(p.size_min),
         query: vec![(filter.param.clone(), issued.clone())],
         path: Vec::new(),
@@ -905,15 +906,22 @@ async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
     f
 }
 
-/// Every 429 of the run: its status, the documented headers, and the body against the spec.
+/// Whether any 429 was judged: the check is skipped when the server limited no request.
 pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
     let mut f = Findings::new();
-    let limited = ctx.rate_limited_responses();
-    if limited.is_empty() {
+    if ctx.received().limited == 0 {
         f.skip(
             CheckId::RateLimit,
             "the server did not rate-limit any request",
         );
+    }
+    f
+}
+
+/// 429 responses: their status, the documented headers, and the body against the spec.
+pub fn judge_rate_limited(ctx: &Ctx, limited: &[std::sync::Arc<Response>]) -> Findings {
+    let mut f = Findings::new();
+    if limited.is_empty() {
         return f;
     }
     let rule = &ctx.op.errors.rate_limited;
@@ -925,7 +933,7 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
             .build(&s.schema)
             .ok()
     });
-    for r in limited.iter().take(50) {
+    for r in limited {
         let curl = Some(r.request.curl());
         if rule.contains(&r.status) {
             f.held(CheckId::RateLimit);

@@ -158,7 +158,7 @@ pub fn out_of_range(
         Ok(page) => page,
         Err(message) => return breach(Basis::Documented, format!("{what}: {message}")),
     };
-    let n = page.items.len() as u64;
+    let n = page.keys.len() as u64;
     if n > p.size_max {
         return breach(
             Basis::Documented,

@@ -16,7 +16,10 @@ use specs::walk::{Advance, Carrier, End, Member};
 use url::Url;
 
 use super::sample;
-use super::walk::{page_cap, read_page, walk, with_param, Page, PageRequest, Walk, WalkEnd};
+use super::walk::{
+    page_cap, read_page, walk, walk_within, with_param, Page, PageRequest, Reach, Start, Walk,
+    WalkEnd,
+};
 use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
@@ -54,19 +57,35 @@ const WALKING: &[CheckId] = &[
     CheckId::Total,
 ];
 
-/// Most pages a walk at the smallest drawn size may take; bounds the smallest size drawn.
-const PAGES_PER_WALK: u64 = 40;
+/// Pages a window takes at most: enough page boundaries at its size to show a gap, a repeat
+/// or a short page, at a cost that does not grow with the list.
+pub const PAGES_PER_WINDOW: u64 = 8;
 
-/// Runs the family against the reference walk (a complete walk at `size-max`, or the reason
-/// there is none).
+/// The share of the operation's request budget that the second long walk may take.
+const LONG_VIEW_SHARE: f64 = 0.2;
+
+/// Windows deep in an addressable list, each walked at two sizes.
+const DEEP_WINDOWS: u64 = 3;
+
+/// Runs the family against the reference walk (a walk at `size-max`, to the end or as far as
+/// its share of the budget allows, or the reason there is none).
+///
+/// Every other walk is bounded: windows of [`PAGES_PER_WINDOW`] pages at other sizes are
+/// compared with the same part of the reference; a second long walk at another size follows
+/// the reference as far as it went (for lists only a walk can reach into); windows deep in an
+/// addressable list are walked at two sizes and compared with each other.
 pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let mut f = Findings::new();
     let p = ctx.pagination;
     skip_inapplicable(ctx, &mut f);
     f.merge(judge_walk(ctx, reference, None));
-    if !reference.complete() {
+    if reference.complete() {
+        let label = reference.request.label(&p.size_param, p.size_default);
+        judge_totals(ctx, &mut f, reference, &label);
+    }
+    if !reference.usable() {
         let why = format!(
-            "no complete walk at size {}: {}",
+            "no walk at size {}: {}",
             p.size_max,
             reference.end.describe()
         );
@@ -75,65 +94,361 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         }
         return f;
     }
-    let total = unique(&reference.keys()).len() as u64;
-    let smallest = smallest_size(ctx, total, reference.pages.len());
-    let walks = async {
-        if !ctx.any_selected(WALKING) && !ctx.selected(CheckId::DefaultSize) {
-            return Findings::new();
+    let listed = reference.item_count() as u64;
+    if !reference.complete() {
+        // The last page is judged where a walk reaches it: a filtered walk may.
+        let why = format!(
+            "no walk reached the last page: the walk at size {} stopped after {listed} items, \
+             where its share of the request budget ran out",
+            p.size_max
+        );
+        f.skip(CheckId::LastPage, why.clone());
+        if p.flag.is_some() {
+            f.skip(CheckId::HasMore, why);
         }
-        let mut fixed = vec![Some(p.size_max), None, Some(smallest)];
-        if !ctx.any_selected(WALKING) {
-            fixed = vec![None];
-        }
-        let judged = |size: Option<u64>| async move {
-            let w = walk(
-                ctx,
-                &PageRequest::sized(size),
-                page_cap(total, size.unwrap_or(p.size_default)),
-            )
-            .await;
-            judge_walk(ctx, &w, Some(reference))
-        };
-        // The fixed sizes (the smallest is the longest walk) and the drawn ones at once.
-        let drawn = async {
-            if !ctx.any_selected(WALKING) {
-                return Findings::new();
-            }
-            let sizes = prop_oneof![
-                1 => Just(None),
-                6 => (smallest..=p.size_max).prop_map(Some),
-            ];
-            cases::cases(ctx, 0x7061_6765, sizes, judged).await
-        };
-        let (mut found, drawn) = tokio::join!(cases::each(ctx, fixed, judged), drawn);
-        found.merge(drawn);
-        found
-    };
-    let (walked, over, past) = tokio::join!(walks, over_max(ctx, total), past_end(ctx, reference));
-    f.merge(walked);
-    f.merge(over);
-    f.merge(past);
-    if total <= 1 {
+    }
+    let end = list_end(ctx, reference).await;
+    let sizes = drawn_sizes(ctx);
+    let (windows, long, deep, over, past) = tokio::join!(
+        windows(ctx, reference, sizes.clone()),
+        long_view(ctx, reference),
+        deep_windows(ctx, end),
+        over_max(ctx, listed),
+        past_end(ctx, reference, end),
+    );
+    for found in [windows, long, deep, over, past] {
+        f.merge(found);
+    }
+    if listed <= 1 {
         f.note(
             CheckId::StableOrder,
-            format!("only {total} item(s): order cannot differ"),
+            format!("only {listed} item(s): order cannot differ"),
         );
     }
+    f.note_run(coverage_note(ctx, reference, end));
     f
 }
 
-/// The smallest page size walked: a walk may take [`PAGES_PER_WALK`] pages, or twice the
-/// reference walk's when that is longer (a small maximum), and at least two sizes are walked
-/// when the range has two.
-fn smallest_size(ctx: &Ctx, total: u64, reference_pages: usize) -> u64 {
-    let p = ctx.pagination;
-    let pages = PAGES_PER_WALK.max(2 * reference_pages as u64);
-    let smallest = total.div_ceil(pages).clamp(p.size_min, p.size_max);
-    if smallest == p.size_max && p.size_max > p.size_min {
-        p.size_max - 1
-    } else {
-        smallest
+/// The number of items of an addressable list (offset or page number), found with a few
+/// one-item requests when the reference walk stopped before the end; the reference's count
+/// when it reached the end; `None` when neither tells.
+async fn list_end(ctx: &Ctx<'_>, reference: &Walk) -> Option<u64> {
+    if reference.complete() {
+        return Some(unique(&reference.keys()).len() as u64);
     }
+    let p = ctx.pagination;
+    let at = |position: u64| async move {
+        let request = start_at(ctx, p.size_min, position)?;
+        let url = ctx.url(&[], &request.first_query(&p.size_param));
+        let response = ctx.get(&url, &Auth::Target).await?;
+        read_page(ctx, response)
+            .ok()
+            .map(|page| !page.keys.is_empty())
+    };
+    if !matches!(
+        p.walk.advance,
+        Advance::Offset { .. } | Advance::Page { .. }
+    ) {
+        return None;
+    }
+    // Doubling from what the reference saw to a position past the end, then halving.
+    let (mut low, mut high) = (reference.item_count() as u64, 0);
+    for _ in 0..40 {
+        let probe = low.max(1) * 2;
+        match at(probe).await? {
+            true => low = probe,
+            false => {
+                high = probe;
+                break;
+            }
+        }
+    }
+    if high == 0 {
+        return None;
+    }
+    while high - low > p.size_min {
+        let mid = low + (high - low) / 2;
+        match at(mid).await? {
+            true => low = mid,
+            false => high = mid,
+        }
+    }
+    // `low` holds an item and `high` none: the count lies in between, within one page.
+    Some(low + 1)
+}
+
+/// A walk of pages of `size` starting after `position` items, where the style can address a
+/// position (an offset, a page number at a multiple of `size`).
+fn start_at(ctx: &Ctx, size: u64, position: u64) -> Option<PageRequest> {
+    let p = ctx.pagination;
+    let (param, value) = match &p.walk.advance {
+        Advance::Offset { param } => (param.clone(), position.to_string()),
+        Advance::Page { param, first } if position.is_multiple_of(size) => {
+            (param.clone(), (first + position / size).to_string())
+        }
+        _ => return None,
+    };
+    Some(PageRequest {
+        start: Some(Start {
+            param,
+            value,
+            skipped: position,
+        }),
+        ..PageRequest::sized(Some(size))
+    })
+}
+
+/// The page sizes drawn by proptest: the default (no size sent) now and then, any size of the
+/// range otherwise.
+fn drawn_sizes(ctx: &Ctx) -> SBoxedStrategy<Option<u64>> {
+    let p = ctx.pagination;
+    prop_oneof![
+        1 => Just(None),
+        6 => (p.size_min..=p.size_max).prop_map(Some),
+    ]
+    .sboxed()
+}
+
+/// The items a window at `size` covers.
+fn window_items(ctx: &Ctx, size: Option<u64>) -> u64 {
+    let p = ctx.pagination;
+    PAGES_PER_WINDOW * size.unwrap_or(p.size_default).clamp(p.size_min, p.size_max)
+}
+
+/// Walks a window at `size` from the start of the list: to the end when the reference
+/// showed the list is no longer than the window.
+async fn window(ctx: &Ctx<'_>, reference: &Walk, size: Option<u64>) -> Walk {
+    let p = ctx.pagination;
+    let listed = reference.item_count() as u64;
+    let items = window_items(ctx, size);
+    let request = PageRequest::sized(size);
+    let effective = size.unwrap_or(p.size_default);
+    if reference.complete() && items >= listed {
+        walk(ctx, &request, page_cap(listed, effective)).await
+    } else {
+        walk_within(ctx, &request, Reach::window(items as usize)).await
+    }
+}
+
+/// The windows at the fixed sizes (`size-max` again, the default, the smallest) and at the
+/// drawn ones, each compared with the reference.
+async fn windows(ctx: &Ctx<'_>, reference: &Walk, sizes: SBoxedStrategy<Option<u64>>) -> Findings {
+    let p = ctx.pagination;
+    if !ctx.any_selected(WALKING) && !ctx.selected(CheckId::DefaultSize) {
+        return Findings::new();
+    }
+    let fixed = match ctx.any_selected(WALKING) {
+        true => vec![Some(p.size_max), None, Some(p.size_min)],
+        false => vec![None],
+    };
+    let judged = |size: Option<u64>| async move {
+        let w = window(ctx, reference, size).await;
+        judge_walk(ctx, &w, Some(reference))
+    };
+    let drawn = async {
+        if !ctx.any_selected(WALKING) {
+            return Findings::new();
+        }
+        cases::cases(ctx, 0x7061_6765, sizes, judged).await
+    };
+    let (mut found, drawn) = tokio::join!(cases::each(ctx, fixed, judged), drawn);
+    found.merge(drawn);
+    found
+}
+
+/// The size of the second long walk: the largest below `size-max`, so that its page
+/// boundaries fall elsewhere.
+fn long_view_size(ctx: &Ctx) -> Option<u64> {
+    let p = ctx.pagination;
+    (p.size_max > p.size_min).then(|| p.size_max - 1)
+}
+
+/// A second walk at another size, as far as the reference went (within its share of the
+/// budget): the only view of the deep part of a list that only a walk can reach into (next
+/// links, cursors), where a gap at page boundaries shows as a difference from the reference.
+async fn long_view(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
+    let p = ctx.pagination;
+    let listed = reference.item_count() as u64;
+    let Some(size) = long_view_size(ctx) else {
+        return Findings::new();
+    };
+    let covered_by_windows = window_items(ctx, Some(p.size_max)).max(window_items(ctx, None));
+    if !ctx.any_selected(WALKING) || p.addressable() || listed <= covered_by_windows {
+        return Findings::new();
+    }
+    let pages = ((ctx.budget() as f64 * LONG_VIEW_SHARE) as usize).max(1);
+    let reach = Reach {
+        page_cap: page_cap(listed, size),
+        items: (!reference.complete()).then_some(listed as usize),
+        pages: Some(pages),
+        keep_items: 0,
+    };
+    let w = walk_within(ctx, &PageRequest::sized(Some(size)), reach).await;
+    judge_walk(ctx, &w, Some(reference))
+}
+
+/// Windows deep in an addressable list, each walked at `size-max` and at a smaller size from
+/// the same position: the two must list the same items in the same order. They reach where
+/// the reference walk did not (a list longer than the budget allows to walk).
+async fn deep_windows(ctx: &Ctx<'_>, end: Option<u64>) -> Findings {
+    let p = ctx.pagination;
+    let small = (p.size_max / 4).max(p.size_min);
+    let items = window_items(ctx, Some(small));
+    let Some(end) = end.filter(|&end| end > 2 * items && small < p.size_max) else {
+        return Findings::new();
+    };
+    if !ctx.any_selected(WALKING) {
+        return Findings::new();
+    }
+    // Spread over the list, past what the windows from the start cover; a multiple of both
+    // sizes, so that a page-numbered list can start both walks there.
+    let step = lcm(small, p.size_max);
+    let positions: Vec<u64> = (1..=DEEP_WINDOWS)
+        .map(|k| (end.saturating_sub(items) * k / DEEP_WINDOWS) / step * step)
+        .filter(|&at| at > 0)
+        .collect();
+    cases::each(ctx, positions, |at| async move {
+        let mut f = Findings::new();
+        let (Some(wide), Some(narrow)) = (start_at(ctx, p.size_max, at), start_at(ctx, small, at))
+        else {
+            return f;
+        };
+        let reach = Reach::window(items as usize);
+        let (a, b) = tokio::join!(
+            walk_within(ctx, &wide, reach),
+            walk_within(ctx, &narrow, reach)
+        );
+        f.merge(judge_walk(ctx, &a, None));
+        f.merge(judge_walk(ctx, &b, None));
+        if a.usable() && b.usable() {
+            f.defer(SameWindow {
+                opening: ctx.opening(),
+                at,
+                sizes: (p.size_max, small),
+                keys: (a.keys(), b.keys()),
+                request: b.first_curl(),
+            });
+        }
+        f
+    })
+    .await
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    (a / gcd(a, b).max(1)).saturating_mul(b).max(1)
+}
+
+/// Two walks of one window deep in the list, at two sizes: the same items, in the same
+/// order, over the part both covered. While the data changed they cannot be compared
+/// (positions move).
+#[derive(Debug)]
+struct SameWindow {
+    opening: Arc<Bracket>,
+    at: u64,
+    sizes: (u64, u64),
+    keys: (Vec<String>, Vec<String>),
+    request: Option<String>,
+}
+
+impl Deferred for SameWindow {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        if bracket.changed() {
+            f.note(
+                CheckId::Complete,
+                format!(
+                    "the window at position {} was not compared: the data changed during the run",
+                    self.at
+                ),
+            );
+            return f;
+        }
+        let n = self.keys.0.len().min(self.keys.1.len());
+        let (a, b) = (&self.keys.0[..n], &self.keys.1[..n]);
+        if a == b {
+            f.held(CheckId::Complete);
+            f.held(CheckId::StableOrder);
+            return f;
+        }
+        let (sa, sb): (BTreeSet<&String>, BTreeSet<&String>) =
+            (a.iter().collect(), b.iter().collect());
+        let missing: Vec<String> = sa.difference(&sb).map(|k| k.to_string()).collect();
+        let extra: Vec<String> = sb.difference(&sa).map(|k| k.to_string()).collect();
+        let (wide, narrow) = self.sizes;
+        if missing.is_empty() && extra.is_empty() {
+            let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
+            f.breach(
+                CheckId::StableOrder,
+                Basis::Convention(conventions::ONE_ORDER),
+                format!(
+                    "from position {}: item #{} is {} at size {narrow} and {} at size {wide}",
+                    self.at,
+                    i + 1,
+                    b[i],
+                    a[i]
+                ),
+                self.request.clone(),
+            );
+        } else {
+            f.breach(
+                CheckId::Complete,
+                Basis::Documented,
+                format!(
+                    "from position {}, the first {n} items at size {narrow} differ from those at size {wide}: {} missing ({}), {} extra ({})",
+                    self.at,
+                    missing.len(),
+                    sample(&missing),
+                    extra.len(),
+                    sample(&extra)
+                ),
+                self.request.clone(),
+            );
+        }
+        f
+    }
+}
+
+/// What the walks of the family covered, for the report.
+fn coverage_note(ctx: &Ctx, reference: &Walk, end: Option<u64>) -> String {
+    let p = ctx.pagination;
+    let listed = reference.item_count() as u64;
+    let of = match (reference.complete(), end) {
+        (true, _) => "every one".to_string(),
+        (false, Some(end)) => format!("{listed} of about {end}"),
+        (false, None) => {
+            format!("the first {listed} (it stopped where its share of the request budget ran out)")
+        }
+    };
+    let mut parts = vec![format!(
+        "the walk at size {} listed {of} item(s); windows of {PAGES_PER_WINDOW} pages at other sizes were compared with it",
+        p.size_max
+    )];
+    if let Some(size) = long_view_size(ctx) {
+        if !p.addressable()
+            && listed > window_items(ctx, Some(p.size_max)).max(window_items(ctx, None))
+        {
+            parts.push(format!(
+                "a second walk at size {size} followed it as far as the budget allowed"
+            ));
+        }
+    }
+    if end.is_some_and(|e| e > 2 * window_items(ctx, Some((p.size_max / 4).max(p.size_min)))) {
+        parts.push(format!(
+            "{DEEP_WINDOWS} windows deep in the list were each walked at two sizes"
+        ));
+    }
+    parts.join("; ")
 }
 
 fn skip_inapplicable(ctx: &Ctx, f: &mut Findings) {
@@ -187,9 +502,14 @@ pub fn judge_walk(ctx: &Ctx, w: &Walk, reference: Option<&Walk>) -> Findings {
     judge_counts(ctx, &mut f, w, &label);
     judge_last_page(ctx, &mut f, w, &label);
     judge_has_more(ctx, &mut f, w, &label);
+    // The totals a walk read are judged against what the bracketing walks saw, when the first
+    // walk listed the whole list (the closing walk's own totals may count items created while
+    // it ran that it never reached).
     if let Some(r) = reference {
-        if w.complete() {
+        if w.usable() && r.complete() {
             judge_totals(ctx, &mut f, w, &label);
+        }
+        if w.usable() {
             judge_against_reference(ctx, &mut f, w, r, &label);
         }
     }
@@ -198,7 +518,7 @@ pub fn judge_walk(ctx: &Ctx, w: &Walk, reference: Option<&Walk>) -> Findings {
 
 fn judge_end(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     match &w.end {
-        WalkEnd::Last => {
+        WalkEnd::Last | WalkEnd::Stopped(_) => {
             f.held(CheckId::PagesServed);
             f.held(CheckId::Terminates);
         }
@@ -313,7 +633,7 @@ pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let effective = w.request.effective_size(p);
     let ending = ending_page(w);
     for (i, page) in w.pages.iter().enumerate() {
-        let n = page.items.len() as u64;
+        let n = page.keys.len() as u64;
         let not_last = i < ending;
         let breach = if n > effective {
             Some(format!(
@@ -348,7 +668,9 @@ pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
 /// with items is still a short page.
 fn ending_page(w: &Walk) -> usize {
     match w.pages.as_slice() {
-        [.., _, last] if w.complete() && last.items.is_empty() => w.pages.len() - 2,
+        // Stopped before the end: every page it got said more follow.
+        pages if matches!(w.end, WalkEnd::Stopped(_)) => pages.len(),
+        [.., _, last] if w.complete() && last.keys.is_empty() => w.pages.len() - 2,
         pages => pages.len().saturating_sub(1),
     }
 }
@@ -357,17 +679,18 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let p = ctx.pagination;
     let effective = w.request.effective_size(p);
     for (i, page) in w.pages.iter().enumerate() {
-        let Some(body) = page.response.body() else {
-            continue;
-        };
-        let n = page.items.len() as u64;
+        let n = page.keys.len() as u64;
         // An absent field is the schema family's concern (its presence may be a reading).
-        for (pointer, want, what) in [
-            (&p.count, n, "the items on the page"),
-            (&p.size_echo, effective, "the effective page size"),
+        for (pointer, got, want, what) in [
+            (&p.count, &page.count, n, "the items on the page"),
+            (
+                &p.size_echo,
+                &page.echo,
+                effective,
+                "the effective page size",
+            ),
         ] {
-            let Some(pointer) = pointer else { continue };
-            let Some(got) = body.pointer(pointer) else {
+            let (Some(pointer), Some(got)) = (pointer, got) else {
                 continue;
             };
             if got.as_u64() == Some(want) {
@@ -389,7 +712,7 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
 
 /// The last page's next member says that it is the last in one of the ways `last-page`
 /// accepts (absent, null, empty).
-fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+pub(crate) fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let p = ctx.pagination;
     let next_member = matches!(
         p.walk.advance.carrier(),
@@ -434,7 +757,7 @@ fn judge_last_page(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
 /// The flag says "more" on every page but the last and "last" on the last: a last page
 /// without items after a page that said "more" means the flag said "more" where nothing
 /// followed.
-fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
+pub(crate) fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let Some((_, last_value)) = ctx.pagination.flag else {
         return;
     };
@@ -443,7 +766,7 @@ fn judge_has_more(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     }
     let more = Some(!last_value);
     match w.pages.as_slice() {
-        [.., before, last] if last.items.is_empty() && before.observed.flag == more => f.breach(
+        [.., before, last] if last.keys.is_empty() && before.observed.flag == more => f.breach(
             CheckId::HasMore,
             Basis::Documented,
             format!(
@@ -490,8 +813,12 @@ impl Deferred for Totals {
     fn settle(&self, bracket: &Bracket) -> Findings {
         let mut f = Findings::new();
         // Items that existed throughout, and every item seen: a total reported at any time
-        // of the run lies between the two.
-        let (low, high) = (bracket.stable().len() as u64, bracket.known().len() as u64);
+        // of the run lies between the two. Items created while the first walk ran are listed
+        // by both walks, yet were not there throughout: while the data changed, as many may
+        // have been as appeared between the walks.
+        let appeared = bracket.appeared().len();
+        let low = bracket.stable_len().saturating_sub(appeared) as u64;
+        let high = bracket.known_len() as u64;
         let size = self.size.max(1);
         for (i, (total, total_pages, curl)) in self.pages.iter().enumerate() {
             for (got, range, what) in [
@@ -537,6 +864,7 @@ fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, labe
         label: label.to_string(),
         size_max: p.size_max,
         keys: w.keys(),
+        whole: w.complete() && r.complete(),
         request: w.first_curl(),
     });
     let (rk, wk) = (r.keys(), w.keys());
@@ -567,13 +895,17 @@ fn judge_against_reference(ctx: &Ctx, f: &mut Findings, w: &Walk, r: &Walk, labe
     }
 }
 
-/// `pagination/complete` of one walk: every item that existed throughout, and nothing else.
+/// `pagination/complete` of one walk: every item that existed throughout, and nothing else;
+/// of a walk that covered part of the list (a window, or either walk stopped by the budget),
+/// every such item of the part of the first walk's order it spans.
 #[derive(Debug)]
 struct Coverage {
     opening: Arc<Bracket>,
     label: String,
     size_max: u64,
     keys: Vec<String>,
+    /// Both this walk and the first reached the end: the whole list is compared.
+    whole: bool,
     request: Option<String>,
 }
 
@@ -585,30 +917,50 @@ impl Deferred for Coverage {
     fn settle(&self, bracket: &Bracket) -> Findings {
         let mut f = Findings::new();
         let got: BTreeSet<&str> = self.keys.iter().map(String::as_str).collect();
-        let (stable, known) = (bracket.stable(), bracket.known());
-        let missing: Vec<String> = stable
+        let span = match self.whole {
+            true => None,
+            false => Some(bracket.span(&self.keys)),
+        };
+        let missing: Vec<String> = match &span {
+            None => bracket
+                .stable()
+                .filter(|k| !got.contains(k.as_str()))
+                .cloned()
+                .collect(),
+            Some(span) => span
+                .expected
+                .iter()
+                .filter(|k| bracket.is_stable(k) && !got.contains(k.as_str()))
+                .cloned()
+                .collect(),
+        };
+        // A key past the end of a first walk that stopped early may well exist.
+        let judged = span.as_ref().map_or(self.keys.len(), |s| s.judged);
+        let extra: Vec<String> = self.keys[..judged]
             .iter()
-            .filter(|k| !got.contains(k.as_str()))
+            .filter(|k| !bracket.is_known(k))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .cloned()
-            .collect();
-        let extra: Vec<String> = got
-            .iter()
-            .filter(|k| !known.contains(**k))
-            .map(|s| s.to_string())
             .collect();
         if missing.is_empty() && extra.is_empty() {
             f.held(CheckId::Complete);
             return f;
         }
-        let compared = match bracket.changed() {
-            false => format!(
+        let compared = match (bracket.changed(), &span) {
+            (false, Some(span)) => format!(
+                "the walk at size {} listed {} over the same part of the list",
+                self.size_max,
+                span.expected.len()
+            ),
+            (false, None) => format!(
                 "the walk at size {} returned {}",
                 self.size_max,
-                bracket.before().len()
+                bracket.before_len()
             ),
-            true => format!(
+            (true, _) => format!(
                 "{} items were listed by the first and the last walk at size {}",
-                stable.len(),
+                bracket.stable_len(),
                 self.size_max
             ),
         };
@@ -661,14 +1013,22 @@ async fn over_max(ctx: &Ctx<'_>, total: u64) -> Findings {
 }
 
 /// A window past the end of the list (offset, page number, or after the last item) has no
-/// items.
-async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
+/// items. The end is where the reference walk ended, or where [`list_end`] found it.
+async fn past_end(ctx: &Ctx<'_>, reference: &Walk, end: Option<u64>) -> Findings {
     let mut f = Findings::new();
-    if !ctx.selected(CheckId::PastEnd) || !reference.complete() {
+    if !ctx.selected(CheckId::PastEnd) {
         return f;
     }
     let p = ctx.pagination;
-    let total = unique(&reference.keys()).len() as u64;
+    let Some(total) = end else {
+        if p.walk.advance.carrier().is_none() {
+            f.skip(
+                CheckId::PastEnd,
+                "the walk at size-max stopped before the end of the list, so where it ends is unknown",
+            );
+        }
+        return f;
+    };
     let size = p.size_max;
     let base = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
     let urls: Vec<Url> = match &p.walk.advance {
@@ -680,14 +1040,17 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
             let past = first + total.div_ceil(size).max(1);
             vec![with_param(&base, param, &past.to_string())]
         }
-        Advance::AfterKey { param } => reference
-            .items()
-            .last()
-            .and_then(|item| item.pointer(&p.item_key))
-            .and_then(super::walk::as_param)
+        // Keys are kept as compact JSON (`"cus_9"`, `42`).
+        Advance::AfterKey { param } if reference.complete() => reference
+            .pages
+            .iter()
+            .rev()
+            .find_map(|page| page.keys.last())
+            .and_then(|key| serde_json::from_str::<serde_json::Value>(key).ok())
+            .and_then(|key| super::walk::as_param(&key))
             .map(|key| vec![with_param(&base, param, &key)])
             .unwrap_or_default(),
-        Advance::NextUrl { .. } | Advance::Cursor { .. } => Vec::new(),
+        _ => Vec::new(),
     };
     for url in urls {
         let Some(response) = ctx.get(&url, &Auth::Target).await else {

@@ -28,19 +28,22 @@ pub const CHECKS: &[CheckId] = &[
 /// Most validation errors examined per body.
 const ERRORS_EXAMINED: usize = 16;
 
-/// Runs the family over every response received so far (asking for one page if there is none).
+/// The family's verdicts over every response of the operation, each judged as it arrived
+/// ([`Ctx::absorb`]); asks for one page if none was received.
 pub async fn run(ctx: &Ctx<'_>) -> Findings {
-    let mut responses = ctx.responses();
-    if !responses.iter().any(|r| r.status == 200) {
+    if ctx.received().pages == 0 {
         // Run on its own (or after families that saw no page): ask for one page.
-        if let Some(r) = ctx.get(&ctx.url(&[], &[]), &Auth::Target).await {
-            responses.push(r);
-        }
+        let _ = ctx.get(&ctx.url(&[], &[]), &Auth::Target).await;
     }
-    judge(ctx, &responses)
+    let received = ctx.received();
+    let mut f = Findings::new();
+    if received.errors == 0 {
+        f.skip(CheckId::ErrorBody, "no error response was received");
+    }
+    f
 }
 
-/// Judges `responses`.
+/// Judges `responses` (no 429s: those are judged by `errors/rate-limit`).
 pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
     let mut f = Findings::new();
     let mut validators: BTreeMap<String, Option<(jsonschema::Validator, String)>> = BTreeMap::new();
@@ -107,12 +110,6 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
                 curl,
             ),
         }
-    }
-    if !responses
-        .iter()
-        .any(|r| r.status != 200 && !(300..400).contains(&r.status))
-    {
-        f.skip(CheckId::ErrorBody, "no error response was received");
     }
     f
 }

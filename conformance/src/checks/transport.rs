@@ -58,5 +58,5 @@ pub fn run(ctx: &Ctx) -> Findings {
 /// Whether the run stopped while this operation was being rate limited: a 429 was met and
 /// the walk ended on the run's stop rather than on an answer.
 fn cut_short(ctx: &Ctx) -> bool {
-    ctx.is_stopped() && !ctx.rate_limited_responses().is_empty()
+    ctx.is_stopped() && ctx.probe.rate_limited_for(&ctx.op.operation_id) > 0
 }

@@ -14,7 +14,7 @@ use specs::walk::{Observed, Step as WalkStep, Walker};
 use url::Url;
 
 use crate::engine::Ctx;
-use crate::probe::{Auth, ProbeError, Response};
+use crate::probe::{Auth, ProbeError, RequestInfo, Response};
 
 /// Empty pages in a row, each pointing to a next page, after which a walk is judged endless.
 /// A server may legitimately serve an empty page before the last one (filtered cursors), but
@@ -36,6 +36,20 @@ pub struct PageRequest {
     pub query: Vec<(String, String)>,
     /// Path parameters that differ from the target's.
     pub path: Vec<(String, String)>,
+    /// Where in the list the walk starts, for a window deep in the list; `None` starts at
+    /// the beginning.
+    pub start: Option<Start>,
+}
+
+/// The start of a walk deep in an addressable list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// The position parameter (an offset, a page number, an item's key) and its value.
+    pub param: String,
+    /// See `param`.
+    pub value: String,
+    /// The items before the start.
+    pub skipped: u64,
 }
 
 impl PageRequest {
@@ -61,6 +75,9 @@ impl PageRequest {
         if let Some(s) = self.size {
             q.push((size_param.to_string(), s.to_string()));
         }
+        if let Some(start) = &self.start {
+            q.push((start.param.clone(), start.value.clone()));
+        }
         q
     }
 
@@ -71,6 +88,10 @@ impl PageRequest {
         let size = match self.size {
             Some(s) => format!("{size_param}={s}"),
             None => format!("the default size ({size_default})"),
+        };
+        let size = match &self.start {
+            Some(start) => format!("{size} from {}={}", start.param, start.value),
+            None => size,
         };
         if parts.is_empty() {
             format!("walk at {size}")
@@ -88,23 +109,29 @@ impl PageRequest {
     }
 }
 
-/// One page of a walk.
+/// One page of a walk, without its body: the walks of a run keep what their checks read.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// The response.
-    pub response: Arc<Response>,
-    /// The items.
-    pub items: Vec<Value>,
+    /// The request that got it.
+    pub request: RequestInfo,
+    /// The items, each reduced to the members the checks read ([`Ctx::projection`]), shared
+    /// with the snapshots of the run; empty where the walk keeps only keys.
+    pub items: Arc<[Value]>,
     /// Their keys (`item-key`, as compact JSON).
     pub keys: Vec<String>,
     /// What the page says about the next one, as the walk model reads it.
     pub observed: Observed,
+    /// The page's item count and size echo, where `x-pagination` declares them and the body
+    /// has them.
+    pub count: Option<Value>,
+    /// See `count`.
+    pub echo: Option<Value>,
 }
 
 impl Page {
     /// The request as a curl line.
     pub fn curl(&self) -> String {
-        self.response.request.curl()
+        self.request.curl()
     }
 }
 
@@ -135,6 +162,70 @@ pub enum WalkEnd {
     },
     /// No response (see the probe's incidents).
     Probe(ProbeError),
+    /// Stopped on purpose before the last page: the window it was to cover is covered, or
+    /// its share of the request budget is spent. Every page it got says more follow.
+    Stopped(Stopped),
+}
+
+/// Why a walk stopped before the last page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It covered the window of the list it was to compare.
+    Window,
+    /// It took as many pages as its share of the request budget allows.
+    Budget,
+}
+
+/// How far a walk may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// The termination guard: more pages than this (grown with the distinct items seen)
+    /// judges the walk endless.
+    pub page_cap: usize,
+    /// Stop once this many items are received: a window of the list.
+    pub items: Option<usize>,
+    /// Stop after this many pages: the walk's share of the request budget.
+    pub pages: Option<usize>,
+    /// How many of its items (reduced to what the checks read) the walk keeps, besides every
+    /// key: the walks whose items are judged or looked up later keep them, a long walk only
+    /// its first ones.
+    pub keep_items: usize,
+}
+
+/// The items a long walk keeps: enough to find the values of the filters and judge filtered
+/// walks against, whatever the length of the list.
+pub const ITEMS_KEPT: usize = 20_000;
+
+impl Reach {
+    /// To the last page, with `page_cap` as the termination guard.
+    pub fn full(page_cap: usize) -> Reach {
+        Reach {
+            page_cap,
+            items: None,
+            pages: None,
+            keep_items: ITEMS_KEPT,
+        }
+    }
+
+    /// The first `items` items (or to the end, if sooner).
+    pub fn window(items: usize) -> Reach {
+        Reach {
+            page_cap: usize::MAX,
+            items: Some(items),
+            pages: None,
+            keep_items: 0,
+        }
+    }
+
+    /// At most `pages` pages, spent on the way to the end.
+    pub fn within(page_cap: usize, pages: usize) -> Reach {
+        Reach {
+            page_cap,
+            items: None,
+            pages: Some(pages),
+            keep_items: ITEMS_KEPT,
+        }
+    }
 }
 
 impl WalkEnd {
@@ -142,6 +233,10 @@ impl WalkEnd {
     pub fn describe(&self) -> String {
         match self {
             WalkEnd::Last => "complete".into(),
+            WalkEnd::Stopped(Stopped::Window) => "stopped after its window".into(),
+            WalkEnd::Stopped(Stopped::Budget) => {
+                "stopped where its share of the request budget ran out".into()
+            }
             WalkEnd::Probe(e) => e.to_string(),
             WalkEnd::Endless { message, .. } | WalkEnd::BadPage { message, .. } => message.clone(),
         }
@@ -165,6 +260,17 @@ impl Walk {
         matches!(self.end, WalkEnd::Last)
     }
 
+    /// Whether every page it got was a good page: it reached the last page, or was stopped
+    /// on purpose before it.
+    pub fn usable(&self) -> bool {
+        matches!(self.end, WalkEnd::Last | WalkEnd::Stopped(_))
+    }
+
+    /// The number of items it received (duplicates included).
+    pub fn item_count(&self) -> usize {
+        self.pages.iter().map(|p| p.keys.len()).sum()
+    }
+
     /// Every item key, in order, duplicates kept.
     pub fn keys(&self) -> Vec<String> {
         self.pages.iter().flat_map(|p| p.keys.clone()).collect()
@@ -182,7 +288,7 @@ impl Walk {
 
     /// The first continuation request of the walk (its second page's URL), if it has one.
     pub fn continuation(&self) -> Option<Url> {
-        self.pages.get(1).map(|p| p.response.request.url.clone())
+        self.pages.get(1).map(|p| p.request.url.clone())
     }
 }
 
@@ -214,11 +320,20 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
         .as_ref()
         .map_err(|e| format!("a 200 whose body is {e}"))?;
     let (items, observed) = p.observe(body, &|name| response.header_values(name))?;
+    let member = |pointer: &Option<specs::Pointer>| {
+        pointer.as_deref().and_then(|at| body.pointer(at)).cloned()
+    };
     Ok(Page {
         keys: items.iter().map(|i| item_key(i, &p.item_key)).collect(),
-        items,
+        items: items
+            .iter()
+            .map(|item| specs::Pointer::project(item, ctx.projection()))
+            .collect::<Vec<_>>()
+            .into(),
         observed,
-        response: response.clone(),
+        count: member(&p.count),
+        echo: member(&p.size_echo),
+        request: response.request.clone(),
     })
 }
 
@@ -248,15 +363,22 @@ pub fn step(
 
 /// A walker for `request`: the model of the operation's walk at the request's page size.
 pub fn walker(ctx: &Ctx, request: &PageRequest) -> Walker {
-    Walker::new(
+    Walker::from_position(
         ctx.pagination.walk.clone(),
         request.effective_size(ctx.pagination),
+        request.start.as_ref().map_or(0, |s| s.skipped),
     )
 }
 
-/// Walks every page of `request` with the target's credential, stopping after `page_cap`
-/// pages.
+/// Walks every page of `request` with the target's credential, judging it endless after
+/// `page_cap` pages.
 pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk {
+    walk_within(ctx, request, Reach::full(page_cap)).await
+}
+
+/// Walks the pages of `request` with the target's credential as far as `reach` allows.
+pub async fn walk_within(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach) -> Walk {
+    let page_cap = reach.page_cap;
     let p = ctx.pagination;
     let path: Vec<(&str, String)> = request
         .path
@@ -267,10 +389,11 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
     let mut url = first_url.clone();
     let mut pages: Vec<Page> = Vec::new();
     let mut seen_next: HashSet<String> = HashSet::new();
-    let mut seen_pages: HashSet<Vec<String>> = HashSet::new();
+    // Pages and keys seen, by hash: a long walk keeps no second copy of its keys.
+    let mut seen_pages: HashSet<u64> = HashSet::new();
     let mut empty_in_a_row = 0;
     let mut repeated_in_a_row = 0;
-    let mut distinct: HashSet<String> = HashSet::new();
+    let mut distinct: HashSet<u64> = HashSet::new();
     let mut walker = walker(ctx, request);
     // One turn for every page: the walk's next page goes before requests that came later.
     let turn = ctx.probe.turn();
@@ -280,11 +403,12 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
         end,
     };
     loop {
-        let response = match ctx
+        let got = ctx
             .probe
             .get_in_turn(&url, &Auth::Target, turn, &ctx.op.operation_id)
-            .await
-        {
+            .await;
+        ctx.absorb();
+        let response = match got {
             Ok(r) => r,
             Err(e) => {
                 ctx.note_error(&e);
@@ -293,7 +417,12 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
         };
         let curl = response.request.curl();
         let status = response.status;
+        let kept: usize = pages.iter().map(|p| p.items.len()).sum();
         let page = match read_page(ctx, response) {
+            Ok(page) if kept + page.keys.len() > reach.keep_items => Page {
+                items: Arc::from([]),
+                ..page
+            },
             Ok(page) => page,
             Err(message) => {
                 let n = pages.len() + 1;
@@ -307,7 +436,7 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
                 );
             }
         };
-        let repeated = !page.keys.is_empty() && !seen_pages.insert(page.keys.clone());
+        let repeated = !page.keys.is_empty() && !seen_pages.insert(hash_of(&page.keys));
         repeated_in_a_row = if repeated { repeated_in_a_row + 1 } else { 0 };
         empty_in_a_row = if page.keys.is_empty() {
             empty_in_a_row + 1
@@ -363,7 +492,14 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
                 )),
             );
         }
-        distinct.extend(pages[n - 1].keys.iter().cloned());
+        distinct.extend(pages[n - 1].keys.iter().map(hash_of));
+        let received: usize = pages.iter().map(|p| p.keys.len()).sum();
+        if reach.items.is_some_and(|items| received >= items) {
+            return done(pages, WalkEnd::Stopped(Stopped::Window));
+        }
+        if reach.pages.is_some_and(|most| n >= most) {
+            return done(pages, WalkEnd::Stopped(Stopped::Budget));
+        }
         let cap = grown_cap(
             page_cap,
             distinct.len(),
@@ -387,6 +523,12 @@ pub use client_runtime::with_param;
 /// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
 pub fn page_cap(total: u64, size: u64) -> usize {
     (2 * total.div_ceil(size.max(1)) + 3) as usize
+}
+
+/// A hash of `value`, to tell values apart without keeping them.
+fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
 }
 
 /// The page cap of a walk that has seen `distinct` items so far: a list that grows while it

@@ -32,75 +32,141 @@ use serde_json::Value;
 use super::findings::Findings;
 use crate::checks::Walk;
 
-/// What one complete walk of the unfiltered list saw.
+/// What one walk of the unfiltered list saw: the whole list, or its first part when the walk
+/// stopped where its share of the budget ran out.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// Item keys in the order listed, each once.
     order: Vec<String>,
-    /// The items, by key.
-    items: HashMap<String, Value>,
+    /// The items by key: their place in `order`, and where the walk keeps the item (the
+    /// members the checks read), shared with its page.
+    items: HashMap<String, (usize, Held)>,
+    /// Whether the walk reached the end of the list.
+    complete: bool,
+}
+
+/// An item as a page of a walk keeps it.
+#[derive(Debug, Clone)]
+struct Held {
+    page: Arc<[Value]>,
+    index: usize,
+}
+
+impl Held {
+    /// The item, unless the walk kept only its key (past the items a long walk keeps).
+    fn item(&self) -> Option<&Value> {
+        self.page.get(self.index)
+    }
 }
 
 impl Snapshot {
     /// The items of `walk`, first occurrences only.
     pub fn of(walk: &Walk) -> Snapshot {
-        Snapshot::listing(
-            walk.pages
-                .iter()
-                .flat_map(|page| page.keys.iter().cloned().zip(page.items.iter().cloned())),
-        )
+        let mut snapshot = Snapshot::held(walk.pages.iter().flat_map(|page| {
+            page.keys.iter().enumerate().map(|(index, key)| {
+                let held = Held {
+                    page: page.items.clone(),
+                    index,
+                };
+                (key.clone(), held)
+            })
+        }));
+        snapshot.complete = walk.complete();
+        snapshot
     }
 
-    /// Items by key, in the order listed; first occurrences only.
+    /// Items by key, in the order listed; first occurrences only. The list is taken as
+    /// complete.
     pub fn listing(items: impl IntoIterator<Item = (String, Value)>) -> Snapshot {
-        let mut snapshot = Snapshot::default();
-        for (key, item) in items {
+        Snapshot::held(items.into_iter().map(|(key, item)| {
+            let held = Held {
+                page: Arc::from([item]),
+                index: 0,
+            };
+            (key, held)
+        }))
+    }
+
+    fn held(items: impl IntoIterator<Item = (String, Held)>) -> Snapshot {
+        let mut snapshot = Snapshot {
+            complete: true,
+            ..Snapshot::default()
+        };
+        for (key, held) in items {
             if !snapshot.items.contains_key(&key) {
                 snapshot.order.push(key.clone());
-                snapshot.items.insert(key, item);
+                snapshot.items.insert(key, (snapshot.order.len() - 1, held));
             }
         }
         snapshot
     }
-
-    fn keys(&self) -> BTreeSet<String> {
-        self.order.iter().cloned().collect()
-    }
 }
 
-/// The first unfiltered walk of a run and, when there is one, a complete walk taken after
-/// every other walk of the run; the sets the deferred properties are judged against are
-/// computed once.
+/// The first unfiltered walk of a run and, when there is one, a walk taken after every other
+/// walk of the run. The sets the deferred properties are judged against are the first walk's
+/// items and what differs: what appeared and what is gone, computed once (empty when nothing
+/// changed, so that a long first walk is not held several times over).
 #[derive(Debug, Clone, Default)]
 pub struct Bracket {
-    before: Snapshot,
+    before: Arc<Snapshot>,
     after: Option<Snapshot>,
-    before_keys: BTreeSet<String>,
-    stable: BTreeSet<String>,
-    known: BTreeSet<String>,
     appeared: BTreeSet<String>,
+    gone: BTreeSet<String>,
 }
 
 impl Bracket {
-    /// The bracket of the first walk and the closing one (if it completed).
+    /// The bracket of the first walk and the closing one (if it got good pages).
     pub fn new(before: &Walk, after: Option<&Walk>) -> Bracket {
-        let after = after.filter(|w| w.complete()).map(Snapshot::of);
+        let after = after.filter(|w| w.usable()).map(Snapshot::of);
         Bracket::between(Snapshot::of(before), after)
     }
 
-    /// The bracket of two snapshots.
+    /// The bracket of this bracket's first walk and a closing one: the first walk's snapshot
+    /// is shared, not taken again.
+    pub fn closed_by(&self, after: Option<&Walk>) -> Bracket {
+        let after = after.filter(|w| w.usable()).map(Snapshot::of);
+        Bracket::after(self.before.clone(), after)
+    }
+
+    /// The bracket of two snapshots. Where the closing one stopped before the first did (its
+    /// share of the budget ran out), the first walk's items past it are taken as unchanged.
     pub fn between(before: Snapshot, after: Option<Snapshot>) -> Bracket {
-        let before_keys = before.keys();
-        let last_keys = after
-            .as_ref()
-            .map_or_else(|| before_keys.clone(), Snapshot::keys);
+        Bracket::after(Arc::new(before), after)
+    }
+
+    fn after(before: Arc<Snapshot>, after: Option<Snapshot>) -> Bracket {
+        let Some(last) = &after else {
+            return Bracket {
+                before,
+                after,
+                ..Bracket::default()
+            };
+        };
+        let appeared = last
+            .order
+            .iter()
+            .filter(|k| !before.items.contains_key(*k))
+            .cloned()
+            .collect();
+        let reached = match last.complete {
+            true => before.order.len(),
+            false => last
+                .order
+                .iter()
+                .filter_map(|k| before.items.get(k).map(|(i, _)| *i))
+                .max()
+                .map_or(0, |i| i + 1),
+        };
+        let gone = before.order[..reached]
+            .iter()
+            .filter(|k| !last.items.contains_key(*k))
+            .cloned()
+            .collect();
         Bracket {
-            stable: before_keys.intersection(&last_keys).cloned().collect(),
-            known: before_keys.union(&last_keys).cloned().collect(),
-            appeared: last_keys.difference(&before_keys).cloned().collect(),
-            before_keys,
             before,
             after,
+            appeared,
+            gone,
         }
     }
 
@@ -111,22 +177,37 @@ impl Bracket {
 
     /// Whether the two walks list different items: the data changed during the run.
     pub fn changed(&self) -> bool {
-        self.known.len() != self.stable.len()
+        !self.appeared.is_empty() || !self.gone.is_empty()
     }
 
-    /// The items of the first walk.
-    pub fn before(&self) -> &BTreeSet<String> {
-        &self.before_keys
+    /// The number of items of the first walk.
+    pub fn before_len(&self) -> usize {
+        self.before.order.len()
     }
 
-    /// The items present in both walks: they existed throughout the run.
-    pub fn stable(&self) -> &BTreeSet<String> {
-        &self.stable
+    /// Whether `key` was present in both walks: it existed throughout the run.
+    pub fn is_stable(&self, key: &str) -> bool {
+        self.before.items.contains_key(key) && !self.gone.contains(key)
     }
 
-    /// The items of either walk.
-    pub fn known(&self) -> &BTreeSet<String> {
-        &self.known
+    /// Whether either walk listed `key`.
+    pub fn is_known(&self, key: &str) -> bool {
+        self.before.items.contains_key(key) || self.appeared.contains(key)
+    }
+
+    /// The items present in both walks, in the first walk's order.
+    pub fn stable(&self) -> impl Iterator<Item = &String> {
+        self.before.order.iter().filter(|k| !self.gone.contains(*k))
+    }
+
+    /// How many items were present in both walks.
+    pub fn stable_len(&self) -> usize {
+        self.before.order.len() - self.gone.len()
+    }
+
+    /// How many items either walk listed.
+    pub fn known_len(&self) -> usize {
+        self.before.order.len() + self.appeared.len()
     }
 
     /// The items of the closing walk that the first did not list.
@@ -135,33 +216,70 @@ impl Bracket {
     }
 
     /// The items that satisfy `predicate` in both walks and existed throughout (required of a
-    /// filtered walk), and those that satisfy it in either (allowed).
+    /// filtered walk), and those that satisfy it in either (allowed). An item a long walk kept
+    /// only the key of may match: it is allowed, never required.
     pub fn matching(&self, predicate: impl Fn(&Value) -> bool) -> (BTreeSet<&str>, BTreeSet<&str>) {
-        let of = |s: &Snapshot| -> BTreeSet<String> {
+        let holds = |s: &Snapshot, key: &str| {
             s.items
-                .iter()
-                .filter(|(_, item)| predicate(item))
-                .map(|(k, _)| k.clone())
-                .collect()
+                .get(key)
+                .is_some_and(|(_, held)| held.item().is_some_and(&predicate))
         };
-        let before = of(&self.before);
-        let after = match &self.after {
-            Some(after) => of(after),
-            None => before.clone(),
+        let may = |s: &Snapshot, key: &str| {
+            s.items
+                .get(key)
+                .is_some_and(|(_, held)| held.item().is_none_or(&predicate))
+        };
+        let after_holds = |key: &str| match &self.after {
+            // Past where a closing walk stopped, an item is taken as unchanged.
+            Some(after) if after.items.contains_key(key) => holds(after, key),
+            Some(_) if self.appeared.contains(key) || self.gone.contains(key) => false,
+            _ => holds(&self.before, key),
         };
         let required = self
-            .stable
-            .iter()
-            .filter(|k| before.contains(*k) && after.contains(*k))
+            .stable()
+            .filter(|k| holds(&self.before, k) && after_holds(k))
             .map(String::as_str)
             .collect();
+        let after_may = |key: &str| match &self.after {
+            Some(after) if after.items.contains_key(key) => may(after, key),
+            _ => false,
+        };
         let allowed = self
-            .known
+            .before
+            .order
             .iter()
-            .filter(|k| before.contains(*k) || after.contains(*k))
+            .chain(&self.appeared)
+            .filter(|k| may(&self.before, k) || after_may(k))
             .map(String::as_str)
             .collect();
         (required, allowed)
+    }
+
+    /// Whether the first walk reached the end of the list.
+    pub fn complete(&self) -> bool {
+        self.before.complete
+    }
+
+    /// The part of the first walk's order that a walk from the start of the list listing
+    /// `keys` spans: up to the last of its keys the first walk listed.
+    pub fn span(&self, keys: &[String]) -> Span {
+        let position = |k: &String| self.before.items.get(k).map(|(i, _)| *i);
+        let last = keys.iter().rposition(|k| position(k).is_some());
+        let end = match last.and_then(|i| position(&keys[i])) {
+            Some(p) => p + 1,
+            // Every key came after the first walk, ahead of what it listed.
+            None if self.changed() => 0,
+            None => keys.len().min(self.before.order.len()),
+        };
+        Span {
+            expected: self.before.order[..end].to_vec(),
+            // Past its last key the first walk listed, a key may lie beyond where the first
+            // walk stopped: it is judged only when the first walk reached the end.
+            judged: match self.before.complete {
+                true => keys.len(),
+                false => last.map_or(0, |i| i + 1),
+            },
+        }
     }
 
     /// Whether an insertion between two page requests could have listed `key` twice: the
@@ -181,8 +299,8 @@ impl Bracket {
         if !self.changed() {
             return None;
         }
-        let (before, after) = (self.before_keys.len(), self.last().order.len());
-        let gone = before - self.stable.len();
+        let (before, after) = (self.before.order.len(), self.last().order.len());
+        let gone = self.gone.len();
         Some(format!(
             "the data changed during the run: {} items appeared and {gone} disappeared \
              between the first walk ({before} items) and the last ({after}). Walks were compared \
@@ -190,9 +308,19 @@ impl Bracket {
              the others; totals may lie between the two counts; a repeated item is excused only \
              where items appeared ahead of it",
             self.appeared.len(),
-            self.stable.len()
+            self.stable_len()
         ))
     }
+}
+
+/// The part of the list a walk covered, in the first walk's order.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// The first walk's keys over the part.
+    pub expected: Vec<String>,
+    /// How many of the walk's keys (from its first) lie inside the part, where a key the
+    /// first walk did not list is one too many.
+    pub judged: usize,
 }
 
 /// A property that compares walks taken at different times, judged once the run's
@@ -225,18 +353,30 @@ mod tests {
         keys.iter().map(|k| k.to_string()).collect()
     }
 
+    fn stable(b: &Bracket) -> BTreeSet<String> {
+        b.stable().cloned().collect()
+    }
+
+    fn known(b: &Bracket, among: &[&str]) -> BTreeSet<String> {
+        among
+            .iter()
+            .filter(|k| b.is_known(k))
+            .map(|k| k.to_string())
+            .collect()
+    }
+
     #[test]
     fn without_a_change_every_set_is_the_first_walk() {
         let b = Bracket::between(list(&["a", "b", "c"]), Some(list(&["a", "b", "c"])));
         assert!(!b.changed());
-        assert_eq!(b.stable(), &set(&["a", "b", "c"]));
-        assert_eq!(b.known(), b.stable());
+        assert_eq!(stable(&b), set(&["a", "b", "c"]));
+        assert_eq!(b.known_len(), b.stable_len());
         assert!(b.appeared().is_empty());
         assert!(!b.explains_repeat("c"), "every repeat fails");
         assert_eq!(b.describe(), None);
         let alone = Bracket::between(list(&["a", "b"]), None);
         assert!(!alone.changed());
-        assert_eq!(alone.known(), &set(&["a", "b"]));
+        assert_eq!(known(&alone, &["a", "b", "z"]), set(&["a", "b"]));
     }
 
     #[test]
@@ -244,8 +384,12 @@ mod tests {
         // `n` appeared at the head, `b` was deleted.
         let b = Bracket::between(list(&["a", "b", "cc"]), Some(list(&["n", "a", "cc"])));
         assert!(b.changed());
-        assert_eq!(b.stable(), &set(&["a", "cc"]));
-        assert_eq!(b.known(), &set(&["a", "b", "cc", "n"]));
+        assert_eq!(stable(&b), set(&["a", "cc"]));
+        assert_eq!(
+            known(&b, &["a", "b", "cc", "n", "z"]),
+            set(&["a", "b", "cc", "n"])
+        );
+        assert_eq!(b.known_len(), 4);
         assert_eq!(b.appeared(), &set(&["n"]));
         // A repeat of an item behind a new one is excused; of the new one itself, not.
         assert!(b.explains_repeat("a") && b.explains_repeat("cc"));
@@ -258,6 +402,17 @@ mod tests {
             note.contains("1 items appeared and 1 disappeared"),
             "{note}"
         );
+    }
+
+    #[test]
+    fn past_a_closing_walk_that_stopped_early_the_first_walk_stands() {
+        let mut closing = list(&["a", "n", "b"]);
+        closing.complete = false;
+        let b = Bracket::between(list(&["a", "b", "c", "d"]), Some(closing));
+        assert_eq!(b.appeared(), &set(&["n"]));
+        assert_eq!(stable(&b), set(&["a", "b", "c", "d"]));
+        let (required, _) = b.matching(|item| item["odd"] == json!(true));
+        assert_eq!(required, ["a", "b", "c", "d"].into_iter().collect());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use specs::{JsonSchemas, Location, Operation, Pagination, Spec};
 use url::Url;
 
 use super::bracket::Bracket;
+use super::findings::Findings;
 use crate::probe::{lock, Auth, Probe, ProbeError, Response};
 use crate::registry::CheckId;
 use crate::target::{Options, Target};
@@ -30,6 +31,36 @@ pub struct Ctx<'a> {
     pub schemas: JsonSchemas,
     stopped: Mutex<Option<ProbeError>>,
     opening: OnceLock<Arc<Bracket>>,
+    received: Mutex<Received>,
+    projection: Vec<specs::Pointer>,
+    operations: usize,
+}
+
+/// The members of an item the checks of `op` read.
+fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
+    let mut pointers = vec![pagination.item_key.clone()];
+    for f in &op.filters {
+        if !pointers.contains(&f.field) {
+            pointers.push(f.field.clone());
+        }
+    }
+    pointers
+}
+
+/// Most 429 responses of one operation whose shape is judged: they are alike.
+const RATE_LIMITED_JUDGED: u64 = 50;
+
+/// What the responses of one operation showed, judged as they arrived.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    /// The schema and 429-shape observations.
+    pub findings: Findings,
+    /// 200 responses.
+    pub pages: u64,
+    /// Error (4xx, 5xx) responses other than 429.
+    pub errors: u64,
+    /// 429 responses.
+    pub limited: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -40,6 +71,7 @@ impl<'a> Ctx<'a> {
         options: &'a Options,
         op: &'a Operation,
         pagination: &'a Pagination,
+        operations: usize,
     ) -> Ctx<'a> {
         Ctx {
             probe,
@@ -51,7 +83,21 @@ impl<'a> Ctx<'a> {
             schemas: target.spec.json_schemas(),
             stopped: Mutex::new(None),
             opening: OnceLock::new(),
+            received: Mutex::new(Received::default()),
+            projection: projection(op, pagination),
+            operations: operations.max(1),
         }
+    }
+
+    /// The members of an item that the checks read (its key and every filtered field): a
+    /// walk keeps its items reduced to them.
+    pub fn projection(&self) -> &[specs::Pointer] {
+        &self.projection
+    }
+
+    /// This operation's share of the run's request budget (the operations of a run share it).
+    pub fn budget(&self) -> u64 {
+        self.options.max_requests / self.operations as u64
     }
 
     /// Sets the first walk of the run: the opening of its [`Bracket`].
@@ -155,7 +201,9 @@ impl<'a> Ctx<'a> {
         if self.is_stopped() {
             return None;
         }
-        match self.probe.get_for(url, auth, &self.op.operation_id).await {
+        let got = self.probe.get_for(url, auth, &self.op.operation_id).await;
+        self.absorb();
+        match got {
             Ok(r) => Some(r),
             Err(e) => {
                 self.note_error(&e);
@@ -164,21 +212,37 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Every final (non-429) response of this operation so far, in an order that does not
-    /// depend on scheduling.
-    pub fn responses(&self) -> Vec<Arc<Response>> {
-        let op = &self.op.operation_id;
-        let mut all = self.probe.responses();
-        all.retain(|r| r.request.operation == *op);
-        all
+    /// Judges the responses of this operation received since the last call (their schema,
+    /// and the shape of 429s), so that no body is kept past its judgement. The findings add
+    /// up whatever the order responses arrive in.
+    pub fn absorb(&self) {
+        let responses = self.probe.take_unjudged(&self.op.operation_id);
+        if responses.is_empty() {
+            return;
+        }
+        let (limited, finals): (Vec<_>, Vec<_>) =
+            responses.into_iter().partition(|r| r.status == 429);
+        let mut found = Findings::new();
+        if self.any_selected(crate::checks::schema::CHECKS) {
+            found.merge(crate::checks::schema::judge(self, &finals));
+        }
+        let mut received = lock(&self.received);
+        if self.selected(CheckId::RateLimit) {
+            // Every 429 is alike; a few dozen show the shape.
+            let room = RATE_LIMITED_JUDGED.saturating_sub(received.limited) as usize;
+            let judged = &limited[..limited.len().min(room)];
+            found.merge(crate::checks::errors::judge_rate_limited(self, judged));
+        }
+        received.limited += limited.len() as u64;
+        received.pages += finals.iter().filter(|r| r.status == 200).count() as u64;
+        received.errors += finals.iter().filter(|r| r.status >= 400).count() as u64;
+        received.findings.merge(found);
     }
 
-    /// Every 429 of this operation so far.
-    pub fn rate_limited_responses(&self) -> Vec<Arc<Response>> {
-        let op = &self.op.operation_id;
-        let mut all = self.probe.rate_limited_responses();
-        all.retain(|r| r.request.operation == *op);
-        all
+    /// What the responses of this operation showed so far (every response is judged first).
+    pub fn received(&self) -> Received {
+        self.absorb();
+        lock(&self.received).clone()
     }
 
     /// Every transport incident of this operation so far.

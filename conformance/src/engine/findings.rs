@@ -204,6 +204,14 @@ impl Findings {
         !self.deferred.is_empty()
     }
 
+    /// Whether a deferred property is broken when judged against the first walk alone: only
+    /// then can a change of the data matter to the verdicts.
+    pub fn breached_deferred(&self) -> bool {
+        self.deferred
+            .iter()
+            .any(|d| d.settle(d.opening()).breached())
+    }
+
     /// Judges every deferred property against `bracket`, and notes a change of the data.
     pub fn settle(mut self, bracket: &Bracket) -> Findings {
         for property in std::mem::take(&mut self.deferred) {

@@ -22,9 +22,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub use ctx::Ctx;
 pub use findings::Findings;
 
+use crate::checks::walk::walk_within;
 use crate::checks::{self, walk, PageRequest, Walk, WalkEnd};
+
+/// The share of an operation's request budget that the first walk may take.
+pub const REFERENCE_SHARE: f64 = 0.3;
+
+/// Requests the closing walk leaves unspent, for the operations still running.
+const CLOSING_RESERVE: u64 = 20;
 use crate::probe::transport::{Live, Transport};
-use crate::probe::{Probe, ProbeError};
+use crate::probe::{Probe, ProbeError, Recorder};
 use crate::registry::CheckId;
 use crate::report::{Report, Stop};
 use crate::target::{Options, Target};
@@ -45,8 +52,18 @@ pub async fn run(target: Target, options: Options) -> Report {
     run_recorded(target, options).await.report
 }
 
-/// Like [`run`], keeping the probe (and with it every exchange) for a recording.
+/// Like [`run`], keeping the probe (and with it the list of exchanges).
 pub async fn run_recorded(target: Target, options: Options) -> Run {
+    run_recording(target, options, None).await
+}
+
+/// Like [`run_recorded`], handing every exchange to `recorder` as soon as it is done (a HAR
+/// written as the run goes).
+pub async fn run_recording(
+    target: Target,
+    options: Options,
+    recorder: Option<Arc<dyn Recorder>>,
+) -> Run {
     let transport = match Live::new(&target.base_url, options.request_timeout) {
         Ok(t) => Arc::new(t) as Arc<dyn Transport>,
         Err(e) => {
@@ -55,15 +72,24 @@ pub async fn run_recorded(target: Target, options: Options) -> Run {
             return Run {
                 report,
                 probe: None,
-                meta: None,
+                meta: Some(crate::har::meta(&target, &options)),
             };
         }
     };
-    run_with(target, options, transport).await
+    checked(target, options, transport, recorder).await
 }
 
 /// Checks `target` through `transport` (HTTP, or a recording being replayed).
 pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Transport>) -> Run {
+    checked(target, options, transport, None).await
+}
+
+async fn checked(
+    target: Target,
+    options: Options,
+    transport: Arc<dyn Transport>,
+    recorder: Option<Arc<dyn Recorder>>,
+) -> Run {
     let started = Instant::now();
     let mut report = Report::new(&target.spec.name, target.base_url.as_str(), &options);
     let meta = Some(crate::har::meta(&target, &options));
@@ -109,10 +135,10 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
             meta,
         };
     }
-    let probe = Arc::new(Probe::new(&target, &options, transport));
+    let probe = Arc::new(Probe::recording(&target, &options, transport, recorder));
     let ctxs: Vec<Ctx> = checked
         .iter()
-        .map(|(op, pagination)| Ctx::new(&probe, &target, &options, op, pagination))
+        .map(|(op, pagination)| Ctx::new(&probe, &target, &options, op, pagination, checked.len()))
         .collect();
     let missing: Vec<String> = ctxs
         .iter()
@@ -143,12 +169,10 @@ pub async fn run_with(target: Target, options: Options, transport: Arc<dyn Trans
         report.stop = Some(Stop::Unreachable(reason));
         report.operations = summaries(&plan, None);
     } else {
-        let unrecorded = probe.exchanges().iter().any(|e| {
-            matches!(
-                e.outcome,
-                crate::probe::Outcome::Failed(ProbeError::NotRecorded)
-            )
-        });
+        let unrecorded = probe
+            .sent()
+            .iter()
+            .any(|e| e.error == Some(ProbeError::NotRecorded));
         let mut notes = std::collections::BTreeMap::new();
         let mut stopped = None;
         for (ctx, found) in ctxs.iter().zip(findings) {
@@ -267,15 +291,12 @@ fn verdicts(
 
 /// The reason the server could not be reached, when no request got any response.
 fn unreachable(probe: &Probe) -> Option<String> {
-    let exchanges = probe.exchanges();
-    if exchanges
-        .iter()
-        .any(|e| matches!(e.outcome, crate::probe::Outcome::Response(_)))
-    {
+    let sent = probe.sent();
+    if sent.iter().any(|e| e.status.is_some()) {
         return None;
     }
-    exchanges.iter().find_map(|e| match &e.outcome {
-        crate::probe::Outcome::Failed(err @ ProbeError::Unreachable(_)) => Some(err.to_string()),
+    sent.iter().find_map(|e| match &e.error {
+        Some(err @ ProbeError::Unreachable(_)) => Some(err.to_string()),
         _ => None,
     })
 }
@@ -295,8 +316,11 @@ fn need_reference(ctx: &Ctx) -> bool {
 async fn families<'a>(ctx: &'a Ctx<'a>) -> Findings {
     let p = ctx.pagination;
     let reference = if need_reference(ctx) {
-        let cap = (ctx.options.max_requests / 4).clamp(10, 10_000) as usize;
-        let first = walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await;
+        // As far as its share of the budget allows: a longer list is compared on the part it
+        // covered, and the report says how far that was.
+        let pages = ((ctx.budget() as f64 * REFERENCE_SHARE) as usize).max(1);
+        let reach = walk::Reach::within(usize::MAX, pages);
+        let first = walk_within(ctx, &PageRequest::sized(Some(p.size_max)), reach).await;
         ctx.set_opening(&first);
         first
     } else {
@@ -336,19 +360,40 @@ async fn families<'a>(ctx: &'a Ctx<'a>) -> Findings {
     if ctx.selected(CheckId::RateLimit) {
         f.merge(checks::errors::rate_limit_shape(ctx));
     }
+    f.merge(ctx.received().findings);
     f.merge(checks::transport::run(ctx));
     f
 }
 
 /// Judges the properties that compare walks taken at different times: once every other walk
 /// is done, the list is walked again at the largest page size, and the run is bracketed
-/// between that walk and the first (see [`bracket`]).
+/// between that walk and the first (see [`bracket`]). When a walk differed from the first,
+/// the closing walk goes as far as the first did (within what is left of the budget), to
+/// tell a change of the data from a fault; otherwise a window of the list's head is enough
+/// to see whether it changed.
 async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
-    let closing = match reference.complete() && f.has_deferred() && !ctx.is_stopped() {
+    let left = ctx
+        .options
+        .max_requests
+        .saturating_sub(ctx.probe.requests_used())
+        .saturating_sub(CLOSING_RESERVE) as usize;
+    let differs = f.breached_deferred();
+    let closing = match reference.usable() && f.has_deferred() && !ctx.is_stopped() && left > 0 {
         true => {
             let p = ctx.pagination;
-            let cap = checks::walk::page_cap(reference.keys().len() as u64, p.size_max);
-            let w = walk(ctx, &PageRequest::sized(Some(p.size_max)), cap).await;
+            let listed = reference.item_count();
+            let head = (checks::pagination::PAGES_PER_WINDOW * p.size_max) as usize;
+            let items = match differs {
+                true => (!reference.complete()).then_some(listed),
+                false => Some(head.min(listed)).filter(|&n| n < listed),
+            };
+            let reach = walk::Reach {
+                page_cap: checks::walk::page_cap(listed as u64, p.size_max),
+                items,
+                pages: Some(left.min(reference.pages.len() + 3)),
+                keep_items: walk::ITEMS_KEPT,
+            };
+            let w = walk_within(ctx, &PageRequest::sized(Some(p.size_max)), reach).await;
             if ctx.any_selected(checks::pagination::CHECKS) {
                 f.merge(checks::pagination::judge_walk(ctx, &w, None));
             }
@@ -356,7 +401,7 @@ async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
         }
         false => None,
     };
-    f.settle(&bracket::Bracket::new(reference, closing.as_ref()))
+    f.settle(&ctx.opening().closed_by(closing.as_ref()))
 }
 
 /// Runs `work`, drawing a spinner with the requests sent so far on a terminal.

@@ -264,6 +264,26 @@ pub enum Outcome {
     NotSent(String),
 }
 
+/// Where each exchange goes as soon as it is done: a recording written as the run goes (the
+/// probe keeps no body once its exchange is recorded and judged).
+pub trait Recorder: Send + Sync {
+    /// Records one exchange; `seq` order is the order of the calls.
+    fn record(&self, exchange: &Exchange);
+}
+
+/// What the probe keeps of an exchange after it is done: no headers, no body.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    /// Order in which the probe sent it.
+    pub seq: u64,
+    /// The request.
+    pub request: RequestInfo,
+    /// The status of the response, if there was one.
+    pub status: Option<u16>,
+    /// Why there was no response, if there was none (`None` with no status: not sent).
+    pub error: Option<ProbeError>,
+}
+
 /// One exchange, for recordings: every attempt, rate-limited, refused and failed ones too.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -306,7 +326,15 @@ pub struct Probe {
     lane: tokio::sync::RwLock<()>,
     /// Most requests in flight at once, and the sum of request durations, for benchmarks.
     busy: Mutex<(u64, Duration)>,
-    exchanges: Mutex<Vec<Exchange>>,
+    /// Every exchange, without its body.
+    sent: Mutex<Vec<Logged>>,
+    /// Responses (429s included) not yet judged, by operation: the families judge them as
+    /// they go ([`Probe::take_unjudged`]), so that no body outlives its judgement.
+    unjudged: Mutex<std::collections::BTreeMap<OperationId, Vec<Arc<Response>>>>,
+    /// 429 responses by operation.
+    limited_by: Mutex<std::collections::BTreeMap<OperationId, u64>>,
+    /// Where exchanges are recorded as they happen, if anywhere.
+    recorder: Option<Arc<dyn Recorder>>,
     incidents: Mutex<Vec<Incident>>,
 }
 
@@ -322,6 +350,16 @@ impl std::fmt::Debug for Probe {
 impl Probe {
     /// A probe for `target` that sends through `transport`.
     pub fn new(target: &Target, options: &Options, transport: Arc<dyn Transport>) -> Probe {
+        Probe::recording(target, options, transport, None)
+    }
+
+    /// A probe that also hands every exchange to `recorder` as soon as it is done.
+    pub fn recording(
+        target: &Target,
+        options: &Options,
+        transport: Arc<dyn Transport>,
+        recorder: Option<Arc<dyn Recorder>>,
+    ) -> Probe {
         Probe {
             transport,
             credential: target.credential.clone(),
@@ -338,7 +376,10 @@ impl Probe {
             paused_until: Mutex::new(None),
             lane: tokio::sync::RwLock::new(()),
             busy: Mutex::new((0, Duration::ZERO)),
-            exchanges: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+            unjudged: Mutex::new(std::collections::BTreeMap::new()),
+            limited_by: Mutex::new(std::collections::BTreeMap::new()),
+            recorder,
             incidents: Mutex::new(Vec::new()),
         }
     }
@@ -373,27 +414,15 @@ impl Probe {
         lock(&self.busy).1
     }
 
-    /// Every final (non-429) response so far, ordered by request (curl line), then status:
-    /// an order that does not depend on how concurrent requests were scheduled.
-    pub fn responses(&self) -> Vec<Arc<Response>> {
-        self.sorted(|r| r.status != 429)
+    /// The responses of `operation` (429s included) received since the last call: each is
+    /// handed out once, to be judged, and the probe keeps no other reference to its body.
+    pub fn take_unjudged(&self, operation: &OperationId) -> Vec<Arc<Response>> {
+        lock(&self.unjudged).remove(operation).unwrap_or_default()
     }
 
-    /// Every 429 response so far, ordered like [`Probe::responses`].
-    pub fn rate_limited_responses(&self) -> Vec<Arc<Response>> {
-        self.sorted(|r| r.status == 429)
-    }
-
-    fn sorted(&self, keep: impl Fn(&Response) -> bool) -> Vec<Arc<Response>> {
-        let mut out: Vec<Arc<Response>> = lock(&self.exchanges)
-            .iter()
-            .filter_map(|e| match &e.outcome {
-                Outcome::Response(r) if keep(r) => Some(r.clone()),
-                _ => None,
-            })
-            .collect();
-        out.sort_by_cached_key(|r| (r.request.curl(), r.status, r.body.clone()));
-        out
+    /// 429 responses of `operation` so far.
+    pub fn rate_limited_for(&self, operation: &OperationId) -> u64 {
+        lock(&self.limited_by).get(operation).copied().unwrap_or(0)
     }
 
     /// Every transport incident so far, in an order that does not depend on scheduling.
@@ -403,9 +432,9 @@ impl Probe {
         incidents
     }
 
-    /// Every exchange so far, in the order sent.
-    pub fn exchanges(&self) -> Vec<Exchange> {
-        lock(&self.exchanges).clone()
+    /// Every exchange so far, in the order sent, without bodies.
+    pub fn sent(&self) -> Vec<Logged> {
+        lock(&self.sent).clone()
     }
 
     /// Describes a request without sending it.
@@ -453,15 +482,41 @@ impl Probe {
         elapsed: Duration,
         outcome: Outcome,
     ) {
-        let mut log = lock(&self.exchanges);
+        // One lock for the log and the recorder, so that a recording holds the exchanges in
+        // the order of their `seq`.
+        let mut log = lock(&self.sent);
         let seq = log.len() as u64 + 1;
-        log.push(Exchange {
+        let (status, error) = match &outcome {
+            Outcome::Response(r) => (Some(r.status), None),
+            Outcome::Failed(e) => (None, Some(e.clone())),
+            Outcome::NotSent(_) => (None, None),
+        };
+        log.push(Logged {
             seq,
             request: request.clone(),
-            started,
-            elapsed,
-            outcome,
+            status,
+            error,
         });
+        if let Outcome::Response(r) = &outcome {
+            if r.status == 429 {
+                *lock(&self.limited_by)
+                    .entry(request.operation.clone())
+                    .or_default() += 1;
+            }
+            lock(&self.unjudged)
+                .entry(request.operation.clone())
+                .or_default()
+                .push(r.clone());
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.record(&Exchange {
+                seq,
+                request: request.clone(),
+                started,
+                elapsed,
+                outcome,
+            });
+        }
     }
 
     /// Sends `GET url`, retrying on 429.
