@@ -131,6 +131,10 @@ pub struct MockConfig {
     pub latency: Duration,
     /// The fault to inject, if any.
     pub fault: Option<Fault>,
+    /// Where in the list a fault at page boundaries (`page-gap`, `page-duplicate`,
+    /// `short-pages`) starts: boundaries before this position are served faithfully, so that
+    /// the fault lies deep in a long list. 0: from the start.
+    pub fault_from: usize,
     /// The reading mode to serve, if any.
     pub reading: Option<ReadingMode>,
     /// Items created while the mock serves, if any.
@@ -152,6 +156,7 @@ impl MockConfig {
             retry_after_secs: 1,
             latency: Duration::ZERO,
             fault: None,
+            fault_from: 0,
             reading: None,
             drift: None,
             seed: 0,
@@ -230,6 +235,7 @@ pub struct RunningMock {
 #[derive(Debug, Clone, Copy)]
 struct MockSummary {
     fault: Option<Fault>,
+    fault_from: usize,
     reading: Option<ReadingMode>,
 }
 
@@ -493,6 +499,7 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
                 drift: config.drift,
                 inserted: AtomicU64::new(0),
                 fault,
+                fault_from: config.fault_from,
                 mode,
                 rate_limit_every: config.rate_limit_every,
                 retry_after_secs: config.retry_after_secs,
@@ -505,6 +512,7 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
                 decoy_requests: counters.1.clone(),
                 decoy_leaks: counters.2.clone(),
                 shutdown: stopped.clone(),
+                matched: Mutex::new(std::collections::HashMap::new()),
             })
         })
         .collect();
@@ -542,6 +550,7 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
         credentials,
         config: MockSummary {
             fault: config.fault,
+            fault_from: config.fault_from,
             reading: config.reading,
         },
         site,
@@ -633,7 +642,11 @@ pub fn describe(m: &RunningMock) -> String {
         lines.push(format!("owners (for {param}): {}", owners.join(", ")));
     }
     if let Some(fault) = m.fault() {
-        lines.push(format!("fault: {fault} ({})", fault.description()));
+        let from = match m.config.fault_from {
+            0 => String::new(),
+            n => format!(", at page boundaries from item {n} on"),
+        };
+        lines.push(format!("fault: {fault} ({}{from})", fault.description()));
     }
     if let Some(mode) = m.reading() {
         lines.push(format!("reading mode: {mode} ({})", mode.description()));

@@ -279,7 +279,7 @@ impl App {
                             end.saturating_sub(take)
                         } else {
                             let after = ordered.partition_point(|&i| self.rank(i, size) <= r);
-                            match self.fault {
+                            match self.boundary_fault(after) {
                                 Some(Fault::PageGap) => after + 1,
                                 Some(Fault::PageDuplicate) if take >= 2 => after.saturating_sub(1),
                                 _ => after,
@@ -309,7 +309,7 @@ impl App {
             None => end < len || (self.fault == Some(Fault::HasMoreStuck) && !items.is_empty()),
         };
         let next = if end < len {
-            match self.fault {
+            match self.boundary_fault(end) {
                 Some(Fault::PageGap) if end + 1 < len => Some(end + 1),
                 Some(Fault::PageGap) => None,
                 Some(Fault::PageDuplicate) if end - start >= 2 => Some(end - 1),
@@ -334,10 +334,21 @@ impl App {
         })
     }
 
-    /// The start of an offset or page window, with the faults that shift the grid.
+    /// The fault that acts at a page boundary at `position`: the page-boundary faults act
+    /// only from `fault_from` on.
+    fn boundary_fault(&self, position: usize) -> Option<Fault> {
+        self.fault.filter(|f| {
+            !matches!(f, Fault::PageGap | Fault::PageDuplicate | Fault::ShortPages)
+                || position >= self.fault_from
+        })
+    }
+
+    /// The start of an offset or page window, with the faults that shift the grid (from
+    /// `fault_from` on: each boundary past the one at or before it shifts the grid by one).
     fn grid_start(&self, start: usize, take: usize) -> usize {
-        let boundaries = start / take.max(1);
-        match self.fault {
+        let take = take.max(1);
+        let boundaries = (start / take).saturating_sub(self.fault_from / take);
+        match self.boundary_fault(start) {
             Some(Fault::PageGap) => start.saturating_add(boundaries),
             Some(Fault::PageDuplicate) if take >= 2 => start - boundaries,
             _ => start,
@@ -362,7 +373,9 @@ impl App {
             return (last, len);
         }
         let start = start.min(len);
-        let take = if self.fault == Some(Fault::ShortPages) && start.saturating_add(take) < len {
+        let take = if self.boundary_fault(start) == Some(Fault::ShortPages)
+            && start.saturating_add(take) < len
+        {
             (take - 1).max(1)
         } else {
             take

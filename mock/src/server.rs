@@ -42,6 +42,8 @@ pub(crate) struct App {
     pub(crate) drift: Option<crate::Drift>,
     pub(crate) inserted: AtomicU64,
     pub(crate) fault: Option<Fault>,
+    /// Where the page-boundary faults start (see `MockConfig::fault_from`).
+    pub(crate) fault_from: usize,
     pub(crate) mode: Option<ReadingMode>,
     pub(crate) rate_limit_every: Option<u32>,
     pub(crate) retry_after_secs: u64,
@@ -62,7 +64,13 @@ pub(crate) struct App {
     pub(crate) decoy_requests: Arc<AtomicU64>,
     pub(crate) decoy_leaks: Arc<AtomicU64>,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// The items each recent selection matched, with the number of items created when it was
+    /// computed ([`App::matching_cached`]).
+    pub(crate) matched: Mutex<std::collections::HashMap<String, (u64, Arc<Vec<usize>>)>>,
 }
+
+/// Selections whose matches are remembered at once.
+const MATCHED_CACHED: usize = 64;
 
 /// The scope a carrying token was issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,8 +189,8 @@ impl App {
         let dropped = continuation && self.fault == Some(Fault::ContinuationDropsQuery);
         // One view of the items for the whole request: an insertion waits until it is served.
         let items = crate::read(&self.items);
-        let matched = self.matching(&items, &selection, &path_values, &access, dropped);
-        let ordered = self.order(matched, selection.size);
+        let matched = self.matching_cached(&items, &selection, &path_values, &access, dropped);
+        let ordered = self.order(matched.as_ref().clone(), selection.size);
         let window = self.window(
             &items,
             &ordered,
@@ -253,6 +261,41 @@ impl App {
             .chain([self.api.pagination.size_param.as_str()])
             .any(|name| q.get(name) != Value::Absent);
         (!own_query).then(|| Query::parse(Some(&carried.canonical)))
+    }
+
+    /// [`App::matching`], remembered per selection while the items stay as they are: a long
+    /// list is then filtered once per query, not once per page.
+    fn matching_cached(
+        &self,
+        items: &[Item],
+        selection: &Selection<'_>,
+        path_values: &[(String, String)],
+        access: &Access,
+        drop_query: bool,
+    ) -> Arc<Vec<usize>> {
+        let access_key = match access {
+            Access::Unrestricted => "*".to_string(),
+            Access::Value(v) => v.to_string(),
+            Access::Empty => "-".to_string(),
+        };
+        let key = format!(
+            "{}\n{path_values:?}\n{access_key}\n{drop_query}\n{}",
+            selection.canonical(&self.api.pagination.size_param),
+            selection.nothing
+        );
+        let version = self.inserted.load(Ordering::Relaxed);
+        if let Some((v, found)) = crate::lock(&self.matched).get(&key) {
+            if *v == version {
+                return found.clone();
+            }
+        }
+        let found = Arc::new(self.matching(items, selection, path_values, access, drop_query));
+        let mut cache = crate::lock(&self.matched);
+        if cache.len() >= MATCHED_CACHED {
+            cache.clear();
+        }
+        cache.insert(key, (version, found.clone()));
+        found
     }
 
     /// The items the request selects, in key order.

@@ -32,6 +32,10 @@ pub struct Args {
     /// Inject a fault; `--fault help` lists them.
     #[arg(long)]
     fault: Option<String>,
+    /// Where in the list a page-boundary fault (page-gap, page-duplicate, short-pages)
+    /// starts: the pages before this item are served faithfully.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "fault")]
+    fault_from: usize,
     /// Serve another plausible reading of what the vendor page leaves open; `--reading help`
     /// lists them.
     #[arg(long)]
@@ -142,6 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         retry_after_secs: args.retry_after,
         latency: Duration::from_millis(args.latency_ms),
         fault,
+        fault_from: args.fault_from,
         reading,
         seed: args.seed,
         port: args.port,

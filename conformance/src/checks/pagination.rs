@@ -102,7 +102,13 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
              where its share of the request budget ran out",
             p.size_max
         );
-        f.skip(CheckId::LastPage, why.clone());
+        let next_member = matches!(
+            p.walk.advance.carrier(),
+            Some(Carrier::Body | Carrier::Header(_))
+        );
+        if next_member {
+            f.skip(CheckId::LastPage, why.clone());
+        }
         if p.flag.is_some() {
             f.skip(CheckId::HasMore, why);
         }
