@@ -10,6 +10,7 @@
 //! | panics on a schema without `type` that has a `format` or numeric bounds ("invalid (or unexpected) schema") | the type is inferred: `int32`/`int64` → integer, `float`/`double` or bounds → number, another format → string |
 //! | panics on an `enum` without `type` whose values are of several JSON types, or whose values make the same Rust name (`A` and `a`, `a-b` and `a_b`) | the values repeated verbatim are dropped; otherwise the `enum` is removed and its values kept in the note |
 //! | refuses a `default` that the schema does not accept | the `default` is removed |
+//! | names the type of an inline schema, or of the value of a nullable component, after its `title`, and emits two types of one name when that name is taken (a client that does not compile) | the `title` is removed |
 //!
 //! An operation with several different error bodies (or success bodies) is reported, not
 //! rewritten: progenitor takes one per operation, and which one is a choice for the overlay.
@@ -39,8 +40,10 @@ pub struct Simplified {
 /// Rewrites what progenitor cannot take in `doc`, and reports what it leaves.
 pub(crate) fn simplify(doc: &mut Value) -> Simplified {
     let mut out = Simplified::default();
+    let mut names = component_names(doc);
     let _ = schemas::visit::<()>(doc, &mut |schema, at| {
-        let notes = rewrite(schema);
+        let mut notes = rewrite(schema);
+        notes.extend(distinct_title(schema, at, &mut names));
         if !notes.is_empty() {
             let text = notes.join("; ");
             schema.insert(key(MARK), key(&text));
@@ -69,6 +72,48 @@ fn rewrite(schema: &mut Mapping) -> Vec<String> {
     notes.extend(nameable_enum(schema));
     notes.extend(acceptable_default(schema));
     notes
+}
+
+/// The Rust names typify gives the component schemas: their names, Pascal-cased.
+fn component_names(doc: &Value) -> BTreeSet<String> {
+    doc.get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Value::as_mapping)
+        .map(|m| m.keys().map(|k| type_name(key_text(k))).collect())
+        .unwrap_or_default()
+}
+
+/// typify names a type it makes for an inline schema, or for the value inside a nullable
+/// component, after the schema's `title`: a title that makes a name already taken (the
+/// component's own, another component's, another title's) makes two types of one name, and
+/// the client does not compile. Such a title is removed; typify then names the type after
+/// where it is.
+fn distinct_title(
+    schema: &mut Mapping,
+    at: &Pointer,
+    names: &mut BTreeSet<String>,
+) -> Option<String> {
+    let title = schema.get("title").and_then(Value::as_str)?.to_string();
+    let segments = at.segments();
+    let component = matches!(segments.as_slice(), [c, s, _] if c == "components" && s == "schemas");
+    let nullable = schema.get("nullable") == Some(&Value::Bool(true));
+    if component && !nullable {
+        return None;
+    }
+    let name = type_name(&title);
+    if names.insert(name.clone()) {
+        return None;
+    }
+    schema.shift_remove("title");
+    Some(format!(
+        "`title: {title}` removed (progenitor would name a second type `{name}` after it)"
+    ))
+}
+
+/// typify's name for a type named `text`: Pascal case, every character that cannot be in a
+/// name taken as a word break.
+fn type_name(text: &str) -> String {
+    variant_name(text)
 }
 
 /// A schema as one line of YAML flow, for notes.

@@ -29,6 +29,37 @@ components:
     .unwrap()
 }
 
+/// The names progenitor gives two types of `mod types`, in `doc`.
+fn twice_named(doc: &Value) -> Vec<String> {
+    let json = crate::tree::to_json(doc);
+    let api: openapiv3::OpenAPI = serde_json::from_value(json).unwrap();
+    let mut settings = progenitor::GenerationSettings::new();
+    settings.with_interface(progenitor::InterfaceStyle::Builder);
+    let tokens = progenitor::Generator::new(&settings)
+        .generate_tokens(&api)
+        .unwrap();
+    let file: syn::File = syn::parse2(tokens).unwrap();
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for item in &file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter().flat_map(|(_, items)| items) {
+            let name = match item {
+                syn::Item::Struct(s) => s.ident.to_string(),
+                syn::Item::Enum(e) => e.ident.to_string(),
+                _ => continue,
+            };
+            *seen.entry(name).or_default() += 1;
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// Whether progenitor generates a client for `doc`.
 fn generates(doc: &Value) -> bool {
     let json = crate::tree::to_json(doc);
@@ -197,4 +228,44 @@ C: {$ref: "#/components/schemas/A"}
         problem.starts_with("2 different error bodies (404: #/components/schemas/A; 422: #/components/schemas/Thing; 500: #/components/schemas/A)"),
         "{problem}"
     );
+}
+
+#[test]
+fn titles_that_would_name_two_types_alike_are_removed() {
+    let mut d = doc(r##"{type: object, properties: {
+            u: {$ref: "#/components/schemas/simple-user"},
+            n: {$ref: "#/components/schemas/nullable-simple-user"},
+            i: {$ref: "#/components/schemas/issue-type"},
+            v: {title: Simple User, type: object, properties: {b: {type: integer}}},
+            w: {title: Other, type: object, properties: {c: {type: integer}}}}}"##);
+    let components: Value = serde_yaml::from_str(
+        r#"
+simple-user: {title: Simple User, type: object, properties: {login: {type: string}}}
+nullable-simple-user: {title: Simple User, nullable: true, type: object, properties: {login: {type: string}}}
+issue-type: {title: Issue Type, nullable: true, type: object, properties: {id: {type: integer}}}
+milestone-ish: {title: Milestone, nullable: true, type: object, properties: {id: {type: integer}}}
+"#,
+    )
+    .unwrap();
+    let schemas = d["components"]["schemas"].as_mapping_mut().unwrap();
+    for (k, v) in components.as_mapping().unwrap() {
+        schemas.insert(k.clone(), v.clone());
+    }
+    assert_eq!(twice_named(&d), ["IssueType", "SimpleUser"]);
+    let done = simplify(&mut d);
+    assert!(twice_named(&d).is_empty(), "{done:?}");
+    let at: Vec<&str> = done.rewritten.iter().map(|(at, _)| at.as_str()).collect();
+    assert_eq!(
+        at,
+        [
+            "/components/schemas/Thing/properties/v",
+            "/components/schemas/nullable-simple-user",
+            "/components/schemas/issue-type",
+        ]
+    );
+    // A title that names nothing else stays: the simple user's, Other, Milestone.
+    let schemas = &d["components"]["schemas"];
+    assert_eq!(schemas["simple-user"]["title"], "Simple User");
+    assert_eq!(schemas["Thing"]["properties"]["w"]["title"], "Other");
+    assert_eq!(schemas["milestone-ish"]["title"], "Milestone");
 }
