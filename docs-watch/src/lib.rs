@@ -32,6 +32,14 @@ use facts::{Fact, SpecFacts};
 use fetch::Fetcher;
 use sources::{Kind, Page, Sources};
 
+pub use sources::Document as ImportedDocument;
+
+/// The vendors' OpenAPI documents the specs are imported from, as the sources file lists them
+/// (`[[document]]`).
+pub fn imported_documents(sources: &Path) -> anyhow::Result<Vec<ImportedDocument>> {
+    Ok(Sources::load(sources)?.documents)
+}
+
 /// How many changed lines of text the report shows per page.
 const DIFF_LINES: usize = 40;
 

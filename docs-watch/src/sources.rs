@@ -55,8 +55,9 @@ pub struct Document {
     pub registry: String,
     /// The selection as published at `version`, relative to the file's directory.
     pub snapshot: PathBuf,
+    /// The date the spec was last imported from `version` (YYYY-MM-DD).
     pub reconciled: String,
-    /// `None` when never recorded (`fingerprint = ""`).
+    /// The selection's fingerprint; `None` when never recorded (`fingerprint = ""`).
     pub fingerprint: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 //! | figure | method |
 //! |---|---|
 //! | codegen | both clients generated in-process from `specs/`, mean over `--codegen-runs` |
+//! | import | each `[[document]]` of `specs/sources.toml` imported with its overlay, against `serde_json::from_str::<Value>` of the same file (the baseline of the same run); medians of `--import-runs` alternating runs |
 //! | mock throughput | `testkit::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
 //! | conformance | wall time and requests of `xtask conformance` (every reference mock, default cases), as a user runs it |
 //! | stream | per spec with a `generated/<api>/examples/stream_bench.rs`: the client's `stream()` over at least `--stream-items` items at the largest page size against a hand-written reqwest + serde loop over the same pages, served from memory; the ratio of the medians of alternating walks (`testkit::bench::stream`) |
@@ -49,6 +50,9 @@ pub struct Args {
     /// Skip the stream benchmarks (each builds a client's example in release).
     #[arg(long)]
     no_stream: bool,
+    /// Runs of the import and of its baseline, alternating, of which the medians are kept.
+    #[arg(long, default_value_t = 9)]
+    import_runs: u32,
 }
 
 pub(crate) struct Row {
@@ -74,6 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     rows.push(codegen_row(args.codegen_runs)?);
+    rows.extend(import_rows(args.import_runs)?);
     let embedded = specs::all()?;
     for spec in &embedded {
         let name = spec.name.clone();
@@ -145,6 +150,66 @@ fn codegen_row(runs: u32) -> anyhow::Result<Row> {
             bytes / 1024
         ),
     })
+}
+
+/// For each document a spec is imported from (`[[document]]` of specs/sources.toml): the
+/// import of its operations, with its overlay, against parsing the same file into a
+/// `serde_json::Value`, the medians of alternating runs (each reads the file).
+fn import_rows(runs: u32) -> anyhow::Result<Vec<Row>> {
+    let root = crate::root();
+    let mut rows = Vec::new();
+    for doc in docs_watch::imported_documents(&root.join("specs/sources.toml"))? {
+        let document = crate::import::npm_document(&root, &doc.package, &doc.version, &doc.path)?;
+        let overlay = root.join(format!("specs/{}.overlay.yaml", doc.spec));
+        let request = import::Request {
+            api: doc.spec.clone(),
+            document: document.clone(),
+            operations: doc.operations.clone(),
+            overlays: overlay.is_file().then_some(overlay).into_iter().collect(),
+            root: root.clone(),
+        };
+        let parse = || -> anyhow::Result<()> {
+            let text = std::fs::read_to_string(&document)?;
+            let value: serde_json::Value = serde_json::from_str(&text)?;
+            std::hint::black_box(value);
+            Ok(())
+        };
+        let (mut imports, mut parses) = (Vec::new(), Vec::new());
+        for _ in 0..runs.max(1) {
+            let started = Instant::now();
+            std::hint::black_box(import::import(&request)?);
+            imports.push(started.elapsed());
+            let started = Instant::now();
+            parse()?;
+            parses.push(started.elapsed());
+        }
+        let (import, parse) = (median(&mut imports), median(&mut parses));
+        let bytes = std::fs::metadata(&document).map(|m| m.len()).unwrap_or(0);
+        rows.push(Row {
+            name: format!("import {}", doc.spec),
+            figure: format!(
+                "{:.2}× the parse ({:.0} ms, parse {:.0} ms)",
+                import.as_secs_f64() / parse.as_secs_f64().max(f64::EPSILON),
+                import.as_secs_f64() * 1e3,
+                parse.as_secs_f64() * 1e3
+            ),
+            method: format!(
+                "import::import of {} operation(s) of {} {} ({:.1} MB) with its overlay, against \
+                 serde_json::from_str::<Value> of the same file; medians of {} alternating runs",
+                doc.operations.len(),
+                doc.package,
+                doc.version,
+                bytes as f64 / 1e6,
+                runs.max(1)
+            ),
+        });
+    }
+    Ok(rows)
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
 }
 
 fn conformance_row() -> anyhow::Result<Row> {

@@ -7,8 +7,8 @@
 //! operation, an overlay target that selects nothing, a `$ref` that does not resolve, a document
 //! that is not OpenAPI), with nothing written.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
 
 use anyhow::Context as _;
 
@@ -16,7 +16,8 @@ use anyhow::Context as _;
 pub struct Args {
     /// The API: the spec written is specs/<api>.yaml.
     api: String,
-    /// The vendor's OpenAPI document: JSON or YAML, OpenAPI 3.0 or 3.1.
+    /// The vendor's OpenAPI document: JSON or YAML, OpenAPI 3.0 or 3.1; or
+    /// npm:<package>@<version>/<path>, downloaded with `npm pack` into target/npm/ once.
     #[arg(long, value_name = "PATH")]
     from: PathBuf,
     /// The operations to import, by operationId or `METHOD /path`, comma-separated.
@@ -39,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = crate::root();
     let request = import::Request {
         api: args.api.clone(),
-        document: args.from,
+        document: document(&root, &args.from)?,
         operations: args.operations,
         overlays: args.overlays,
         root: root.clone(),
@@ -69,6 +70,78 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         imported.selection.fingerprint
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The document `--from` names: a file, or `npm:<package>@<version>/<path>`, the file at
+/// `<path>` in that version of the npm package (downloaded once, see [`npm_document`]).
+fn document(root: &Path, from: &Path) -> anyhow::Result<PathBuf> {
+    let text = from.to_string_lossy();
+    let Some(spec) = text.strip_prefix("npm:") else {
+        return Ok(from.to_path_buf());
+    };
+    let usage =
+        || anyhow::anyhow!("--from {text}: expected npm:<package>@<version>/<path in the package>");
+    // A scoped name (`@scope/name`) starts with `@`: the version's `@` is the next one.
+    let at = spec
+        .get(1..)
+        .and_then(|rest| rest.find('@'))
+        .ok_or_else(usage)?
+        + 1;
+    let (package, rest) = spec.split_at(at);
+    let (version, path) = rest[1..].split_once('/').ok_or_else(usage)?;
+    npm_document(root, package, version, path)
+}
+
+/// The file `path` of `package` at `version`, from `npm pack` unpacked under
+/// `target/npm/<package>@<version>/` (its `package.json` beside it names the source in the
+/// spec's header). A package already there is reused, so only the first run needs the
+/// registry.
+pub(crate) fn npm_document(
+    root: &Path,
+    package: &str,
+    version: &str,
+    path: &str,
+) -> anyhow::Result<PathBuf> {
+    let dir = root
+        .join("target/npm")
+        .join(format!("{}@{version}", package.replace('/', "+")));
+    let document = dir.join("package").join(path);
+    if dir.join("package/package.json").is_file() {
+        return document_in(document, package, version);
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let spec = format!("{package}@{version}");
+    eprintln!("import: npm pack {spec} into {}", dir.display());
+    let packed = Command::new("npm")
+        .args(["pack", "--silent", &spec, "--pack-destination"])
+        .arg(&dir)
+        .output()
+        .context("cannot run `npm pack` (is npm installed?)")?;
+    anyhow::ensure!(
+        packed.status.success(),
+        "`npm pack {spec}` failed: {}",
+        String::from_utf8_lossy(&packed.stderr).trim()
+    );
+    let tarball = dir.join(String::from_utf8_lossy(&packed.stdout).trim());
+    let unpacked = Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .context("cannot run `tar`")?;
+    anyhow::ensure!(unpacked.success(), "cannot unpack {}", tarball.display());
+    let _ = std::fs::remove_file(&tarball);
+    document_in(document, package, version)
+}
+
+fn document_in(document: PathBuf, package: &str, version: &str) -> anyhow::Result<PathBuf> {
+    anyhow::ensure!(
+        document.is_file(),
+        "{package}@{version} has no {}",
+        document.display()
+    );
+    Ok(document)
 }
 
 /// What was simplified for progenitor, and what it still cannot take.
