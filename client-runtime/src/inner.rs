@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use reqwest::Url;
 
+use crate::pace::{Pacer, RateLimit};
 use crate::retry::{retry_after, RetryPolicy};
 
 /// The value that stands for a secret wherever a URL is shown.
@@ -24,6 +25,8 @@ const API_VERSION: &str = "api-version";
 pub struct Inner {
     retry: RetryPolicy,
     query_key: Option<QueryKey>,
+    /// Shared by the clones of a client, so that they keep to one limit together.
+    pacer: Option<Arc<Pacer>>,
 }
 
 #[derive(Clone)]
@@ -36,6 +39,9 @@ impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Inner");
         s.field("retry", &self.retry);
+        if let Some(pacer) = &self.pacer {
+            s.field("pace", &pacer.interval());
+        }
         if let Some(key) = &self.query_key {
             s.field("query_key", &format_args!("{}={REDACTED}", key.name));
         }
@@ -47,6 +53,13 @@ impl Inner {
     /// The same value with another retry policy.
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Inner {
         self.retry = policy;
+        self
+    }
+
+    /// The same value sending at most one request per interval of `limit` (retries and the
+    /// pages of a stream included), across every clone of the client that carries it.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Inner {
+        self.pacer = Some(Arc::new(Pacer::new(limit, 1)));
         self
     }
 
@@ -172,6 +185,9 @@ pub async fn execute(
         } else {
             None
         };
+        if let Some(pacer) = &inner.pacer {
+            pacer.ready().await;
+        }
         let result = client.execute(request).await;
         let wait = match (&result, &again) {
             (_, None) => None,

@@ -26,6 +26,7 @@ mod build;
 mod errors;
 mod inner;
 mod links;
+mod pace;
 mod pages;
 mod retry;
 pub mod walk;
@@ -36,6 +37,7 @@ pub use build::{
 pub use errors::{error_response, ErrorBody};
 pub use inner::{execute, prepare, Inner};
 pub use links::{follow_next_url, next_link, next_link_in};
+pub use pace::{BadRateLimit, Pacer, RateLimit};
 pub use pages::{paginate, requested_size, Fetch, Page};
 pub use retry::{retry_after, retry_after_value, RetryPolicy};
 pub use walk::{

@@ -109,7 +109,7 @@ fn parse_items(spec: &Spec, tokens: TokenStream) -> Result<Vec<syn::Item>, Codeg
 
 fn reexports() -> TokenStream {
     quote! {
-        pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RetryPolicy};
+        pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RateLimit, RetryPolicy};
     }
 }
 
@@ -156,6 +156,14 @@ fn client_items(spec: &Spec) -> Result<TokenStream, CodegenError> {
             /// The retry policy of this client.
             pub fn retry_policy(&self) -> &RetryPolicy {
                 self.inner.retry_policy()
+            }
+
+            /// The same client, keeping to `limit` (`"25/s".parse()?`, `RateLimit::per_second`):
+            /// its requests, retries and the pages of a `stream()` included, are spaced out so
+            /// that the vendor need not refuse them. Clones of the client share the limit.
+            pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+                self.inner = self.inner.with_rate_limit(limit);
+                self
             }
         }
     })

@@ -40,7 +40,10 @@ pub(crate) fn render(spec: &Spec, krate: &str, spec_path: &str, facts: &Facts) -
          attempts, waiting as `Retry-After` says (seconds or an HTTP date, at most 30 s), or a\n\
          jittered back-off from 500 ms without it. Every page of `stream()` is retried alike.\n\
          `client.with_retry_policy(RetryPolicy::disabled())` sends every request once; the\n\
-         last 429 then reaches the caller as `Error::ErrorResponse` with its status."
+         last 429 then reaches the caller as `Error::ErrorResponse` with its status.\n\n\
+         `client.with_rate_limit(\"25/s\".parse()?)` keeps to the vendor's rate limit before it\n\
+         has to refuse a request: requests, retries and pages are spaced out, across every clone\n\
+         of the client."
     );
     enums(&mut out, facts);
     out

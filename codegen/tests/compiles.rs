@@ -113,6 +113,34 @@ async fn next_url_client_streams_the_mock() {
     m.shutdown().await;
 }
 
+/// A client with a rate limit spaces its requests (the pages of a stream included): the mock
+/// never sees more than the rate in any second, and the walk takes at least as long as the
+/// rate demands.
+#[tokio::test]
+async fn a_paced_client_keeps_to_its_rate() {
+    let m = start("widgets-next-url").await;
+    let limit: widgets::RateLimit = "20/s".parse().unwrap();
+    let client = widgets::Client::with_bearer_token(&m.base_url, secret(&m))
+        .unwrap()
+        .with_rate_limit(limit);
+    let started = std::time::Instant::now();
+    let items = all(client.list_widgets().limit(1).stream()).await;
+    let took = started.elapsed();
+    let arrivals = m.arrivals();
+    m.shutdown().await;
+    assert!(arrivals.len() > 21, "{} pages", arrivals.len());
+    assert!(!items.is_empty());
+    let steady = limit.interval() * (arrivals.len() as u32 - 1);
+    assert!(took >= steady, "{took:?} for {} requests", arrivals.len());
+    for (i, first) in arrivals.iter().enumerate() {
+        let within = arrivals[i..]
+            .iter()
+            .take_while(|at| at.duration_since(*first) < std::time::Duration::from_secs(1))
+            .count();
+        assert!(within <= 21, "{within} requests within a second");
+    }
+}
+
 #[tokio::test]
 async fn link_header_client_streams_the_mock() {
     let m = start("tickets-link-header").await;

@@ -594,6 +594,8 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
         selection: Selection::new(&names, &[])?,
         operations: m.operations,
         progress: false,
+        // The recorded run kept to the vendor's pace; a replay answers from the file.
+        rate_limit: None,
     };
     Ok(Replayed {
         target,

@@ -26,8 +26,10 @@ pub mod har;
 pub mod probe;
 pub mod registry;
 pub mod report;
+pub mod settings;
 pub mod target;
 
+pub use client_runtime::RateLimit;
 pub use engine::{run, run_recorded, run_recording, run_with, Run};
 pub use registry::{CheckId, Family, Selection};
 pub use report::{CheckResult, Report, Stop, Verdict};

@@ -208,6 +208,9 @@ pub struct Options {
     pub operations: Vec<String>,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Keep to this rate: requests (429 retries included) are spaced out across every walk
+    /// and probe of the run, before the vendor has to refuse them.
+    pub rate_limit: Option<client_runtime::RateLimit>,
 }
 
 impl Default for Options {
@@ -227,6 +230,7 @@ impl Default for Options {
             selection: Selection::default(),
             operations: Vec::new(),
             progress: false,
+            rate_limit: None,
         }
     }
 }

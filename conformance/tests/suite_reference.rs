@@ -474,3 +474,30 @@ async fn an_operation_that_names_nothing_is_a_usage_error() {
         }
     }
 }
+
+/// `--rate-limit` paces the whole run: in no second does the server see more requests than
+/// the rate allows plus one burst (of one), whatever the concurrency. The mock counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_run_keeps_to_the_rate() {
+    let rate: u32 = 40;
+    let m = mock::start(MockConfig::new(spec("peeker"))).await.unwrap();
+    let mut o = options();
+    o.concurrency = 8;
+    o.max_requests = 90;
+    o.rate_limit = conformance::RateLimit::per_second(rate);
+    let report = conformance::run(target(&m), o).await;
+    let arrivals = m.arrivals();
+    m.shutdown().await;
+    assert!(arrivals.len() > 2 * rate as usize, "{}", report.render());
+    let window = std::time::Duration::from_secs(1);
+    for (i, first) in arrivals.iter().enumerate() {
+        let within = arrivals[i..]
+            .iter()
+            .take_while(|at| at.duration_since(*first) < window)
+            .count();
+        assert!(
+            within <= rate as usize + 1,
+            "{within} requests within a second from request {i}, at {rate}/s"
+        );
+    }
+}

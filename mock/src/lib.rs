@@ -255,6 +255,11 @@ impl RunningMock {
             .collect()
     }
 
+    /// When each request arrived (the decoy's excluded), in order.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        lock(&self.site.arrivals).clone()
+    }
+
     /// Requests the mock has received, every operation's (rate-limited ones included; the
     /// decoy's excluded).
     pub fn request_count(&self) -> u64 {
@@ -516,7 +521,10 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
             })
         })
         .collect();
-    let site = Arc::new(Site { apps });
+    let site = Arc::new(Site {
+        apps,
+        arrivals: Mutex::new(Vec::new()),
+    });
 
     let mut tasks = Vec::new();
     for (listener, router) in [

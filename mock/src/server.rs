@@ -66,8 +66,11 @@ pub(crate) struct App {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// The items each recent selection matched, with the number of items created when it was
     /// computed ([`App::matching_cached`]).
-    pub(crate) matched: Mutex<std::collections::HashMap<String, (u64, Arc<Vec<usize>>)>>,
+    pub(crate) matched: Mutex<std::collections::HashMap<String, Matched>>,
 }
+
+/// The matches of one selection, and the number of items created when they were computed.
+pub(crate) type Matched = (u64, Arc<Vec<usize>>);
 
 /// Selections whose matches are remembered at once.
 const MATCHED_CACHED: usize = 64;
@@ -575,6 +578,8 @@ impl App {
 pub(crate) struct Site {
     /// One per operation, in spec order; never empty.
     pub(crate) apps: Vec<Arc<App>>,
+    /// When each request arrived, for tests of a client's pace.
+    pub(crate) arrivals: Mutex<Vec<std::time::Instant>>,
 }
 
 impl Site {
@@ -597,6 +602,7 @@ impl Site {
         let app = routed
             .as_ref()
             .map_or(self.first(), |(app, _)| app.as_ref());
+        crate::lock(&self.arrivals).push(std::time::Instant::now());
         let n = app.requests.fetch_add(1, Ordering::Relaxed) + 1;
         app.drift_step(n);
         if let Some(limited) = app.rate_limited(n) {

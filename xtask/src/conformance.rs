@@ -14,6 +14,8 @@
 
 mod command;
 
+use conformance::settings::{self as config, Config};
+
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +96,10 @@ pub struct Common {
     /// Warnings (readings the spec chose, not followed by the server) count as failures.
     #[arg(long, global = true)]
     strict: bool,
+    /// Keep to the vendor's rate limit: at most N requests per second, minute or hour
+    /// (`25/s`, `100/m`, `5000/h`), 429 retries included, across every request in flight.
+    #[arg(long, global = true, value_name = "N/s|N/m|N/h")]
+    rate_limit: Option<conformance::RateLimit>,
     /// Run only these checks: names or family globs, comma-separated (`pagination/*,errors/missing-key`).
     #[arg(long, global = true, value_name = "LIST", value_delimiter = ',')]
     checks: Vec<String>,
@@ -112,28 +118,109 @@ pub struct Common {
     /// Record every exchange as an HTTP Archive (HAR 1.2) here, the credential masked.
     #[arg(long, global = true, value_name = "PATH")]
     har: Option<PathBuf>,
+    /// Settings of runs against a server (`conformance.toml` in the working directory when
+    /// it exists): base URL, path values, owners, operations, checks, budget, rate limit, per
+    /// API. Flags win over the file; credentials never go in it.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
 }
 
 impl Common {
-    fn options(&self) -> anyhow::Result<Options> {
-        let selection = Selection::new(&self.checks, &self.exclude_checks).map_err(Usage::from)?;
+    /// The options of the flags given, then of `file` (an API's settings), then the defaults.
+    fn options(&self, given: &Given, file: &config::Settings) -> anyhow::Result<Options> {
+        let (checks, exclude) = (
+            match (given.has("checks"), &file.checks) {
+                (false, Some(c)) => c.clone(),
+                _ => self.checks.clone(),
+            },
+            match (given.has("exclude_checks"), &file.exclude_checks) {
+                (false, Some(c)) => c.clone(),
+                _ => self.exclude_checks.clone(),
+            },
+        );
+        let selection = Selection::new(&checks, &exclude).map_err(Usage::from)?;
         let mut o = Options {
             progress: true,
             selection,
             ..Options::default()
         };
-        if let Some(c) = self.cases {
+        if let Some(c) = self.cases.or(file.cases) {
             o.cases = c;
         }
-        if let Some(s) = self.seed {
+        if let Some(s) = self.seed.or(file.seed) {
             o.seed = s;
         }
-        o.max_requests = self.max_requests;
-        o.request_timeout = self.request_timeout.0;
-        o.deadline = self.deadline.0;
-        o.concurrency = self.concurrency;
-        o.strict = self.strict;
+        o.max_requests = match file.max_requests {
+            Some(n) if !given.has("max_requests") => n,
+            _ => self.max_requests,
+        };
+        let secs = |id: &str, flag: Secs, file: Option<f64>| -> anyhow::Result<Duration> {
+            match file {
+                Some(s) if !given.has(id) => Ok(s
+                    .to_string()
+                    .parse::<Secs>()
+                    .map_err(|e| Usage(format!("{id} in the settings file: {e}")))?
+                    .0),
+                _ => Ok(flag.0),
+            }
+        };
+        o.request_timeout = secs(
+            "request_timeout",
+            self.request_timeout,
+            file.request_timeout,
+        )?;
+        o.deadline = secs("deadline", self.deadline, file.deadline)?;
+        o.concurrency = match file.concurrency {
+            Some(n) if !given.has("concurrency") => concurrency(&n.to_string())
+                .map_err(|e| Usage(format!("concurrency in the settings file: {e}")))?,
+            _ => self.concurrency,
+        };
+        o.strict = self.strict || file.strict.unwrap_or(false);
+        o.rate_limit = match (&self.rate_limit, &file.rate_limit) {
+            (Some(r), _) => Some(*r),
+            (None, Some(text)) => Some(
+                text.parse()
+                    .map_err(|e| Usage(format!("rate-limit in the settings file: {e}")))?,
+            ),
+            (None, None) => None,
+        };
         Ok(o)
+    }
+}
+
+/// The common options given on the command line (or by their environment variable), as
+/// opposed to their defaults: only those win over the settings file.
+#[derive(Debug, Default)]
+struct Given(std::collections::BTreeSet<String>);
+
+impl Given {
+    fn of(matches: &ArgMatches) -> Given {
+        let ids = [
+            "max_requests",
+            "request_timeout",
+            "deadline",
+            "concurrency",
+            "checks",
+            "exclude_checks",
+        ];
+        Given(
+            ids.iter()
+                .filter(|id| {
+                    matches!(
+                        matches.value_source(id),
+                        Some(
+                            clap::parser::ValueSource::CommandLine
+                                | clap::parser::ValueSource::EnvVariable
+                        )
+                    )
+                })
+                .map(|id| id.to_string())
+                .collect(),
+        )
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.0.contains(id)
     }
 }
 
@@ -160,15 +247,21 @@ impl From<conformance::registry::UnknownCheck> for Usage {
 pub struct Args {
     server: Option<(String, ArgMatches)>,
     common: Common,
+    given: Given,
 }
 
 impl FromArgMatches for Args {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         let common = Common::from_arg_matches(matches)?;
+        let given = Given::of(matches);
         let server = matches
             .subcommand()
             .map(|(name, m)| (name.to_string(), m.clone()));
-        Ok(Args { server, common })
+        Ok(Args {
+            server,
+            common,
+            given,
+        })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -234,7 +327,29 @@ impl fmt::Display for Secs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = match args.common.options() {
+    // The settings file describes runs against servers; the embedded run checks our own
+    // mocks and takes only flags.
+    let api = match &args.server {
+        None => config::ApiSettings::default(),
+        Some((name, _)) => match Config::load(args.common.config.as_deref()) {
+            Ok(file) => {
+                let unknown = file.unknown_apis(&specs::names());
+                if !unknown.is_empty() {
+                    return usage(&format!(
+                        "{}: [api.{}] names no spec in specs/ (the specs: {})",
+                        file.file
+                            .as_ref()
+                            .map_or(String::new(), |f| f.display().to_string()),
+                        unknown.join("], [api."),
+                        specs::names().join(", ")
+                    ));
+                }
+                file.for_api(name)
+            }
+            Err(e) => return usage(&format!("{e:#}")),
+        },
+    };
+    let options = match args.common.options(&args.given, &api.settings) {
         Ok(o) => o,
         Err(e) => return usage(&e.to_string()),
     };
@@ -251,7 +366,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let runs = match &args.server {
         None => runtime.block_on(embedded(options, har.as_ref()))?,
         Some((name, matches)) => {
-            let (target, operations) = match command::target(name, matches) {
+            let (target, operations) = match command::target(name, matches, &api) {
                 Ok(t) => t,
                 Err(e) => return usage(&e.to_string()),
             };

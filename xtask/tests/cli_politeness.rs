@@ -208,3 +208,68 @@ fn help_documents_the_limits_and_their_defaults() {
         }
     }
 }
+
+/// `conformance.toml` gives the base URL, the budget, the checks and the rate limit; a flag
+/// wins over it; a credential in it is refused before anything is sent.
+#[test]
+fn the_settings_file_describes_the_run_and_flags_win() {
+    let rt = runtime();
+    let m = start_mock(&rt, MockConfig::new(cli_util::spec("peeker")));
+    let dir = TempDir::new("settings");
+    let settings = dir.file("conformance.toml");
+    let json = dir.file("r.json");
+    std::fs::write(
+        &settings,
+        format!(
+            "max-requests = 12\nrate-limit = \"200/s\"\n\n[api.peeker]\nbase-url = \"{}\"\nchecks = [\"pagination/*\"]\n",
+            m.base_url
+        ),
+    )
+    .unwrap();
+    let token = m.credentials.primary().unwrap().secret.clone();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "conformance",
+            "peeker",
+            "--config",
+            &settings,
+            "--json",
+            &json,
+        ];
+        args.extend(extra);
+        xtask(&args, &[("PEEKER_TOKEN", &token)])
+    };
+    let out = run(&[]);
+    let both = out.both();
+    assert_eq!(
+        out.code,
+        Some(2),
+        "the file's budget of 12 ends the run\n{both}"
+    );
+    let r = json_report(&json);
+    assert_eq!(r["requests_allowed"], 12, "{r}");
+    assert!(r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"].as_str().unwrap().starts_with("pagination/")));
+    let out = run(&["--max-requests", "3000"]);
+    assert_eq!(
+        json_report(&json)["requests_allowed"],
+        3000,
+        "{}",
+        out.both()
+    );
+    rt.block_on(m.shutdown());
+
+    std::fs::write(
+        &settings,
+        "[api.peeker]\ntoken = \"pk_test_0123456789abcdef\"\n",
+    )
+    .unwrap();
+    let out = run(&[]);
+    let both = out.both();
+    assert_eq!(out.code, Some(2), "{both}");
+    assert!(out.stderr.contains("api.peeker.token"), "{both}");
+    assert!(!both.contains("pk_test_0123456789abcdef"), "{both}");
+}

@@ -335,6 +335,8 @@ pub struct Probe {
     limited_by: Mutex<std::collections::BTreeMap<OperationId, u64>>,
     /// Where exchanges are recorded as they happen, if anywhere.
     recorder: Option<Arc<dyn Recorder>>,
+    /// Spaces requests to `--rate-limit`.
+    pacer: Option<client_runtime::Pacer>,
     incidents: Mutex<Vec<Incident>>,
 }
 
@@ -380,6 +382,9 @@ impl Probe {
             unjudged: Mutex::new(std::collections::BTreeMap::new()),
             limited_by: Mutex::new(std::collections::BTreeMap::new()),
             recorder,
+            pacer: options
+                .rate_limit
+                .map(|limit| client_runtime::Pacer::new(limit, 1)),
             incidents: Mutex::new(Vec::new()),
         }
     }
@@ -702,6 +707,14 @@ impl Probe {
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));
+        }
+        if let Some(pacer) = &self.pacer {
+            let at = pacer.book();
+            let deadline = tokio::time::Instant::from_std(self.started + self.options.deadline);
+            if at >= deadline {
+                return Err(ProbeError::Deadline(self.options.deadline));
+            }
+            tokio::time::sleep_until(at).await;
         }
         let elapsed = self.started.elapsed();
         if elapsed >= self.options.deadline {

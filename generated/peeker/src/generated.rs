@@ -1355,5 +1355,12 @@ impl Client {
     pub fn retry_policy(&self) -> &RetryPolicy {
         self.inner.retry_policy()
     }
+    /// The same client, keeping to `limit` (`"25/s".parse()?`, `RateLimit::per_second`):
+    /// its requests, retries and the pages of a `stream()` included, are spaced out so
+    /// that the vendor need not refuse them. Clones of the client share the limit.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.inner = self.inner.with_rate_limit(limit);
+        self
+    }
 }
-pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RetryPolicy};
+pub use ::client_runtime::{ClientBuildError, ErrorBody, Inner, RateLimit, RetryPolicy};

@@ -15,6 +15,8 @@ use conformance::{Options, Secret, Target};
 use heck::ToKebabCase;
 use specs::{Location, Match, OperationId, Spec, SpecError};
 
+use conformance::settings::ApiSettings;
+
 /// The arguments whose clap id carries a parameter's name: one home for those ids.
 #[derive(Clone, Copy)]
 enum Named {
@@ -122,10 +124,10 @@ pub fn server_command(spec: &Spec, guards: &str) -> Command {
         .arg(
             Arg::new(id::BASE_URL)
                 .long("base-url")
-                .required(true)
                 .value_name("URL")
                 .help(format!(
-                    "The spec's server URL ({server}) on that server, e.g. {example}"
+                    "The spec's server URL ({server}) on that server, e.g. {example} (required, \
+                     here or as base-url in the settings file)"
                 )),
         )
         .arg(
@@ -291,8 +293,13 @@ pub fn broken_command(name: &str, error: &SpecError) -> Command {
         )
 }
 
-/// The target the arguments of API `name` describe, and the operations they select.
-pub fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<(Target, Vec<String>)> {
+/// The target the arguments of API `name` describe (flags first, then the API's settings of
+/// the settings file), and the operations they select.
+pub fn target(
+    name: &str,
+    matches: &ArgMatches,
+    file: &ApiSettings,
+) -> anyhow::Result<(Target, Vec<String>)> {
     let spec = match specs::load(name) {
         None => anyhow::bail!("no spec `{name}` in specs/"),
         Some(Err(e)) => anyhow::bail!("{e}"),
@@ -301,16 +308,21 @@ pub fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<(Target, Vec<S
     let flags = SpecFlags::of(&spec);
     let base = matches
         .get_one::<String>(id::BASE_URL)
-        .context("--base-url is required")?;
+        .or(file.base_url.as_ref())
+        .context("--base-url is required (or base-url in the settings file)")?;
     let mut t = Target::new(spec.clone(), parse_url(base)?);
     credential(&spec, matches, &mut t)?;
-    let operations: Vec<String> = matches
+    let mut operations: Vec<String> = matches
         .get_many::<String>(id::OPERATION)
         .into_iter()
         .flatten()
         .cloned()
         .collect();
+    if operations.is_empty() {
+        operations = file.operations.clone().unwrap_or_default();
+    }
     path_values(&flags, matches, &mut t)?;
+    settled_values(&flags, file, &mut t)?;
     let selection = Options {
         operations: operations.clone(),
         ..Options::default()
@@ -350,6 +362,75 @@ pub fn target(name: &str, matches: &ArgMatches) -> anyhow::Result<(Target, Vec<S
         }
     }
     Ok((t, operations))
+}
+
+/// The values of the settings file where no flag gave one: path values (the first walked,
+/// the others readable), per-operation path values, access values and known owners, each
+/// checked against the spec as the flags are.
+fn settled_values(flags: &SpecFlags, file: &ApiSettings, t: &mut Target) -> anyhow::Result<()> {
+    let unknown = |what: &str, name: &str, known: &[String]| {
+        anyhow::anyhow!(
+            "{what}.{name} in the settings file: `{name}` is not a parameter of this API here \
+             (those are: {})",
+            known.join(", ")
+        )
+    };
+    for (name, values) in &file.path {
+        if !flags.paths.contains(name) {
+            return Err(unknown("path", name, &flags.paths));
+        }
+        if t.path_values.contains_key(name) {
+            continue;
+        }
+        let mut values = values.values().into_iter();
+        if let Some(main) = values.next() {
+            t.path_values.insert(name.clone(), main);
+        }
+        let others: Vec<String> = values.collect();
+        if !others.is_empty() {
+            t.readable.insert(name.clone(), others);
+        }
+    }
+    for (operation, values) in &file.operation_path {
+        let names = flags.path_params_of(operation).ok_or_else(|| {
+            anyhow::anyhow!(
+                "operation-path.{operation} in the settings file: no paginated operation is \
+                 called so (the operations: {})",
+                flags.operation_ids().join(", ")
+            )
+        })?;
+        for (name, value) in values {
+            if !names.contains(name) {
+                return Err(unknown(&format!("operation-path.{operation}"), name, names));
+            }
+            t.operation_path_values
+                .entry(operation.as_str().into())
+                .or_default()
+                .entry(name.clone())
+                .or_insert_with(|| value.clone());
+        }
+    }
+    for (what, from, into) in [
+        ("forbidden", &file.forbidden, &mut t.forbidden),
+        ("missing", &file.missing, &mut t.missing),
+    ] {
+        for (name, value) in from {
+            if !flags.access.contains(name) {
+                return Err(unknown(what, name, &flags.access));
+            }
+            into.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    let owners: Vec<String> = flags.owners.iter().map(|(p, _)| p.clone()).collect();
+    for (name, values) in &file.owners {
+        if !owners.contains(name) {
+            return Err(unknown("owners", name, &owners));
+        }
+        t.owner_values
+            .entry(name.clone())
+            .or_insert_with(|| values.values());
+    }
+    Ok(())
 }
 
 fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
@@ -484,8 +565,11 @@ fn access_values(flags: &SpecFlags, matches: &ArgMatches, t: &mut Target) -> any
     if flags.access.is_empty() {
         return Ok(());
     }
-    t.forbidden = last_pairs(matches, id::FORBIDDEN, &flags.access)?;
-    t.missing = last_pairs(matches, id::MISSING, &flags.access)?;
+    // Over what the settings file gave: a flag wins.
+    t.forbidden
+        .extend(last_pairs(matches, id::FORBIDDEN, &flags.access)?);
+    t.missing
+        .extend(last_pairs(matches, id::MISSING, &flags.access)?);
     for name in &flags.access {
         if let Some(v) = matches.get_one::<String>(&Named::Forbidden.id(name)) {
             t.forbidden.insert(name.clone(), v.clone());
@@ -538,7 +622,9 @@ mod tests {
         let key = ["--api-key", "devpayr_test_0123456789abcdef"];
         let with = |args: &[&str]| {
             let args = [args, &key[..]].concat();
-            target("devpayr", &matches(&spec, &args)).unwrap().0
+            target("devpayr", &matches(&spec, &args), &ApiSettings::default())
+                .unwrap()
+                .0
         };
         let t = with(&["--project", "42", "--path", "project=43"]);
         assert_eq!(t.path_values["project"], "42");
@@ -555,6 +641,50 @@ mod tests {
         assert_eq!(t.readable["project"], ["8"]);
         let t = with(&["--project", "42"]);
         assert!(t.readable.is_empty());
+    }
+
+    #[test]
+    fn the_settings_file_fills_what_the_flags_leave() {
+        let spec = specs::load("devpayr").unwrap().unwrap();
+        let file = conformance::settings::Config::parse(
+            r#"
+            [api.devpayr]
+            base-url = "http://127.0.0.1:9/api/v1"
+            operations = ["list_*"]
+            path = { project = ["42", "43"] }
+            forbidden = { project = "76" }
+            "#,
+        )
+        .unwrap()
+        .for_api("devpayr");
+        let cmd = |args: &[&str]| {
+            let all = [&["devpayr"][..], args].concat();
+            server_command(&spec, "").try_get_matches_from(all).unwrap()
+        };
+        let key = ["--api-key", "devpayr_test_0123456789abcdef"];
+        let (t, operations) = target("devpayr", &cmd(&key), &file).unwrap();
+        assert_eq!(t.base_url.as_str(), "http://127.0.0.1:9/api/v1");
+        assert_eq!(t.path_values["project"], "42");
+        assert_eq!(t.readable["project"], ["43"]);
+        assert_eq!(t.forbidden["project"], "76");
+        assert_eq!(operations, ["list_*"]);
+        // A flag wins.
+        let args = [
+            &key[..],
+            &["--base-url", "http://127.0.0.1:8/v", "--project", "7"],
+        ]
+        .concat();
+        let (t, _) = target("devpayr", &cmd(&args), &file).unwrap();
+        assert_eq!(t.base_url.as_str(), "http://127.0.0.1:8/v");
+        assert_eq!(t.path_values["project"], "7");
+        // A parameter the API does not have is named.
+        let bad = conformance::settings::Config::parse("[api.devpayr]\npath = { room = \"1\" }")
+            .unwrap()
+            .for_api("devpayr");
+        let e = target("devpayr", &cmd(&args), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("path.room"), "{e}");
     }
 
     #[test]
