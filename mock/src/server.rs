@@ -73,7 +73,7 @@ pub(crate) struct App {
 pub(crate) type Matched = (u64, Arc<Vec<usize>>);
 
 /// Selections whose matches are remembered at once.
-const MATCHED_CACHED: usize = 64;
+const MATCHED_CACHED: usize = 16;
 
 /// The scope a carrying token was issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,8 @@
 //! | mock throughput | `testkit::bench`: the mock and a keep-alive load generator share one 2-thread tokio runtime on loopback |
 //! | conformance | wall time and requests of `xtask conformance` (every reference mock, default cases), as a user runs it |
 //! | stream | per spec with a `generated/<api>/examples/stream_bench.rs`: the client's `stream()` over at least `--stream-items` items at the largest page size against a hand-written reqwest + serde loop over the same pages, served from memory; the ratio of the medians of alternating walks (`testkit::bench::stream`) |
+//! | scale | a faithful run of one spec (`--scale-api`, the first by name by default) at 1k, 10k, 100k and 1M items (`--scale-items`): the reference mock in this process, the suite (`xtask conformance`, this build) in a child process; its requests and its peak resident memory (`VmHWM`) |
+//! | paced | a faithful run at `--rate-limit 200/s`: its wall time against requests / rate |
 //! | latency | each spec's reference mock answering after `--latency-ms` (150 by default, like a sandbox across an ocean), checked at the default concurrency and, as the baseline of the same run, at concurrency 1: wall time, requests, mean requests in flight (time spent in requests / wall time) and effective concurrency (requests × latency / wall time) |
 //!
 //! Throughput means nothing in a debug build, so a debug `xtask` re-runs itself with `--release`
@@ -53,6 +55,15 @@ pub struct Args {
     /// Runs of the import and of its baseline, alternating, of which the medians are kept.
     #[arg(long, default_value_t = 9)]
     import_runs: u32,
+    /// Items of the scale runs (a faithful run of the first spec at each size).
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000, 100_000, 1_000_000])]
+    scale_items: Vec<usize>,
+    /// Skip the scale runs (a million items take a few GiB and about a minute).
+    #[arg(long)]
+    no_scale: bool,
+    /// The API of the scale and paced runs (the first spec by name when not given).
+    #[arg(long, value_name = "API")]
+    scale_api: Option<String>,
 }
 
 pub(crate) struct Row {
@@ -116,6 +127,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for spec in &embedded {
             rows.push(crate::bench_stream::row(spec, args.stream_items)?);
         }
+    }
+    if !args.no_scale {
+        let spec = match &args.scale_api {
+            Some(name) => embedded
+                .iter()
+                .find(|s| &s.name == name)
+                .with_context(|| format!("--scale-api {name}: no spec of that name in specs/"))?,
+            None => embedded.first().context("no spec in specs/")?,
+        };
+        rows.extend(crate::bench_scale::rows(spec, &args.scale_items)?);
+        rows.push(crate::bench_scale::paced_row(spec, 200)?);
     }
     if !args.no_latency {
         for spec in &embedded {
@@ -250,7 +272,7 @@ fn conformance_row() -> anyhow::Result<Row> {
 }
 
 /// Sums `requests_used` over the reports in a `--json` file.
-fn requests_in(path: &Path) -> anyhow::Result<u64> {
+pub(crate) fn requests_in(path: &Path) -> anyhow::Result<u64> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value =

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod bench_latency;
+mod bench_scale;
 mod bench_stream;
 mod ci;
 mod codegen;
