@@ -23,7 +23,9 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// What the query selects: the active filters with their values, and the page size.
 #[derive(Debug)]
 pub(crate) struct Selection<'a> {
-    pub(crate) active: Vec<(&'a Filter, String)>,
+    /// Each filter in force with its values (one, or several for a multi-value filter; the
+    /// parameter's default when it was not sent).
+    pub(crate) active: Vec<(&'a Filter, Vec<String>)>,
     /// The effective page size (what the echo says).
     pub(crate) size: u64,
     /// Whether the size parameter was sent.
@@ -37,11 +39,13 @@ impl Selection<'_> {
     /// are bound to it.
     pub(crate) fn canonical(&self, size_param: &str) -> String {
         let mut out = String::new();
-        for (filter, value) in &self.active {
-            out.push_str(&encode(&filter.param));
-            out.push('=');
-            out.push_str(&encode(value));
-            out.push('&');
+        for (filter, values) in &self.active {
+            for (name, value) in filter.query(values) {
+                out.push_str(&encode(&name));
+                out.push('=');
+                out.push_str(&encode(&value));
+                out.push('&');
+            }
         }
         out.push_str(&encode(size_param));
         out.push('=');
@@ -166,34 +170,60 @@ impl App {
         for filter in self.api.query_filters() {
             let name = &filter.param;
             let param = self.api.query_param(name);
-            match q.get(name) {
-                Value::Absent => {}
-                Value::Text("") if is_free_text(param) => {}
-                Value::NotUtf8 if lenient => nothing = true,
-                Value::NotUtf8 => problem(
-                    problems,
-                    name,
-                    format!("The {name} field must be a string."),
-                ),
-                Value::Text(v) => {
-                    let outside = filter
+            let sent = q.get_all(name);
+            if sent.contains(&Value::NotUtf8) {
+                match lenient {
+                    true => nothing = true,
+                    false => problem(
+                        problems,
+                        name,
+                        format!("The {name} field must be a string."),
+                    ),
+                }
+                continue;
+            }
+            let texts: Vec<String> = sent
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Text(t) => Some(t.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let values = match filter.values_of(&texts) {
+                // Not sent (or sent empty, for free text): the documented default applies.
+                v if v.is_empty() || (v == [""] && is_free_text(param)) => match &filter.default {
+                    Some(d) => vec![d.clone()],
+                    None => continue,
+                },
+                v => v,
+            };
+            let mut valid = true;
+            for v in &values {
+                let sentinel = filter.sentinels.contains_key(v);
+                let outside = !sentinel
+                    && filter
                         .values
                         .as_ref()
                         .is_some_and(|values| !values.iter().any(|x| x == v));
-                    let typed = param.and_then(|p| type_problem(p, v));
-                    if outside && !lenient {
-                        problem(problems, name, format!("The selected {name} is invalid."));
-                    } else if let (Some(message), false) = (typed, lenient) {
-                        problem(problems, name, message);
-                    } else if filter.matching == Match::Owner
-                        && self.mode == Some(ReadingMode::UnknownOwnerRefused)
-                        && self.owner_index(filter, v).is_none()
-                    {
-                        problem(problems, name, format!("The selected {name} is invalid."));
-                    } else {
-                        active.push((filter, v.to_string()));
-                    }
+                let typed = param
+                    .filter(|_| !sentinel && filter.several.is_none())
+                    .and_then(|p| type_problem(p, v));
+                if outside && !lenient {
+                    problem(problems, name, format!("The selected {name} is invalid."));
+                    valid = false;
+                } else if let (Some(message), false) = (typed, lenient) {
+                    problem(problems, name, message);
+                    valid = false;
+                } else if filter.matching == Match::Owner
+                    && self.mode == Some(ReadingMode::UnknownOwnerRefused)
+                    && self.owner_index(filter, v).is_none()
+                {
+                    problem(problems, name, format!("The selected {name} is invalid."));
+                    valid = false;
                 }
+            }
+            if valid {
+                active.push((filter, values));
             }
         }
         let (size, size_sent) = self.page_size(q, problems);
@@ -305,6 +335,16 @@ impl App {
                     format!("The {name} parameter is not allowed."),
                 );
             }
+        }
+    }
+
+    /// Whether an item passes one active filter with its values, combined as the filter's
+    /// `several` says (the spec's `Filter::matches_all`, through [`App::passes`]).
+    pub(crate) fn passes_all(&self, item: &Json, filter: &Filter, values: &[String]) -> bool {
+        let mut each = values.iter().map(|v| self.passes(item, filter, v));
+        match filter.several {
+            Some(specs::Several::All) => each.all(|m| m),
+            _ => each.any(|m| m),
         }
     }
 

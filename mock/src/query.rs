@@ -59,6 +59,18 @@ impl Query {
         Query { pairs }
     }
 
+    /// Every value of `name`, in order (a repeated parameter: `id=1&id=2`).
+    pub(crate) fn get_all(&self, name: &str) -> Vec<Value<'_>> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| match v {
+                Err(()) => Value::NotUtf8,
+                Ok(v) => Value::Text(v),
+            })
+            .collect()
+    }
+
     /// The last value of `name`.
     pub(crate) fn get(&self, name: &str) -> Value<'_> {
         match self.pairs.iter().rev().find(|(n, _)| n == name) {

@@ -313,7 +313,7 @@ impl App {
         if matches!(access, Access::Empty) || selection.nothing {
             return Vec::new();
         }
-        let applied: Vec<&(&specs::Filter, String)> = selection
+        let applied: Vec<&(&specs::Filter, Vec<String>)> = selection
             .active
             .iter()
             .filter(|_| !drop_query)
@@ -355,7 +355,9 @@ impl App {
                     .all(|(f, v)| f.matches(&item.value, v) == Some(true))
             })
             .filter(|(_, item)| {
-                let mut each = applied.iter().map(|(f, v)| self.passes(&item.value, f, v));
+                let mut each = applied
+                    .iter()
+                    .map(|(f, v)| self.passes_all(&item.value, f, v));
                 if or && !applied.is_empty() {
                     each.any(|m| m)
                 } else {

@@ -27,8 +27,8 @@ use std::path::Path;
 
 pub use client_runtime::walk;
 pub use extensions::{
-    param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination, Scope,
-    AUTH_STATUSES,
+    compare, param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination, Scope,
+    SearchHow, Sentinel, Several, AUTH_STATUSES,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,

@@ -15,7 +15,7 @@ use specs::walk::Advance;
 use specs::{Filter, Location, Match, Parameter};
 use url::Url;
 
-use super::filters::{matches, value_counts};
+use super::filters::value_counts;
 use super::walk::{read_page, step, walker, with_param, PageRequest, Step, Walk};
 use super::{out_of_range, refusal, Refusal};
 use crate::engine::findings::{conventions, Basis, Breach};
@@ -883,12 +883,12 @@ async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
     let outside = page
         .items
         .iter()
-        .find(|item| matches(item, c.filter, &c.sent) == Some(false));
+        .find(|item| c.filter.matches(item, &c.sent) == Some(false));
     match outside {
         None => f.held(CheckId::TokenScope),
         Some(item) => {
             let shown = super::show(item.pointer(&c.filter.field));
-            let whose = match matches(item, c.filter, &c.issued) == Some(true) {
+            let whose = match c.filter.matches(item, &c.issued) == Some(true) {
                 true => "the scope the token was issued for",
                 false => "neither scope",
             };

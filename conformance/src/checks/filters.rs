@@ -44,20 +44,6 @@ pub const CHECKS: &[CheckId] = &[
 /// Most values tried per filter in the fixed cases.
 const VALUES_PER_FILTER: usize = 6;
 
-/// Whether an item satisfies a filter with this value (owner filters cannot be judged).
-pub(crate) fn matches(item: &Value, filter: &Filter, value: &str) -> Option<bool> {
-    let field = item.pointer(&filter.field);
-    match filter.matching {
-        Match::Equals => Some(field.and_then(as_param).is_some_and(|v| v == value)),
-        Match::Contains => Some(
-            field
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().filter_map(as_param).any(|v| v == value)),
-        ),
-        Match::Owner => None,
-    }
-}
-
 /// Values of the filtered field found in the data, those with the fewest items first: their
 /// walks are the shortest, so a case costs the same whatever the size of the list.
 fn discovered(items: &[&Value], filter: &Filter) -> Vec<String> {
@@ -374,7 +360,7 @@ fn judge_path_scope(path_filters: &[(&Filter, String)], w: &Walk, label: &str) -
             match page
                 .items
                 .iter()
-                .find(|i| matches(i, filter, value) == Some(false))
+                .find(|i| filter.matches(i, value) == Some(false))
             {
                 None => f.held(CheckId::PathScope),
                 Some(bad) => f.breach(
@@ -637,7 +623,7 @@ fn judge_items(
             match page
                 .items
                 .iter()
-                .find(|item| matches(item, filter, value) == Some(false))
+                .find(|item| filter.matches(item, value) == Some(false))
             {
                 None => f.held(CheckId::ItemsMatch),
                 Some(bad) => f.breach(
@@ -809,7 +795,7 @@ impl Deferred for Subset {
         let (required, allowed) = bracket.matching(|item| {
             self.filters
                 .iter()
-                .all(|(filter, v)| matches(item, filter, v) == Some(true))
+                .all(|(filter, v)| filter.matches(item, v) == Some(true))
         });
         // A walk that stopped early cannot miss what it did not reach; a first walk that
         // stopped early cannot tell what lies past it.

@@ -2,11 +2,13 @@
 //! whether an item matches a value (the reference mock filters with it, the suite judges with
 //! it).
 
+use std::collections::BTreeMap;
+
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::deserialize;
+use super::{deserialize, param_text};
 use crate::model::{Location, OpContext, Parameter};
 use crate::pointer::Pointer;
 use crate::readings::{covering, Reading};
@@ -18,11 +20,63 @@ use crate::SpecError;
 pub enum Match {
     /// The item's `field` equals the parameter value.
     Equals,
-    /// The item's `field` is an array containing the parameter value.
+    /// The item's `field` is an array containing the parameter value (or, with `element`, an
+    /// element whose member at `element` equals it).
     Contains,
     /// The parameter identifies an owner that is not in the response; all matches share one
     /// value of `field` (the owner's id), and that value is never absent.
     Owner,
+    /// Free text: the value occurs in one of `fields` (as a substring, or a prefix with
+    /// `search: prefix`).
+    Search,
+    /// The field is at least the value (dates, date-times and numbers compare as such).
+    Gte,
+    /// The field is more than the value.
+    Gt,
+    /// The field is at most the value.
+    Lte,
+    /// The field is less than the value.
+    Lt,
+}
+
+impl Match {
+    /// Whether the filter bounds a range of the field.
+    pub fn is_range(self) -> bool {
+        matches!(self, Match::Gte | Match::Gt | Match::Lte | Match::Lt)
+    }
+}
+
+/// How the several values of a multi-value filter combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Several {
+    /// An item matches when it matches any of the values (Slack's `types=a,b`, `id=1&id=2`).
+    Any,
+    /// An item matches when it matches every value (GitHub's `labels=a,b`).
+    All,
+}
+
+/// How free text matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SearchHow {
+    /// The value occurs anywhere in the field.
+    #[default]
+    Substring,
+    /// The field starts with the value.
+    Prefix,
+}
+
+/// What a special value of a filter means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sentinel {
+    /// No filtering at all (GitHub's `state=all`).
+    Any,
+    /// The field has a value (GitHub's `assignee=*`): present, not null, not an empty array.
+    Present,
+    /// The field has none (GitHub's `assignee=none`): absent, null or an empty array.
+    Absent,
 }
 
 /// `x-filter` on a query or path parameter, with the parameter it sits on.
@@ -32,30 +86,136 @@ pub struct Filter {
     pub param: String,
     /// Where it travels (query or path).
     pub location: Location,
-    /// Inside an item, the field the filter constrains.
+    /// Inside an item, the field the filter constrains (the first of `fields` for a search).
     pub field: Pointer,
+    /// Every field a search looks in; `[field]` otherwise.
+    pub fields: Vec<Pointer>,
+    /// For `contains` over an array of objects: the member of each element compared.
+    pub element: Option<Pointer>,
     /// How the parameter value relates to the field.
     pub matching: Match,
-    /// The parameter's `enum`, if it has one (from the schema, `$ref`s resolved).
+    /// Whether text compares without case (`case: insensitive`).
+    pub ignore_case: bool,
+    /// For a search: substring or prefix.
+    pub search: SearchHow,
+    /// For a parameter that takes several values (an array parameter): how they combine.
+    pub several: Option<Several>,
+    /// For an array parameter: whether its values are repeated (`id=1&id=2`, OpenAPI's
+    /// `explode: true`, the default for query parameters) or comma-separated (`explode:
+    /// false`).
+    pub explode: bool,
+    /// Values with a special meaning.
+    pub sentinels: BTreeMap<String, Sentinel>,
+    /// The value applied when the parameter is absent (the parameter's schema `default`).
+    pub default: Option<String>,
+    /// The parameter's `enum` (its items' for an array parameter), if it has one.
     pub values: Option<Vec<String>>,
     /// A reading marked on the parameter.
     pub reading: Option<Reading>,
 }
 
 impl Filter {
-    /// Whether `item` satisfies the filter with `value`; `None` for an owner filter, whose
+    /// Whether `item` satisfies the filter with one `value`; `None` for an owner filter, whose
     /// owner the item does not show. Numbers compare as numbers and booleans also as `1` and
     /// `0`, as a query string writes them.
     pub fn matches(&self, item: &Value, value: &str) -> Option<bool> {
+        if let Some(sentinel) = self.sentinels.get(value) {
+            let field = item.pointer(&self.field);
+            let empty = match field {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(a)) => a.is_empty(),
+                Some(_) => false,
+            };
+            return Some(match sentinel {
+                Sentinel::Any => true,
+                Sentinel::Present => !empty,
+                Sentinel::Absent => empty,
+            });
+        }
         let field = item.pointer(&self.field);
+        let equal = |v: &Value| match self.ignore_case {
+            true => equals_folded(v, value),
+            false => equals(v, value),
+        };
         match self.matching {
-            Match::Equals => Some(field.is_some_and(|f| equals(f, value))),
-            Match::Contains => Some(
-                field
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| a.iter().any(|x| equals(x, value))),
-            ),
+            Match::Equals => Some(field.is_some_and(equal)),
+            Match::Contains => Some(field.and_then(Value::as_array).is_some_and(|a| {
+                a.iter().any(|x| match &self.element {
+                    Some(member) => x.pointer(member).is_some_and(equal),
+                    None => equal(x),
+                })
+            })),
             Match::Owner => None,
+            Match::Search => Some(self.fields.iter().any(|f| {
+                item.pointer(f)
+                    .and_then(Value::as_str)
+                    .is_some_and(|text| self.finds(text, value))
+            })),
+            Match::Gte | Match::Gt | Match::Lte | Match::Lt => {
+                Some(field.and_then(|f| compare(f, value)).is_some_and(
+                    |order| match self.matching {
+                        Match::Gte => order.is_ge(),
+                        Match::Gt => order.is_gt(),
+                        Match::Lte => order.is_le(),
+                        _ => order.is_lt(),
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Whether `item` satisfies the filter with all the `values` a request gave (several only
+    /// for a multi-value parameter), combined as `several` says.
+    pub fn matches_all(&self, item: &Value, values: &[String]) -> Option<bool> {
+        let mut each = values.iter().map(|v| self.matches(item, v));
+        match self.several {
+            Some(Several::All) => each.try_fold(true, |all, m| Some(all && m?)),
+            _ => each.try_fold(false, |any, m| Some(any || m?)),
+        }
+    }
+
+    /// The values a request gives the parameter: its repeated values (`explode: true`), or the
+    /// comma-separated parts of its value (`explode: false`); one value for a scalar
+    /// parameter.
+    pub fn values_of(&self, given: &[String]) -> Vec<String> {
+        match (self.several, self.explode) {
+            (Some(_), false) => given
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(str::to_string)
+                .collect(),
+            (Some(_), true) => given.to_vec(),
+            (None, _) => given.first().cloned().into_iter().collect(),
+        }
+    }
+
+    /// `values` as the query parameter(s) of a request: `(name, value)` pairs.
+    pub fn query(&self, values: &[String]) -> Vec<(String, String)> {
+        match (self.several, self.explode) {
+            (Some(_), false) => vec![(self.param.clone(), values.join(","))],
+            _ => values
+                .iter()
+                .map(|v| (self.param.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// The sentinel that stands for "no filtering", if the filter has one.
+    pub fn any_value(&self) -> Option<&str> {
+        self.sentinels
+            .iter()
+            .find(|(_, s)| **s == Sentinel::Any)
+            .map(|(v, _)| v.as_str())
+    }
+
+    fn finds(&self, text: &str, value: &str) -> bool {
+        let (text, value) = match self.ignore_case {
+            true => (text.to_lowercase(), value.to_lowercase()),
+            false => (text.to_string(), value.to_string()),
+        };
+        match self.search {
+            SearchHow::Substring => text.contains(&value),
+            SearchHow::Prefix => text.starts_with(&value),
         }
     }
 }
@@ -77,15 +237,64 @@ pub fn equals(field: &Value, text: &str) -> bool {
     }
 }
 
+/// [`equals`], text compared without case.
+fn equals_folded(field: &Value, text: &str) -> bool {
+    match field {
+        Value::String(s) => s.to_lowercase() == text.to_lowercase(),
+        other => equals(other, text),
+    }
+}
+
+/// How a field compares with a value written in a query string: numbers as numbers, RFC 3339
+/// date-times as instants, dates (and other text) as text, which orders ISO 8601 dates.
+pub fn compare(field: &Value, text: &str) -> Option<std::cmp::Ordering> {
+    match field {
+        Value::Number(n) => n.as_f64()?.partial_cmp(&text.trim().parse::<f64>().ok()?),
+        Value::String(s) => match (instant(s), instant(text)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => Some(s.as_str().cmp(text)),
+        },
+        _ => None,
+    }
+}
+
+/// An RFC 3339 date-time as seconds and nanoseconds since the epoch; a date (`2026-01-10`) as
+/// its midnight UTC.
+fn instant(text: &str) -> Option<(i64, u32)> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some((t.timestamp(), t.timestamp_subsec_nanos()));
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some((date.and_hms_opt(0, 0, 0)?.and_utc().timestamp(), 0))
+}
+
 /// `x-filter` as written.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Raw {
-    field: Pointer,
+    field: Option<Pointer>,
+    #[serde(default)]
+    fields: Vec<Pointer>,
+    element: Option<Pointer>,
     #[serde(rename = "match")]
     matching: Match,
+    #[serde(default)]
+    case: Case,
+    #[serde(default)]
+    search: SearchHow,
+    several: Option<Several>,
+    #[serde(default)]
+    sentinels: BTreeMap<String, Sentinel>,
     #[serde(rename = "x-reading")]
     _reading: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+enum Case {
+    #[default]
+    Sensitive,
+    Insensitive,
 }
 
 pub(crate) fn read_filters(
@@ -99,30 +308,221 @@ pub(crate) fn read_filters(
         };
         let at = format!("{}/x-filter", p.pointer);
         let raw: Raw = deserialize(cx.file, &at, node)?;
-        if raw.field.is_root() {
-            return Err(cx.error(
-                &format!("{at}/field"),
-                "`field` must point inside an item, starting with `/`",
-            ));
-        }
-        if !matches!(p.location, Location::Query | Location::Path) {
-            return Err(cx.error(
-                &at,
-                format!(
-                    "`x-filter` is only meaningful on query or path parameters, `{}` is in {}",
-                    p.name,
-                    p.location.as_str()
-                ),
-            ));
-        }
-        filters.push(Filter {
-            param: p.name.clone(),
-            location: p.location,
-            field: raw.field,
-            matching: raw.matching,
-            values: p.enum_values(),
-            reading: covering(cx.readings, &p.pointer, None).cloned(),
-        });
+        filters.push(filter(cx, p, &at, raw)?);
     }
     Ok(filters)
+}
+
+/// One filter, its keys checked against each other and against the parameter.
+fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, SpecError> {
+    let fields: Vec<Pointer> = match (raw.field, raw.matching) {
+        (Some(f), _) if raw.fields.is_empty() => vec![f],
+        (None, Match::Search) if !raw.fields.is_empty() => raw.fields,
+        (Some(_), _) => {
+            return Err(cx.error(
+                &format!("{at}/fields"),
+                "give `field`, or for a search across several `fields`, not both",
+            ))
+        }
+        (None, _) => {
+            return Err(cx.error(
+                at,
+                "`field` is required (`fields`, a list, only for `match: search`)",
+            ))
+        }
+    };
+    if fields.iter().any(Pointer::is_root) {
+        return Err(cx.error(
+            &format!("{at}/field"),
+            "`field` must point inside an item, starting with `/`",
+        ));
+    }
+    if !matches!(p.location, Location::Query | Location::Path) {
+        return Err(cx.error(
+            at,
+            format!(
+                "`x-filter` is only meaningful on query or path parameters, `{}` is in {}",
+                p.name,
+                p.location.as_str()
+            ),
+        ));
+    }
+    if raw.element.is_some() && raw.matching != Match::Contains {
+        return Err(cx.error(
+            &format!("{at}/element"),
+            "`element` names the member of each array element: only with `match: contains`",
+        ));
+    }
+    let array = p.schema_type() == Some("array");
+    let several = match (raw.several, array) {
+        (Some(s), true) => Some(s),
+        (None, true) => Some(Several::Any),
+        (Some(_), false) => return Err(cx.error(
+            &format!("{at}/several"),
+            format!(
+                "`several` combines the values of an array parameter; `{}` is not `type: array`",
+                p.name
+            ),
+        )),
+        (None, false) => None,
+    };
+    let schema = match array {
+        true => p.schema.get("items").cloned().unwrap_or(Value::Null),
+        false => p.schema.clone(),
+    };
+    let texts = |v: &Value| {
+        v.as_array()
+            .map(|a| a.iter().filter_map(param_text).collect())
+    };
+    let explode = cx
+        .raw
+        .pointer(&p.pointer)
+        .and_then(|n| n.get("explode"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    Ok(Filter {
+        param: p.name.clone(),
+        location: p.location,
+        field: fields[0].clone(),
+        fields,
+        element: raw.element,
+        matching: raw.matching,
+        ignore_case: raw.case == Case::Insensitive,
+        search: raw.search,
+        several,
+        explode,
+        sentinels: raw.sentinels,
+        default: p.default().and_then(|d| match d {
+            Value::Array(a) => a.first().and_then(param_text),
+            other => param_text(other),
+        }),
+        values: schema.get("enum").and_then(texts),
+        reading: covering(cx.readings, &p.pointer, None).cloned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn filter(matching: Match) -> Filter {
+        Filter {
+            param: "p".into(),
+            location: Location::Query,
+            field: Pointer::parse("/a").unwrap(),
+            fields: vec![Pointer::parse("/a").unwrap()],
+            element: None,
+            matching,
+            ignore_case: false,
+            search: SearchHow::Substring,
+            several: None,
+            explode: true,
+            sentinels: BTreeMap::new(),
+            default: None,
+            values: None,
+            reading: None,
+        }
+    }
+
+    #[test]
+    fn a_search_looks_in_every_field_as_a_substring_or_prefix_with_or_without_case() {
+        let mut f = filter(Match::Search);
+        f.fields.push(Pointer::parse("/b").unwrap());
+        let item = json!({"a": "Alpha Centauri", "b": "north star"});
+        assert_eq!(f.matches(&item, "Centauri"), Some(true));
+        assert_eq!(f.matches(&item, "star"), Some(true), "the second field");
+        assert_eq!(f.matches(&item, "centauri"), Some(false), "case kept");
+        f.ignore_case = true;
+        assert_eq!(f.matches(&item, "centauri"), Some(true));
+        f.search = SearchHow::Prefix;
+        assert_eq!(f.matches(&item, "centauri"), Some(false));
+        assert_eq!(f.matches(&item, "NORTH"), Some(true));
+    }
+
+    #[test]
+    fn ranges_compare_numbers_instants_and_dates_inclusive_or_not() {
+        let at = json!({"a": "2026-01-10T12:00:00Z"});
+        assert_eq!(
+            filter(Match::Gte).matches(&at, "2026-01-10T12:00:00Z"),
+            Some(true)
+        );
+        assert_eq!(
+            filter(Match::Gt).matches(&at, "2026-01-10T12:00:00Z"),
+            Some(false)
+        );
+        // Another offset, the same instant.
+        assert_eq!(
+            filter(Match::Lte).matches(&at, "2026-01-10T13:00:00+01:00"),
+            Some(true)
+        );
+        assert_eq!(
+            filter(Match::Lt).matches(&at, "2026-01-10T13:00:00+01:00"),
+            Some(false)
+        );
+        // A date is its midnight.
+        assert_eq!(filter(Match::Gte).matches(&at, "2026-01-10"), Some(true));
+        assert_eq!(filter(Match::Lt).matches(&at, "2026-01-10"), Some(false));
+        let n = json!({"a": 9});
+        assert_eq!(
+            filter(Match::Lt).matches(&n, "10"),
+            Some(true),
+            "9 < 10, not '9' > '10'"
+        );
+        assert_eq!(
+            filter(Match::Gte).matches(&json!({}), "1"),
+            Some(false),
+            "absent"
+        );
+    }
+
+    #[test]
+    fn several_values_combine_as_any_or_all_and_travel_as_the_style_says() {
+        let mut f = filter(Match::Contains);
+        f.several = Some(Several::All);
+        f.explode = false;
+        let item = json!({"a": ["bug", "ui"]});
+        let values = f.values_of(&["bug,ui".into()]);
+        assert_eq!(values, ["bug", "ui"]);
+        assert_eq!(f.matches_all(&item, &values), Some(true));
+        let more = f.values_of(&["bug,docs".into()]);
+        assert_eq!(f.matches_all(&item, &more), Some(false));
+        assert_eq!(f.query(&more), [("p".to_string(), "bug,docs".to_string())]);
+        f.several = Some(Several::Any);
+        assert_eq!(f.matches_all(&item, &more), Some(true));
+        f.explode = true;
+        assert_eq!(f.values_of(&["a".into(), "b,c".into()]), ["a", "b,c"]);
+        assert_eq!(f.query(&more).len(), 2, "repeated");
+        // An in-list of identities is exact: no prefix, no case folding.
+        let mut ids = filter(Match::Equals);
+        ids.several = Some(Several::Any);
+        let item = json!({"a": "K-12"});
+        assert_eq!(
+            ids.matches_all(&item, &["K-1".into(), "k-12".into()]),
+            Some(false)
+        );
+        assert_eq!(
+            ids.matches_all(&item, &["K-1".into(), "K-12".into()]),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn sentinels_mean_any_present_or_absent() {
+        let mut f = filter(Match::Equals);
+        f.sentinels.insert("all".into(), Sentinel::Any);
+        f.sentinels.insert("*".into(), Sentinel::Present);
+        f.sentinels.insert("none".into(), Sentinel::Absent);
+        assert_eq!(f.any_value(), Some("all"));
+        for (item, any, present, absent) in [
+            (json!({"a": "x"}), true, true, false),
+            (json!({"a": null}), true, false, true),
+            (json!({"a": []}), true, false, true),
+            (json!({}), true, false, true),
+        ] {
+            assert_eq!(f.matches(&item, "all"), Some(any));
+            assert_eq!(f.matches(&item, "*"), Some(present), "{item}");
+            assert_eq!(f.matches(&item, "none"), Some(absent), "{item}");
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::SpecError;
 
 pub use access::{Access, Cache, Scope};
 pub use errors::{ErrorRules, AUTH_STATUSES};
-pub use filters::{Filter, Match};
+pub use filters::{compare, Filter, Match, SearchHow, Sentinel, Several};
 pub use pagination::{param_text, Pagination};
 
 pub(crate) use access::{read_access, read_cache};
