@@ -20,6 +20,10 @@ pub enum ClientBuildError {
     /// The credential contains characters that cannot be sent in an HTTP header.
     #[error("the credential contains characters not allowed in an HTTP header")]
     InvalidCredential,
+    /// The user name of HTTP Basic credentials contains a colon, which RFC 7617 forbids (the
+    /// colon separates it from the password).
+    #[error("the user name of HTTP Basic credentials contains a colon (RFC 7617 forbids it)")]
+    InvalidUserName,
     /// reqwest could not build the HTTP client.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -56,6 +60,39 @@ pub fn secret_header_client(
     let mut headers = HeaderMap::new();
     headers.insert(name, value);
     build(baseurl, headers)
+}
+
+/// The `Authorization` value of HTTP Basic credentials (RFC 7617): `Basic` and the base64 of
+/// `user_pass`, the user name and the password joined by a colon.
+pub fn basic_authorization(user_pass: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(user_pass)
+    )
+}
+
+/// A client for `baseurl` that sends `username` and `password` as HTTP Basic credentials
+/// (`Authorization: Basic base64(username:password)`) on every request, with the guards of
+/// [`secret_header_client`]: the value is sensitive and redirects stay within the origin.
+///
+/// # Errors
+///
+/// [`ClientBuildError::InvalidUserName`] when `username` contains a colon, otherwise as
+/// [`secret_header_client`].
+pub fn basic_auth_client(
+    baseurl: &str,
+    username: &str,
+    password: &str,
+) -> Result<reqwest::Client, ClientBuildError> {
+    if username.contains(':') {
+        return Err(ClientBuildError::InvalidUserName);
+    }
+    secret_header_client(
+        baseurl,
+        reqwest::header::AUTHORIZATION,
+        basic_authorization(&format!("{username}:{password}")),
+    )
 }
 
 /// A client for `baseurl` without a default header, with the same origin-bound redirects and

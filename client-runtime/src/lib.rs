@@ -32,7 +32,8 @@ mod retry;
 pub mod walk;
 
 pub use build::{
-    install_crypto_provider, origin_bound_client, secret_header_client, ClientBuildError,
+    basic_auth_client, basic_authorization, install_crypto_provider, origin_bound_client,
+    secret_header_client, ClientBuildError,
 };
 pub use errors::{error_response, ErrorBody};
 pub use inner::{execute, prepare, Inner};

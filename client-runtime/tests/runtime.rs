@@ -12,8 +12,9 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use client_runtime::{
-    error_response, execute, paginate, secret_header_client, Advance, Carrier, End, ErrorBody,
-    Fetch, Inner, Member, Observed, Page, RetryPolicy, Walk,
+    basic_auth_client, basic_authorization, error_response, execute, paginate,
+    secret_header_client, Advance, Carrier, ClientBuildError, End, ErrorBody, Fetch, Inner, Member,
+    Observed, Page, RetryPolicy, Walk,
 };
 use futures::StreamExt as _;
 use progenitor_client::{Error, ResponseValue};
@@ -187,6 +188,47 @@ fn secret_headers_stay_on_their_origin() {
             secret_header_client(&origin, reqwest::header::AUTHORIZATION, "bad\nvalue".into())
                 .is_err()
         );
+    });
+}
+
+/// HTTP Basic: the header is RFC 7617's (its own example), sent on every request, hidden from
+/// `Debug`, and a user name with a colon is refused, since it would change where the password
+/// starts.
+#[test]
+fn basic_credentials_are_sent_as_rfc_7617_says() {
+    assert_eq!(
+        basic_authorization("Aladdin:open sesame"),
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
+    block_on(async {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let app = {
+            let seen = seen.clone();
+            axum::Router::new().fallback(move |headers: HeaderMap| {
+                let value = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                seen.lock().unwrap().push(value);
+                async { StatusCode::OK }
+            })
+        };
+        let listener = tokio_time::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let origin = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio_time::spawn(async move { axum::serve(listener, app).await });
+        let client = basic_auth_client(&origin, "ACuser01", "s3cr:et pass").unwrap();
+        assert!(!format!("{client:?}").contains("s3cr"), "{client:?}");
+        for _ in 0..2 {
+            client.get(format!("{origin}/x")).send().await.unwrap();
+        }
+        let want = basic_authorization("ACuser01:s3cr:et pass");
+        assert_eq!(*seen.lock().unwrap(), vec![Some(want.clone()), Some(want)]);
+        assert!(matches!(
+            basic_auth_client(&origin, "a:b", "pw"),
+            Err(ClientBuildError::InvalidUserName)
+        ));
     });
 }
 
