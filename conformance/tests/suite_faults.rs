@@ -53,6 +53,13 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::FilterPrefix, CheckId::ItemsMatch),
     (Fault::FilterCaseFolded, CheckId::ItemsMatch),
     (Fault::TokenCrossesScope, CheckId::TokenScope),
+    (Fault::SeveralFirstOnly, CheckId::ExactSubset),
+    (Fault::SearchOneField, CheckId::ExactSubset),
+    (Fault::SearchCaseSensitive, CheckId::ExactSubset),
+    (Fault::RangeBoundFlipped, CheckId::ExactSubset),
+    (Fault::DefaultIgnored, CheckId::ItemsMatch),
+    (Fault::LiftingValueIgnored, CheckId::ExactSubset),
+    (Fault::SentinelLiteral, CheckId::ExactSubset),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -206,8 +213,20 @@ fn faults_apply_where_their_preconditions_hold() {
             fault,
             Fault::HasMoreStuck | Fault::TotalWrong | Fault::PastEndItems
         );
+        // Faults of filter kinds the two seed vendors do not have (search, several values,
+        // ranges, defaults, sentinels): they apply wherever a spec uses them.
+        let vocabulary_fault = matches!(
+            fault,
+            Fault::SeveralFirstOnly
+                | Fault::SearchOneField
+                | Fault::SearchCaseSensitive
+                | Fault::RangeBoundFlipped
+                | Fault::DefaultIgnored
+                | Fault::LiftingValueIgnored
+                | Fault::SentinelLiteral
+        );
         assert!(
-            vendors || style_fault,
+            vendors || style_fault || vocabulary_fault,
             "{} applies to neither vendor",
             fault.name()
         );
@@ -283,4 +302,11 @@ fault_tests! {
     filter_prefix: FilterPrefix,
     filter_case_folded: FilterCaseFolded,
     token_crosses_scope: TokenCrossesScope,
+    several_first_only: SeveralFirstOnly,
+    search_one_field: SearchOneField,
+    search_case_sensitive: SearchCaseSensitive,
+    range_bound_flipped: RangeBoundFlipped,
+    default_ignored: DefaultIgnored,
+    lifting_value_ignored: LiftingValueIgnored,
+    sentinel_literal: SentinelLiteral,
 }

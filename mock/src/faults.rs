@@ -160,6 +160,31 @@ pub enum Fault {
         message = "a page token serves the path values and filters it was issued for, not the URL's"
     )]
     TokenCrossesScope,
+    /// A filter of several values applies only the first of them.
+    #[strum(message = "a filter of several values applies only the first of them")]
+    SeveralFirstOnly,
+    /// A search across several fields looks only in the first.
+    #[strum(message = "a search across several fields looks only in the first")]
+    SearchOneField,
+    /// A search documented without case compares case.
+    #[strum(message = "a search documented without case compares case")]
+    SearchCaseSensitive,
+    /// A range filter's bound is exclusive where it is documented inclusive, and the reverse.
+    #[strum(message = "a range bound is exclusive where documented inclusive, and the reverse")]
+    RangeBoundFlipped,
+    /// A filter's documented default does not apply when the parameter is absent.
+    #[strum(message = "a filter's default does not apply when the parameter is absent")]
+    DefaultIgnored,
+    /// The value that lifts a filter's default (`all`) is ignored: the default applies.
+    #[strum(
+        message = "the value that lifts a filter's default (`all`) is ignored: the default applies"
+    )]
+    LiftingValueIgnored,
+    /// A value that means "anyone" or "no one" (`*`, `none`) is compared as a literal.
+    #[strum(
+        message = "a value that means anyone or no one (`*`, `none`) is compared as a literal"
+    )]
+    SentinelLiteral,
 }
 
 impl Fault {
@@ -297,6 +322,26 @@ impl Fault {
                 }),
                 "no text query filter of `match: equals` without an enum",
             ),
+            Fault::SeveralFirstOnly
+            | Fault::SearchOneField
+            | Fault::SearchCaseSensitive
+            | Fault::RangeBoundFlipped
+            | Fault::DefaultIgnored
+            | Fault::LiftingValueIgnored
+            | Fault::SentinelLiteral => need(
+                self.altered_filter(api).is_some(),
+                match self {
+                    Fault::SeveralFirstOnly => "no query filter takes several values",
+                    Fault::SearchOneField => "no search across several fields",
+                    Fault::SearchCaseSensitive => "no search documented without case",
+                    Fault::RangeBoundFlipped => "no range filter",
+                    Fault::DefaultIgnored => "no query filter has a default",
+                    Fault::LiftingValueIgnored => {
+                        "no query filter has a default and a value that lifts it"
+                    }
+                    _ => "no query filter has a value for anyone or no one",
+                },
+            ),
             Fault::EpochTimestamps => need(
                 !api.epoch_fields().is_empty(),
                 "no item date-time field whose format (or pattern) is documented",
@@ -316,6 +361,54 @@ impl Fault {
             | Fault::WrongContentType
             | Fault::RateLimitStorm
             | Fault::MinimumRefused => Ok(()),
+        }
+    }
+}
+
+impl Fault {
+    /// The query filter as a filter fault serves it: the first filter the fault can break,
+    /// changed as the fault says (`None` for other faults, or when no filter has what it
+    /// breaks).
+    pub(crate) fn altered_filter(self, api: &Api) -> Option<specs::Filter> {
+        use specs::{Match, Sentinel};
+        let mut filters = api.query_filters().cloned();
+        match self {
+            Fault::SeveralFirstOnly => filters.find(|f| f.several.is_some()),
+            Fault::SearchOneField => filters
+                .find(|f| f.matching == Match::Search && f.fields.len() > 1)
+                .map(|mut f| {
+                    f.fields.truncate(1);
+                    f
+                }),
+            Fault::SearchCaseSensitive => filters
+                .find(|f| f.matching == Match::Search && f.ignore_case)
+                .map(|mut f| {
+                    f.ignore_case = false;
+                    f
+                }),
+            Fault::RangeBoundFlipped => filters.find(|f| f.matching.is_range()).map(|mut f| {
+                f.matching = match f.matching {
+                    Match::Gte => Match::Gt,
+                    Match::Gt => Match::Gte,
+                    Match::Lte => Match::Lt,
+                    _ => Match::Lte,
+                };
+                f
+            }),
+            Fault::DefaultIgnored => filters.find(|f| f.default.is_some()).map(|mut f| {
+                f.default = None;
+                f
+            }),
+            Fault::LiftingValueIgnored => {
+                filters.find(|f| f.default.is_some() && f.any_value().is_some())
+            }
+            Fault::SentinelLiteral => filters
+                .find(|f| f.sentinels.values().any(|s| *s != Sentinel::Any))
+                .map(|mut f| {
+                    f.sentinels.retain(|_, s| *s == Sentinel::Any);
+                    f
+                }),
+            _ => None,
         }
     }
 }

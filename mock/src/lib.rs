@@ -495,7 +495,9 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
             // A fault or mode acts where it applies; every other operation is served faithfully.
             let fault = config.fault.filter(|f| f.applies_to_api(&api).is_ok());
             let mode = config.reading.filter(|m| m.applies_to_api(&api).is_ok());
+            let altered = fault.and_then(|f| f.altered_filter(&api));
             Arc::new(App {
+                altered,
                 signer: token::Signer::new(config.seed, &config.spec.name),
                 items: RwLock::new(std::mem::take(&mut data.items)),
                 reserve: Mutex::new(std::mem::take(&mut data.reserve).into()),

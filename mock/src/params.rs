@@ -189,14 +189,22 @@ impl App {
                     _ => None,
                 })
                 .collect();
-            let values = match filter.values_of(&texts) {
+            let served = self.served(filter);
+            let mut values = match filter.values_of(&texts) {
                 // Not sent (or sent empty, for free text): the documented default applies.
-                v if v.is_empty() || (v == [""] && is_free_text(param)) => match &filter.default {
+                v if v.is_empty() || (v == [""] && is_free_text(param)) => match &served.default {
                     Some(d) => vec![d.clone()],
                     None => continue,
                 },
                 v => v,
             };
+            if self
+                .altered
+                .as_ref()
+                .is_some_and(|a| a.param == filter.param)
+            {
+                self.fault_values(served, &mut values);
+            }
             let mut valid = true;
             for v in &values {
                 let sentinel = filter.sentinels.contains_key(v);
@@ -338,6 +346,29 @@ impl App {
         }
     }
 
+    /// The filter as this mock serves it: altered by a filter fault, or as the spec says.
+    pub(crate) fn served<'f>(&'f self, filter: &'f Filter) -> &'f Filter {
+        match &self.altered {
+            Some(altered) if altered.param == filter.param => altered,
+            _ => filter,
+        }
+    }
+
+    /// The values of the filter a fault breaks, as the fault changes them.
+    fn fault_values(&self, filter: &Filter, values: &mut Vec<String>) {
+        match self.fault {
+            Some(Fault::SeveralFirstOnly) => values.truncate(1),
+            Some(Fault::LiftingValueIgnored) => {
+                if let (Some(default), Some(any)) = (&filter.default, filter.any_value()) {
+                    for v in values.iter_mut().filter(|v| *v == any) {
+                        *v = default.clone();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Whether an item passes one active filter with its values, combined as the filter's
     /// `several` says (the spec's `Filter::matches_all`, through [`App::passes`]).
     pub(crate) fn passes_all(&self, item: &Json, filter: &Filter, values: &[String]) -> bool {
@@ -363,7 +394,7 @@ impl App {
                 let ids = self.data.owner_set(&filter.field).map(|s| &s.ids);
                 field.is_some_and(|f| ids.and_then(|ids| ids.get(owner)) == Some(f))
             }
-            _ => filter.matches(item, value) == Some(true),
+            _ => self.served(filter).matches(item, value) == Some(true),
         }
     }
 

@@ -42,6 +42,8 @@ pub(crate) struct App {
     pub(crate) drift: Option<crate::Drift>,
     pub(crate) inserted: AtomicU64,
     pub(crate) fault: Option<Fault>,
+    /// The query filter as a filter fault serves it (`Fault::altered_filter`).
+    pub(crate) altered: Option<specs::Filter>,
     /// Where the page-boundary faults start (see `MockConfig::fault_from`).
     pub(crate) fault_from: usize,
     pub(crate) mode: Option<ReadingMode>,

@@ -56,6 +56,13 @@ fn every_fault_has_a_test() {
             Fault::FilterPrefix => "filter_prefix",
             Fault::FilterCaseFolded => "filter_case_folded",
             Fault::TokenCrossesScope => "token_crosses_scope",
+            Fault::SeveralFirstOnly => "several_first_only",
+            Fault::SearchOneField => "search_one_field",
+            Fault::SearchCaseSensitive => "search_case_sensitive",
+            Fault::RangeBoundFlipped => "range_bound_flipped",
+            Fault::DefaultIgnored => "default_ignored",
+            Fault::LiftingValueIgnored => "lifting_value_ignored",
+            Fault::SentinelLiteral => "sentinel_literal",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }

@@ -44,6 +44,7 @@ const ALL: &[&str] = &[
     "stripe",
     "accounts-item-cursor",
     "books-page",
+    "cards-search",
     "gadgets-cursor",
     "orders-offset",
     "shelf-operations",
@@ -68,6 +69,7 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "peeker",
             "accounts-item-cursor",
             "books-page",
+            "cards-search",
             "orders-offset",
             "tickets-link-header",
         ],
@@ -77,7 +79,9 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         | Fault::MissingResourceWrongStatus => {
             vec!["devpayr", "tickets-link-header"]
         }
-        Fault::BadToken500 | Fault::ShortPages => except(&["books-page", "orders-offset"]),
+        Fault::BadToken500 | Fault::ShortPages => {
+            except(&["books-page", "cards-search", "orders-offset"])
+        }
         Fault::OutOfEnum => except(&["devpayr", "gadgets-cursor", "widgets-next-url"]),
         Fault::MissingField => vec![
             "devpayr",
@@ -92,9 +96,14 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
         Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor", "shelf-operations"],
         Fault::TotalWrong | Fault::PastEndItems => {
-            vec!["books-page", "orders-offset", "shelf-operations"]
+            vec![
+                "books-page",
+                "cards-search",
+                "orders-offset",
+                "shelf-operations",
+            ]
         }
-        Fault::EpochTimestamps => vec!["peeker", "devpayr", "tickets-link-header"],
+        Fault::EpochTimestamps => vec!["peeker", "devpayr", "cards-search", "tickets-link-header"],
         Fault::TokenCrossesScope => vec![
             "peeker",
             "devpayr",
@@ -105,8 +114,16 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "peeker",
             "stripe",
             "accounts-item-cursor",
+            "cards-search",
             "shelf-operations",
         ],
+        Fault::SeveralFirstOnly
+        | Fault::SearchOneField
+        | Fault::SearchCaseSensitive
+        | Fault::RangeBoundFlipped
+        | Fault::DefaultIgnored
+        | Fault::LiftingValueIgnored
+        | Fault::SentinelLiteral => vec!["cards-search"],
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder

@@ -16,7 +16,7 @@ use specs::{Filter, Location, Match, Parameter};
 use url::Url;
 
 use super::filters::value_counts;
-use super::walk::{read_page, step, walker, with_param, PageRequest, Step, Walk};
+use super::walk::{read_page, step, walker, with_param, Step, Walk};
 use super::{out_of_range, refusal, Refusal};
 use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::{cases, Ctx, Findings};
@@ -74,7 +74,7 @@ struct FirstPage {
 
 async fn first_small_page(ctx: &Ctx<'_>) -> Option<FirstPage> {
     let p = ctx.pagination;
-    let request = PageRequest::sized(Some(p.size_min));
+    let request = ctx.unfiltered(Some(p.size_min));
     let url = ctx.url(&[], &request.first_query(&p.size_param));
     let response = ctx.get(&url, &Auth::Target).await?;
     let next = match read_page(ctx, response) {
@@ -827,12 +827,11 @@ async fn filter_crossing<'c>(ctx: &Ctx<'c>, reference: &Walk) -> Result<Crossing
                 .into(),
         );
     };
-    let request = PageRequest {
-        start: None,
-        size: Some(p.size_min),
-        query: vec![(filter.param.clone(), issued.clone())],
-        path: Vec::new(),
-    };
+    let request = ctx.filtered(
+        Some(p.size_min),
+        filter.query(std::slice::from_ref(&issued)),
+        &[],
+    );
     let url = ctx.url(&[], &request.first_query(&p.size_param));
     let response = ctx
         .get(&url, &Auth::Target)

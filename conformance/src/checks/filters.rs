@@ -25,9 +25,7 @@ use specs::{Filter, Location, Match};
 
 use super::pagination::{judge_has_more, judge_last_page, judge_page_sizes};
 use super::sample;
-use super::walk::{
-    as_param, item_key, page_cap, walk, walk_within, PageRequest, Reach, Walk, WalkEnd,
-};
+use super::walk::{as_param, item_key, page_cap, walk, walk_within, Reach, Walk, WalkEnd};
 use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
@@ -78,16 +76,42 @@ pub(crate) fn value_counts(items: &[&Value], filter: &Filter) -> Vec<(String, us
     counts
 }
 
+/// What a case sends for one filter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Sent {
+    /// These values: one, or several for a multi-value filter.
+    Values(Vec<String>),
+    /// Nothing: the filter's documented default applies.
+    Omitted,
+}
+
+impl Sent {
+    fn one(value: impl Into<String>) -> Sent {
+        Sent::Values(vec![value.into()])
+    }
+
+    /// The values in force: those sent, or the filter's default.
+    fn effective(&self, filter: &Filter) -> Vec<String> {
+        match self {
+            Sent::Values(values) => values.clone(),
+            Sent::Omitted => filter.default.iter().cloned().collect(),
+        }
+    }
+}
+
 /// A query filter and the values to try with it.
 struct Candidate<'f> {
     filter: &'f Filter,
-    values: Vec<String>,
+    values: Vec<Sent>,
     /// Values known not to occur (absent enum values, the synthetic unknown value).
-    unknown: HashSet<String>,
+    unknown: HashSet<Sent>,
     /// Near misses of a real value (a strict prefix, a case variant, one character more),
     /// also among `values`: an equality filter selects only exact matches, so a server that
     /// matches by prefix or without case shows itself on them.
-    near: Vec<String>,
+    near: Vec<Sent>,
+    /// What every run tries besides single values, also among `values`: several values at
+    /// once, each sentinel (`all`, `none`, `*`), and the parameter left out for its default.
+    special: Vec<Sent>,
 }
 
 /// What every filtered walk of a run is judged against.
@@ -169,7 +193,7 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let strategy = proptest::collection::vec((0..n, any::<Index>()), 1..=n.min(3));
     f.merge(
         cases::cases(ctx, 0x6669_6c74, strategy, |picks| async move {
-            let mut chosen: Vec<(usize, String)> = Vec::new();
+            let mut chosen: Vec<(usize, Sent)> = Vec::new();
             for (i, index) in picks {
                 if chosen.iter().all(|(j, _)| *j != i) {
                     let values = &scene.candidates[i].values;
@@ -184,6 +208,27 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
 }
 
 fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'f> {
+    let (values, unknown, near) = match filter.matching {
+        Match::Search => search_values(ctx, filter, items),
+        m if m.is_range() => (range_values(filter, items), HashSet::new(), Vec::new()),
+        _ => scalar_values(ctx, filter, items),
+    };
+    let special = special_values(filter, items, &values, &unknown, &near);
+    let mut values: Vec<Sent> = values.into_iter().map(Sent::one).collect();
+    values.extend(special.iter().cloned());
+    Candidate {
+        filter,
+        values,
+        unknown: unknown.into_iter().map(Sent::one).collect(),
+        near: near.into_iter().map(Sent::one).collect(),
+        special,
+    }
+}
+
+/// Values, unknown values and near misses of a filter that compares one value with a field.
+type Scalars = (Vec<String>, HashSet<String>, Vec<String>);
+
+fn scalar_values(ctx: &Ctx, filter: &Filter, items: &[&Value]) -> Scalars {
     let found = discovered(items, filter);
     let mut values: Vec<String> = Vec::new();
     let mut unknown = HashSet::new();
@@ -208,10 +253,10 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
             values.push(v);
         }
         (Some(allowed), _, _) => {
-            // Values outside the enum are the errors family's concern.
+            // Values outside the enum are the errors family's concern; sentinels are special.
             values.extend(found.iter().filter(|v| allowed.contains(v)).cloned());
             for v in allowed {
-                if !values.contains(v) {
+                if !values.contains(v) && !filter.sentinels.contains_key(v) {
                     unknown.insert(v.clone());
                     values.push(v.clone());
                 }
@@ -258,12 +303,138 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
             values.push(v.clone());
         }
     }
-    Candidate {
-        filter,
-        values,
-        unknown,
-        near,
+    (values, unknown, near)
+}
+
+/// Search terms taken from the data: from a text of each searched field, a part of a word
+/// (its start for a prefix search, its middle for a substring), the same term in the other
+/// case, and a term no item has. A server that searches one field of several, matches case
+/// where the spec says it does not (or the reverse), or matches whole values only, shows
+/// itself on them.
+fn search_values(ctx: &Ctx, filter: &Filter, items: &[&Value]) -> Scalars {
+    let mut values: Vec<String> = Vec::new();
+    for field in &filter.fields {
+        let term = items
+            .iter()
+            .filter_map(|item| item.pointer(field).and_then(Value::as_str))
+            .find_map(|text| search_term(filter, text));
+        if let Some(term) = term {
+            if !values.contains(&term) {
+                values.push(term);
+            }
+        }
     }
+    if let Some(first) = values.first() {
+        let swapped = swap_case(first);
+        if swapped != *first {
+            values.push(swapped);
+        }
+    }
+    let none = format!("conformance-unknown-{:x}", ctx.options.seed);
+    values.push(none.clone());
+    (values, HashSet::from([none]), Vec::new())
+}
+
+/// A term that `text` matches: the start of it for a prefix search, the middle of its
+/// longest word for a substring search.
+fn search_term(filter: &Filter, text: &str) -> Option<String> {
+    match filter.search {
+        specs::SearchHow::Prefix => {
+            let start: String = text.chars().take(4).collect();
+            (!start.trim().is_empty()).then_some(start)
+        }
+        specs::SearchHow::Substring => {
+            let word = text
+                .split(|c: char| !c.is_alphanumeric())
+                .max_by_key(|w| w.chars().count())?;
+            let n = word.chars().count();
+            let skip = usize::from(n > 3);
+            let term: String = word.chars().skip(skip).take(5.min(n - skip)).collect();
+            (!term.is_empty()).then_some(term)
+        }
+    }
+}
+
+fn swap_case(v: &str) -> String {
+    v.chars()
+        .map(|c| match c.is_lowercase() {
+            true => c.to_uppercase().collect::<String>(),
+            false => c.to_lowercase().collect(),
+        })
+        .collect()
+}
+
+/// Bounds of a range filter taken from the data: the smallest, the middle and the largest
+/// value of the field, so that each bound equals some item's value (an inclusive bound that
+/// is applied exclusively, or the reverse, shows itself on that item).
+fn range_values(filter: &Filter, items: &[&Value]) -> Vec<String> {
+    let mut found: Vec<&Value> = items
+        .iter()
+        .filter_map(|item| item.pointer(&filter.field))
+        .filter(|v| as_param(v).is_some())
+        .collect();
+    found.sort_by(|a, b| {
+        as_param(b)
+            .and_then(|b| specs::compare(a, &b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut values: Vec<String> = Vec::new();
+    if let (Some(first), Some(last)) = (found.first(), found.last()) {
+        for v in [found[found.len() / 2], *first, *last] {
+            if let Some(text) = as_param(v) {
+                if !values.contains(&text) {
+                    values.push(text);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The cases beyond single values: several values at once (two real ones; for an all-of
+/// filter two that one item has together; for an in-list of identities one real value and one
+/// near miss, which selects exactly the real one's items), each sentinel, and the parameter
+/// left out when it has a default.
+fn special_values(
+    filter: &Filter,
+    items: &[&Value],
+    values: &[String],
+    unknown: &HashSet<String>,
+    near: &[String],
+) -> Vec<Sent> {
+    let mut out = Vec::new();
+    let known: Vec<&String> = values
+        .iter()
+        .filter(|v| !unknown.contains(*v) && !near.contains(v))
+        .collect();
+    match filter.several {
+        Some(specs::Several::All) => {
+            let together = items.iter().find_map(|item| {
+                let found: Vec<String> = item
+                    .pointer(&filter.field)
+                    .and_then(Value::as_array)?
+                    .iter()
+                    .filter_map(as_param)
+                    .collect();
+                (found.len() >= 2).then(|| found[..2].to_vec())
+            });
+            out.extend(together.map(Sent::Values));
+        }
+        Some(specs::Several::Any) => {
+            if let [a, b, ..] = known.as_slice() {
+                out.push(Sent::Values(vec![(*a).clone(), (*b).clone()]));
+            }
+            if let (Some(a), Some(miss)) = (known.first(), near.first()) {
+                out.push(Sent::Values(vec![(*a).clone(), miss.clone()]));
+            }
+        }
+        None => {}
+    }
+    out.extend(filter.sentinels.keys().map(Sent::one));
+    if filter.default.is_some() {
+        out.push(Sent::Omitted);
+    }
+    out
 }
 
 /// Values next to the real value `v` that equality tells apart from it: a strict prefix, a
@@ -290,13 +461,7 @@ fn near_misses(v: Option<&String>, kind: Option<&str>) -> Vec<String> {
     if chars.next_back().is_some() && !chars.as_str().is_empty() {
         out.push(chars.as_str().to_string());
     }
-    let swapped: String = v
-        .chars()
-        .map(|c| match c.is_lowercase() {
-            true => c.to_uppercase().collect::<String>(),
-            false => c.to_lowercase().collect(),
-        })
-        .collect();
+    let swapped = swap_case(v);
     if swapped != *v {
         out.push(swapped);
     }
@@ -307,23 +472,23 @@ fn near_misses(v: Option<&String>, kind: Option<&str>) -> Vec<String> {
 /// Every filter alone with each of its first values, then every pair of value-carrying
 /// filters with the values of one item that has both (so that the intersection is not empty
 /// and an OR would show).
-fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
+fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, Sent)>> {
     let mut out = Vec::new();
     for (i, c) in scene.candidates.iter().enumerate() {
         let known = c
             .values
             .iter()
-            .filter(|v| !c.unknown.contains(*v))
+            .filter(|v| !c.unknown.contains(*v) && !c.special.contains(v))
             .take(VALUES_PER_FILTER);
         let unknown = c
             .values
             .iter()
             .filter(|v| c.unknown.contains(*v) && !c.near.contains(v))
             .take(2);
-        for v in known.chain(unknown).chain(&c.near) {
+        for v in known.chain(unknown).chain(&c.near).chain(&c.special) {
             if !out
                 .iter()
-                .any(|case: &Vec<(usize, String)>| case == &[(i, v.clone())])
+                .any(|case: &Vec<(usize, Sent)>| case == &[(i, v.clone())])
             {
                 out.push(vec![(i, v.clone())]);
             }
@@ -334,6 +499,10 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
             .pointer(&f.field)
             .and_then(Value::as_array)
             .and_then(|a| a.iter().find_map(as_param)),
+        Match::Search => item
+            .pointer(&f.field)
+            .and_then(Value::as_str)
+            .and_then(|text| search_term(f, text)),
         _ => item.pointer(&f.field).and_then(as_param),
     };
     for i in 0..scene.candidates.len() {
@@ -346,7 +515,7 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, String)>> {
                 .iter()
                 .find_map(|it| Some((pick(it, a)?, pick(it, b)?)))
             {
-                out.push(vec![(i, va), (j, vb)]);
+                out.push(vec![(i, Sent::one(va)), (j, Sent::one(vb))]);
             }
         }
     }
@@ -386,18 +555,18 @@ fn judge_path_scope(path_filters: &[(&Filter, String)], w: &Walk, label: &str) -
 const FILTERED_PAGES: usize = 4;
 
 /// One filtered case: a walk at `size-max`, and one that spans at least three pages.
-async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, String)]) -> Findings {
+async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, Sent)]) -> Findings {
     let p = ctx.pagination;
-    let query: Vec<(String, String)> = chosen
-        .iter()
-        .map(|(i, v)| (scene.candidates[*i].filter.param.clone(), v.clone()))
-        .collect();
-    let request = PageRequest {
-        start: None,
-        size: Some(p.size_max),
-        query,
-        path: Vec::new(),
-    };
+    let mut query: Vec<(String, String)> = Vec::new();
+    let mut omitted: Vec<&str> = Vec::new();
+    for (i, sent) in chosen {
+        let filter = scene.candidates[*i].filter;
+        match sent {
+            Sent::Values(values) => query.extend(filter.query(values)),
+            Sent::Omitted => omitted.push(&filter.param),
+        }
+    }
+    let request = ctx.filtered(Some(p.size_max), query, &omitted);
     let total = scene.reference.item_count() as u64;
     let reach = Reach::within(page_cap(total, p.size_max), FILTERED_PAGES);
     let first = walk_within(ctx, &request, reach).await;
@@ -431,7 +600,7 @@ fn judge_same_items(
     f: &mut Findings,
     first: &Walk,
     spanning: &Walk,
-    chosen: &[(usize, String)],
+    chosen: &[(usize, Sent)],
     scene: &Scene,
 ) {
     let check = if chosen
@@ -512,7 +681,7 @@ impl Deferred for SameItems {
 
 /// Every property of one filtered walk: its end, its page sizes, each item of each page, the
 /// owner's invariants, and the matching subset of the unfiltered walk.
-fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk) -> Findings {
+fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, Sent)], w: &Walk) -> Findings {
     let p = ctx.pagination;
     let mut f = Findings::new();
     let label = w.request.label(&p.size_param, p.size_default);
@@ -598,6 +767,17 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
         judge_has_more(ctx, &mut f, w, &label);
     }
     judge_items(ctx, &mut f, scene, chosen, w, &label);
+    if let Some(why) = beyond_reference(ctx, scene, chosen) {
+        let check = match owner {
+            Some(_) => CheckId::Owner,
+            None => CheckId::ExactSubset,
+        };
+        f.note(
+            check,
+            format!("{label}: not compared with the unfiltered walk: {why}"),
+        );
+        return f;
+    }
     match owner {
         Some(_) => judge_owner(ctx, &mut f, scene, chosen, w, &label),
         None => judge_subset(ctx, &mut f, scene, chosen, w, &label),
@@ -605,25 +785,44 @@ fn judge_filtered(ctx: &Ctx, scene: &Scene, chosen: &[(usize, String)], w: &Walk
     f
 }
 
+/// Why a case's items cannot be a part of the unfiltered walk: it sets a filter whose
+/// default narrows every unfiltered walk (no value lifts it) to a value other than the
+/// default.
+fn beyond_reference(ctx: &Ctx, scene: &Scene, chosen: &[(usize, Sent)]) -> Option<String> {
+    let narrowing = ctx.op.narrowing_default()?;
+    let default = narrowing.default.clone()?;
+    chosen.iter().find_map(|(i, sent)| {
+        let filter = scene.candidates[*i].filter;
+        let values = sent.effective(filter);
+        (filter.param == narrowing.param && values != [default.clone()]).then(|| {
+            format!(
+                "the unfiltered walk lists only {}={default} (its default, which no value lifts)",
+                filter.param
+            )
+        })
+    })
+}
+
 /// Each item of each page satisfies each (judgeable) filter.
 fn judge_items(
     ctx: &Ctx,
     f: &mut Findings,
     scene: &Scene,
-    chosen: &[(usize, String)],
+    chosen: &[(usize, Sent)],
     w: &Walk,
     label: &str,
 ) {
-    for (i, value) in chosen {
+    for (i, sent) in chosen {
         let filter = scene.candidates[*i].filter;
         if filter.matching == Match::Owner {
             continue;
         }
+        let values = sent.effective(filter);
         for (n, page) in w.pages.iter().enumerate() {
             match page
                 .items
                 .iter()
-                .find(|item| filter.matches(item, value) == Some(false))
+                .find(|item| filter.matches_all(item, &values) == Some(false))
             {
                 None => f.held(CheckId::ItemsMatch),
                 Some(bad) => f.breach(
@@ -649,7 +848,7 @@ fn judge_owner(
     ctx: &Ctx,
     f: &mut Findings,
     scene: &Scene,
-    chosen: &[(usize, String)],
+    chosen: &[(usize, Sent)],
     w: &Walk,
     label: &str,
 ) {
@@ -711,7 +910,7 @@ fn judge_subset(
     ctx: &Ctx,
     f: &mut Findings,
     scene: &Scene,
-    chosen: &[(usize, String)],
+    chosen: &[(usize, Sent)],
     w: &Walk,
     label: &str,
 ) {
@@ -720,7 +919,10 @@ fn judge_subset(
         label: label.to_string(),
         filters: chosen
             .iter()
-            .map(|(i, v)| (scene.candidates[*i].filter.clone(), v.clone()))
+            .map(|(i, sent)| {
+                let filter = scene.candidates[*i].filter;
+                (filter.clone(), sent.effective(filter))
+            })
             .collect(),
         keys: w.keys(),
         complete: w.complete(),
@@ -775,7 +977,7 @@ impl Deferred for Within {
 struct Subset {
     opening: Arc<Bracket>,
     label: String,
-    filters: Vec<(Filter, String)>,
+    filters: Vec<(Filter, Vec<String>)>,
     keys: Vec<String>,
     /// The filtered walk reached the end of its results.
     complete: bool,
@@ -795,7 +997,7 @@ impl Deferred for Subset {
         let (required, allowed) = bracket.matching(|item| {
             self.filters
                 .iter()
-                .all(|(filter, v)| filter.matches(item, v) == Some(true))
+                .all(|(filter, v)| filter.matches_all(item, v) == Some(true))
         });
         // A walk that stopped early cannot miss what it did not reach; a first walk that
         // stopped early cannot tell what lies past it.

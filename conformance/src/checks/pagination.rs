@@ -200,7 +200,7 @@ fn start_at(ctx: &Ctx, size: u64, position: u64) -> Option<PageRequest> {
             value,
             skipped: position,
         }),
-        ..PageRequest::sized(Some(size))
+        ..ctx.unfiltered(Some(size))
     })
 }
 
@@ -227,7 +227,7 @@ async fn window(ctx: &Ctx<'_>, reference: &Walk, size: Option<u64>) -> Walk {
     let p = ctx.pagination;
     let listed = reference.item_count() as u64;
     let items = window_items(ctx, size);
-    let request = PageRequest::sized(size);
+    let request = ctx.unfiltered(size);
     let effective = size.unwrap_or(p.size_default);
     if reference.complete() && items >= listed {
         walk(ctx, &request, page_cap(listed, effective)).await
@@ -289,7 +289,7 @@ async fn long_view(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         pages: Some(pages),
         keep_items: 0,
     };
-    let w = walk_within(ctx, &PageRequest::sized(Some(size)), reach).await;
+    let w = walk_within(ctx, &ctx.unfiltered(Some(size)), reach).await;
     judge_walk(ctx, &w, Some(reference))
 }
 
@@ -430,7 +430,7 @@ fn coverage_note(ctx: &Ctx, reference: &Walk, end: Option<u64>) -> String {
     let p = ctx.pagination;
     let listed = reference.item_count() as u64;
     let of = match (reference.complete(), end) {
-        (true, _) => "every one".to_string(),
+        (true, _) => format!("all {listed}"),
         (false, Some(end)) => format!("{listed} of about {end}"),
         (false, None) => {
             format!("the first {listed} (it stopped where its share of the request budget ran out)")

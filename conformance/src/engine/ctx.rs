@@ -39,9 +39,9 @@ pub struct Ctx<'a> {
 /// The members of an item the checks of `op` read.
 fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
     let mut pointers = vec![pagination.item_key.clone()];
-    for f in &op.filters {
-        if !pointers.contains(&f.field) {
-            pointers.push(f.field.clone());
+    for field in op.filters.iter().flat_map(|f| &f.fields) {
+        if !pointers.contains(field) {
+            pointers.push(field.clone());
         }
     }
     pointers
@@ -93,6 +93,32 @@ impl<'a> Ctx<'a> {
     /// walk keeps its items reduced to them.
     pub fn projection(&self) -> &[specs::Pointer] {
         &self.projection
+    }
+
+    /// A request for every item at one page size: no filters but the values that lift the
+    /// filters' defaults (`Operation::unfiltered_query`).
+    pub fn unfiltered(&self, size: Option<u64>) -> crate::checks::PageRequest {
+        crate::checks::PageRequest {
+            query: self.op.unfiltered_query(),
+            ..crate::checks::PageRequest::sized(size)
+        }
+    }
+
+    /// A request with filters: `query` (pairs, a parameter repeated for several values), the
+    /// lifted defaults of the other filters, none for the `omitted` parameters (so that their
+    /// default applies).
+    pub fn filtered(
+        &self,
+        size: Option<u64>,
+        query: Vec<(String, String)>,
+        omitted: &[&str],
+    ) -> crate::checks::PageRequest {
+        let mut request = self.unfiltered(size);
+        request.query.retain(|(name, _)| {
+            !omitted.contains(&name.as_str()) && !query.iter().any(|(q, _)| q == name)
+        });
+        request.query.extend(query);
+        request
     }
 
     /// This operation's share of the run's request budget (the operations of a run share it).

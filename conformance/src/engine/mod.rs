@@ -23,7 +23,7 @@ pub use ctx::Ctx;
 pub use findings::Findings;
 
 use crate::checks::walk::walk_within;
-use crate::checks::{self, walk, PageRequest, Walk, WalkEnd};
+use crate::checks::{self, walk, Walk, WalkEnd};
 
 /// The share of an operation's request budget that the first walk may take.
 pub const REFERENCE_SHARE: f64 = 0.3;
@@ -320,12 +320,12 @@ async fn families<'a>(ctx: &'a Ctx<'a>) -> Findings {
         // covered, and the report says how far that was.
         let pages = ((ctx.budget() as f64 * REFERENCE_SHARE) as usize).max(1);
         let reach = walk::Reach::within(usize::MAX, pages);
-        let first = walk_within(ctx, &PageRequest::sized(Some(p.size_max)), reach).await;
+        let first = walk_within(ctx, &ctx.unfiltered(Some(p.size_max)), reach).await;
         ctx.set_opening(&first);
         first
     } else {
         Walk {
-            request: PageRequest::sized(Some(p.size_max)),
+            request: ctx.unfiltered(Some(p.size_max)),
             pages: Vec::new(),
             end: WalkEnd::Probe(ProbeError::NotRecorded),
         }
@@ -393,7 +393,7 @@ async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
                 pages: Some(left.min(reference.pages.len() + 3)),
                 keep_items: walk::ITEMS_KEPT,
             };
-            let w = walk_within(ctx, &PageRequest::sized(Some(p.size_max)), reach).await;
+            let w = walk_within(ctx, &ctx.unfiltered(Some(p.size_max)), reach).await;
             if ctx.any_selected(checks::pagination::CHECKS) {
                 f.merge(checks::pagination::judge_walk(ctx, &w, None));
             }

@@ -220,6 +220,28 @@ impl Filter {
     }
 }
 
+impl crate::Operation {
+    /// The query that lists every item: for each query filter with a default, the value that
+    /// stands for "any" (`state=all`), so that the default does not narrow the list. A
+    /// defaulted filter without such a value narrows every unfiltered request (see
+    /// [`Operation::narrowing_default`]).
+    pub fn unfiltered_query(&self) -> Vec<(String, String)> {
+        self.filters
+            .iter()
+            .filter(|f| f.location == Location::Query && f.default.is_some())
+            .filter_map(|f| Some((f.param.clone(), f.any_value()?.to_string())))
+            .collect()
+    }
+
+    /// The first query filter whose default narrows the list with no value that lifts it:
+    /// an "unfiltered" walk lists only the items of its default.
+    pub fn narrowing_default(&self) -> Option<&Filter> {
+        self.filters.iter().find(|f| {
+            f.location == Location::Query && f.default.is_some() && f.any_value().is_none()
+        })
+    }
+}
+
 /// Whether a JSON scalar equals a value written in a query string.
 pub fn equals(field: &Value, text: &str) -> bool {
     match field {
@@ -357,13 +379,15 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
     let several = match (raw.several, array) {
         (Some(s), true) => Some(s),
         (None, true) => Some(Several::Any),
-        (Some(_), false) => return Err(cx.error(
-            &format!("{at}/several"),
-            format!(
+        (Some(_), false) => {
+            return Err(cx.error(
+                &format!("{at}/several"),
+                format!(
                 "`several` combines the values of an array parameter; `{}` is not `type: array`",
                 p.name
             ),
-        )),
+            ))
+        }
         (None, false) => None,
     };
     let schema = match array {
