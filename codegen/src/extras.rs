@@ -202,6 +202,40 @@ fn constructor(scheme: &str, kind: &SecurityKind) -> Result<TokenStream, Codegen
                 }
             }
         }
+        SecurityKind::Basic => {
+            let doc = format!(
+                " Creates a client for `baseurl` that sends `username` and `password` as HTTP Basic\n \
+                 credentials, `Authorization: Basic <base64 of username:password>` (security scheme\n \
+                 `{scheme}`, RFC 7617).\n\n \
+                 The header value is marked sensitive, so the client's `Debug` output shows neither\n \
+                 the user name nor the password. Redirects are followed only within the origin\n \
+                 (scheme, host and port) of `baseurl`."
+            );
+            let errors = quote! {
+                ///
+                /// # Errors
+                ///
+                /// [`ClientBuildError`] when `baseurl` is not an absolute URL, the user name holds a
+                /// colon (RFC 7617 forbids it), the credentials cannot be sent in a header, or the
+                /// HTTP client cannot be built.
+            };
+            quote! {
+                #[doc = #doc]
+                #errors
+                pub fn with_basic_auth(
+                    baseurl: &str,
+                    username: impl Into<::std::string::String>,
+                    password: impl Into<::std::string::String>,
+                ) -> ::std::result::Result<Self, ClientBuildError> {
+                    let client = ::client_runtime::basic_auth_client(
+                        baseurl,
+                        &username.into(),
+                        &password.into(),
+                    )?;
+                    Ok(Self::new_with_client(baseurl, client, ::client_runtime::Inner::default()))
+                }
+            }
+        }
         SecurityKind::Header(header) => {
             let doc = format!(
                 " Creates a client for `baseurl` that sends `key` in the `{header}` header\n \

@@ -61,12 +61,17 @@ fn example(out: &mut String, spec: &Spec, krate: &str, facts: &Facts) {
         out,
         "# async fn run() -> Result<(), Box<dyn std::error::Error>> {{"
     );
-    match (spec.security(), spec.credential_env()) {
-        (Some(security), Some(env)) => {
+    match spec.security() {
+        Some(security) => {
             let constructor = constructor_name(&security.kind);
+            let parts: String = security
+                .credential_parts()
+                .iter()
+                .map(|part| format!("    std::env::var(\"{}\")?,\n", spec.env_var(part)))
+                .collect();
             let _ = writeln!(
                 out,
-                "let client = {lib}::Client::{constructor}(\n    \"{server}\",\n    std::env::var(\"{env}\")?,\n)?;"
+                "let client = {lib}::Client::{constructor}(\n    \"{server}\",\n{parts})?;"
             );
         }
         _ => {
@@ -93,6 +98,7 @@ fn example(out: &mut String, spec: &Spec, krate: &str, facts: &Facts) {
 fn constructor_name(kind: &SecurityKind) -> &'static str {
     match kind {
         SecurityKind::Bearer => "with_bearer_token",
+        SecurityKind::Basic => "with_basic_auth",
         SecurityKind::Header(_) | SecurityKind::Query(_) => "with_api_key",
     }
 }
@@ -111,6 +117,15 @@ fn credentials(out: &mut String, spec: &Spec) {
                 "`Client::with_bearer_token(baseurl, token)` sends `Authorization: Bearer <token>`\n\
                  (security scheme `{scheme}`). The header value is marked sensitive, so `Debug` of\n\
                  the client does not show it."
+            );
+        }
+        SecurityKind::Basic => {
+            let _ = writeln!(
+                out,
+                "`Client::with_basic_auth(baseurl, username, password)` sends HTTP Basic credentials,\n\
+                 `Authorization: Basic <base64 of username:password>` (security scheme `{scheme}`,\n\
+                 RFC 7617); a user name with a colon is refused. The header value is marked\n\
+                 sensitive, so `Debug` of the client shows neither the user name nor the password."
             );
         }
         SecurityKind::Header(header) => {
@@ -135,6 +150,20 @@ fn credentials(out: &mut String, spec: &Spec) {
         "Redirects are followed only within the origin of the base URL. The constructor\n\
          installs the rustls `ring` crypto provider unless the application installed one."
     );
+    let anonymous: Vec<String> = spec
+        .paginated_operations()
+        .filter(|op| op.security.as_ref().is_some_and(|s| s.optional))
+        .map(|op| format!("`{}`", op.operation_id))
+        .collect();
+    if !anonymous.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe spec lets {} be called without credentials too (`{{}}` among its security\n\
+             requirements): `Client::new(baseurl, Inner::default())` sends none, and the server\n\
+             may then list less (an anonymous view).",
+            anonymous.join(", ")
+        );
+    }
 }
 
 fn pagination(out: &mut String, facts: &Facts) {

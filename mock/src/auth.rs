@@ -4,8 +4,16 @@
 //! The order of the checks is the spec's: the credential (missing, then unknown), then the
 //! path parameters, then existence and access in the order `existence-first` says, and only
 //! then the query. Statuses come from `x-errors` and `x-access`.
+//!
+//! A request without credentials to an operation whose security is optional (`{}` among its
+//! requirements) is served as the anonymous caller, and the viewer credential as the viewer:
+//! both reach what the widest key reaches, and neither sees the items `x-restricted` marks
+//! (see [`crate::caller`]).
+
+use std::borrow::Cow;
 
 use axum::http::{header, HeaderMap};
+use base64::Engine as _;
 use specs::SecurityKind;
 
 use crate::data::{Key, Reach};
@@ -18,10 +26,15 @@ use crate::server::App;
 /// What the request presented as its credential.
 enum Presented<'r> {
     Missing,
-    Sent(&'r [u8]),
-    /// Something that cannot be a credential of the scheme (another scheme, not UTF-8).
-    Malformed,
+    Sent(Cow<'r, [u8]>),
+    /// Something that cannot be a credential of the scheme (another scheme, not UTF-8, Basic
+    /// credentials that are not the base64 of `user:password`), and why.
+    Malformed(&'static str),
 }
+
+/// Why a Basic `Authorization` header holds no credentials.
+const NOT_BASIC: &str =
+    "The Authorization header does not hold Basic credentials (the base64 of user:password).";
 
 /// The outcome of the access rules.
 pub(crate) enum Access {
@@ -47,30 +60,39 @@ impl App {
         let Some(security) = &self.api.op.security else {
             return Presented::Missing;
         };
+        let unknown = "Unauthenticated.";
         match &security.kind {
-            SecurityKind::Bearer => {
+            SecurityKind::Bearer | SecurityKind::Basic => {
                 let Some(value) = headers.get(header::AUTHORIZATION) else {
                     return Presented::Missing;
                 };
                 let Ok(value) = value.to_str() else {
-                    return Presented::Malformed;
+                    return Presented::Malformed(unknown);
                 };
-                match value.split_once(' ') {
-                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-                        Presented::Sent(token.trim().as_bytes())
+                match (&security.kind, value.split_once(' ')) {
+                    (SecurityKind::Bearer, Some((scheme, token)))
+                        if scheme.eq_ignore_ascii_case("bearer") =>
+                    {
+                        Presented::Sent(Cow::Borrowed(token.trim().as_bytes()))
                     }
-                    _ => Presented::Malformed,
+                    (SecurityKind::Basic, Some((scheme, encoded)))
+                        if scheme.eq_ignore_ascii_case("basic") =>
+                    {
+                        basic_credentials(encoded)
+                    }
+                    (SecurityKind::Basic, _) => Presented::Malformed(NOT_BASIC),
+                    _ => Presented::Malformed(unknown),
                 }
             }
             SecurityKind::Header(name) => match headers.get(name.as_str()) {
                 None => Presented::Missing,
                 Some(v) if v.is_empty() => Presented::Missing,
-                Some(v) => Presented::Sent(v.as_bytes()),
+                Some(v) => Presented::Sent(Cow::Borrowed(v.as_bytes())),
             },
             SecurityKind::Query(name) => match q.get(name) {
                 Value::Absent | Value::Text("") => Presented::Missing,
-                Value::NotUtf8 => Presented::Malformed,
-                Value::Text(v) => Presented::Sent(v.as_bytes()),
+                Value::NotUtf8 => Presented::Malformed(unknown),
+                Value::Text(v) => Presented::Sent(Cow::Borrowed(v.as_bytes())),
             },
         }
     }
@@ -87,36 +109,47 @@ impl App {
             return Ok(None);
         }
         let unchecked = continuation && self.fault == Some(Fault::ContinuationUnauthenticated);
-        let found = match self.presented(headers, q) {
-            Presented::Sent(secret) => self
-                .data
-                .keys
-                .iter()
-                .find(|k| k.secret.as_bytes() == secret),
+        let optional = self.api.op.security.as_ref().is_some_and(|s| s.optional);
+        let (found, why) = match self.presented(headers, q) {
+            Presented::Sent(secret) => (
+                self.data
+                    .keys
+                    .iter()
+                    .chain(&self.data.viewer)
+                    .find(|k| k.secret.as_bytes() == secret.as_ref()),
+                "Unauthenticated.",
+            ),
+            Presented::Missing if optional => {
+                crate::caller::set(self.data.anonymous.caller);
+                return Ok(Some(&self.data.anonymous));
+            }
             Presented::Missing if self.fault == Some(Fault::MissingKeyAccepted) => {
                 return Ok(self.data.keys.first());
             }
             Presented::Missing if unchecked => return Ok(None),
-            Presented::Missing => return Err(self.auth_error(self.api.op.errors.missing_key[0])),
-            Presented::Malformed => None,
+            Presented::Missing => {
+                return Err(self.auth_error(self.api.op.errors.missing_key[0], "Unauthenticated."))
+            }
+            Presented::Malformed(why) => (None, why),
         };
         match found {
-            Some(key) => Ok(Some(key)),
-            None if unchecked => Ok(None),
-            None if self.fault == Some(Fault::WrongErrorStatus) => {
-                Err(ApiError::new(400, "Unauthenticated."))
+            Some(key) => {
+                crate::caller::set(key.caller);
+                Ok(Some(key))
             }
-            None => Err(self.auth_error(self.api.op.errors.invalid_key[0])),
+            None if unchecked => Ok(None),
+            None if self.fault == Some(Fault::WrongErrorStatus) => Err(ApiError::new(400, why)),
+            None => Err(self.auth_error(self.api.op.errors.invalid_key[0], why)),
         }
     }
 
-    fn auth_error(&self, status: u16) -> ApiError {
+    fn auth_error(&self, status: u16, message: &str) -> ApiError {
         let status = if self.mode == Some(ReadingMode::AuthOtherStatus) {
             other_auth_status(status)
         } else {
             status
         };
-        ApiError::new(status, "Unauthenticated.")
+        ApiError::new(status, message)
     }
 
     /// Existence and access for the `x-access` path parameter, whose canonical value is
@@ -172,5 +205,14 @@ impl App {
                 message,
             )),
         }
+    }
+}
+
+/// The credentials of a Basic `Authorization` header's parameter: the base64 of
+/// `user:password`. Anything else (not base64, no colon) is malformed, never a panic.
+fn basic_credentials(encoded: &str) -> Presented<'static> {
+    match base64::engine::general_purpose::STANDARD.decode(encoded.trim()) {
+        Ok(user_pass) if user_pass.contains(&b':') => Presented::Sent(Cow::Owned(user_pass)),
+        _ => Presented::Malformed(NOT_BASIC),
     }
 }

@@ -51,13 +51,27 @@ pub(crate) enum Reach {
     Owner(usize),
 }
 
+/// Who a credential is, for which items of a list it may see (`x-restricted`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A main credential: every item its reach covers.
+    Main,
+    /// The viewer: a narrower credential that never sees the restricted items.
+    Viewer,
+    /// Nobody: a request without credentials to an operation whose security is optional.
+    Anonymous,
+}
+
 /// A credential of the mock.
 #[derive(Clone, Debug)]
 pub(crate) struct Key {
     /// Internal id that tokens are bound to.
     pub(crate) id: u64,
+    /// What a client sends: the key, or for HTTP Basic the user name and the password joined
+    /// by a colon (`user:password`).
     pub(crate) secret: String,
     pub(crate) reach: Reach,
+    pub(crate) caller: Caller,
 }
 
 /// The owners of one owner field: their ids (in the data) and identities (never shown).
@@ -77,6 +91,10 @@ pub(crate) struct Data {
     /// Items made after `items`, in key order, which a drifting mock creates as it serves.
     pub(crate) reserve: Vec<Item>,
     pub(crate) keys: Vec<Key>,
+    /// The viewer credential, where the spec marks items restricted (`x-restricted`).
+    pub(crate) viewer: Option<Key>,
+    /// Who a request without credentials is, where the operation's security is optional.
+    pub(crate) anonymous: Key,
     pub(crate) access_values: Vec<AccessValue>,
     /// Index of an access value no credential reads.
     pub(crate) forbidden: Option<usize>,
@@ -251,12 +269,19 @@ impl Data {
             item.json = shown.to_string();
         }
         let reserve = items.split_off(count.min(len));
-        let keys = match first {
-            Some(f) => f.keys.clone(),
+        let (keys, viewer) = match first {
+            Some(f) => (f.keys.clone(), f.viewer.clone()),
             None => keys(api, keys_rng, &access_values),
         };
         Ok(Data {
+            anonymous: Key {
+                id: ANONYMOUS_ID,
+                secret: String::new(),
+                reach: widest(&keys),
+                caller: Caller::Anonymous,
+            },
             keys,
+            viewer,
             items,
             reserve,
             access_values,
@@ -353,20 +378,65 @@ fn access_values(api: &Api, rng: &mut StdRng) -> (Vec<AccessValue>, Option<usize
     }
 }
 
+/// The id tokens of anonymous requests are bound to.
+const ANONYMOUS_ID: u64 = 10;
+
+/// The id of the viewer credential.
+const VIEWER_ID: u64 = 21;
+
+/// The reach of the widest of `keys` (everything when there is none): what the narrower
+/// callers reach, before the restricted items are taken out.
+fn widest(keys: &[Key]) -> Reach {
+    let rank = |r: &Reach| match r {
+        Reach::All => 2,
+        Reach::Owner(_) => 1,
+        Reach::Value(_) => 0,
+    };
+    keys.iter()
+        .map(|k| k.reach.clone())
+        .max_by_key(rank)
+        .unwrap_or(Reach::All)
+}
+
 /// The credentials: with `x-access`, one per scope kind in spec order (a key of the first value,
-/// a key of the first owner); otherwise one that reads everything.
-fn keys(api: &Api, mut rng: StdRng, access_values: &[AccessValue]) -> Vec<Key> {
+/// a key of the first owner); otherwise one that reads everything. Where an operation of the
+/// spec marks items restricted, a viewer too, of the widest key's reach. For HTTP Basic a
+/// secret is `user:password`.
+fn keys(api: &Api, mut rng: StdRng, access_values: &[AccessValue]) -> (Vec<Key>, Option<Key>) {
     let Some(security) = &api.op.security else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let prefix = key_prefix(api, security);
+    let basic = security.kind == specs::SecurityKind::Basic;
     let mut secret = |word: &str| {
-        format!(
-            "{prefix}{word}{:016x}{:016x}",
-            rng.random::<u64>(),
-            rng.random::<u64>()
-        )
+        let (a, b) = (rng.random::<u64>(), rng.random::<u64>());
+        match basic {
+            true => {
+                let user = rng.random::<u32>();
+                format!("{prefix}{word}user{user:08x}:{a:016x}{b:016x}")
+            }
+            false => format!("{prefix}{word}{a:016x}{b:016x}"),
+        }
     };
+    let keys = main_keys(api, access_values, &mut secret);
+    let restricted = api
+        .spec
+        .paginated_operations()
+        .any(|op| op.restricted.is_some());
+    let viewer = restricted.then(|| Key {
+        id: VIEWER_ID,
+        secret: secret("viewer_"),
+        reach: widest(&keys),
+        caller: Caller::Viewer,
+    });
+    (keys, viewer)
+}
+
+fn main_keys(
+    api: &Api,
+    access_values: &[AccessValue],
+    secret: &mut impl FnMut(&str) -> String,
+) -> Vec<Key> {
     match &api.op.access {
         Some(access) if !access_values.is_empty() => {
             let mut keys = Vec::new();
@@ -382,6 +452,7 @@ fn keys(api: &Api, mut rng: StdRng, access_values: &[AccessValue]) -> Vec<Key> {
                     id: 11 + keys.len() as u64,
                     secret: secret(word),
                     reach,
+                    caller: Caller::Main,
                 });
             }
             keys
@@ -390,6 +461,7 @@ fn keys(api: &Api, mut rng: StdRng, access_values: &[AccessValue]) -> Vec<Key> {
             id: 11,
             secret: secret(""),
             reach: Reach::All,
+            caller: Caller::Main,
         }],
     }
 }

@@ -158,8 +158,32 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
+        if let Some(challenge) = basic_challenge(api, self.status) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
         response
     }
+}
+
+/// The challenge of a 401 to HTTP Basic credentials (RFC 7617 requires one, and clients need
+/// it to know which scheme to answer with): `Basic realm="<api>"`, the realm the API's name.
+fn basic_challenge(api: &Api, status: StatusCode) -> Option<HeaderValue> {
+    let basic = api
+        .op
+        .security
+        .as_ref()
+        .is_some_and(|s| s.kind == specs::SecurityKind::Basic);
+    if status != StatusCode::UNAUTHORIZED || !basic {
+        return None;
+    }
+    // Spec names are lower-case letters, digits, `-` and `_`: nothing to quote.
+    HeaderValue::from_str(&format!(
+        "Basic realm=\"{}\", charset=\"UTF-8\"",
+        api.spec.name
+    ))
+    .ok()
 }
 
 /// Boolean flags become `"success"` (true) or `"error"` (false).

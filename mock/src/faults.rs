@@ -124,6 +124,15 @@ pub enum Fault {
     /// Continuation requests are served without checking the credential.
     #[strum(message = "continuation requests are served without checking the credential")]
     ContinuationUnauthenticated,
+    /// The items `x-restricted` marks are listed to the viewer and to anonymous callers.
+    #[strum(message = "restricted items are listed to the viewer and to anonymous callers")]
+    RestrictedLeak,
+    /// An anonymous caller is listed items the main credential's list leaves out.
+    #[strum(message = "an anonymous caller is listed items the main credential's list leaves out")]
+    AnonymousSuperset,
+    /// The viewer is listed items the main credential's list leaves out.
+    #[strum(message = "the viewer is listed items the main credential's list leaves out")]
+    ViewerSuperset,
     /// The size parameter's exact minimum is refused.
     #[strum(message = "the size parameter's exact minimum is refused")]
     MinimumRefused,
@@ -244,9 +253,25 @@ impl Fault {
             ),
             Fault::OwnerFilterIgnored => need(api.owner_filter().is_some(), "no owner filter"),
             Fault::CrossProjectRead => need(api.op.access.is_some(), "no x-access"),
-            Fault::MissingKeyAccepted | Fault::ContinuationUnauthenticated => need(
-                api.op.security.is_some(),
-                "the operation needs no credential",
+            Fault::MissingKeyAccepted | Fault::ContinuationUnauthenticated => {
+                let security = api
+                    .op
+                    .security
+                    .as_ref()
+                    .ok_or("the operation needs no credential")?;
+                need(
+                    !security.optional,
+                    "the operation may be called without credentials (`{}` among its security \
+                     requirements)",
+                )
+            }
+            Fault::RestrictedLeak | Fault::ViewerSuperset => {
+                need(api.op.restricted.is_some(), "no x-restricted: no viewer")
+            }
+            Fault::AnonymousSuperset => need(
+                api.op.security.as_ref().is_some_and(|s| s.optional),
+                "the operation cannot be called anonymously (no `{}` among its security \
+                 requirements)",
             ),
             Fault::WrongErrorStatus => {
                 need(

@@ -33,6 +33,7 @@
 
 mod api;
 mod auth;
+mod caller;
 mod combinators;
 mod data;
 mod errors;
@@ -179,7 +180,8 @@ pub enum Scope {
 /// A credential of the mock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
-    /// The secret a client sends.
+    /// The secret a client sends: the key or token, or for HTTP Basic the user name and the
+    /// password joined by a colon (`user:password`, the user name never holding a colon).
     pub secret: String,
     /// What it reaches.
     pub scope: Scope,
@@ -190,6 +192,9 @@ pub struct Credential {
 pub struct Credentials {
     /// Every credential, the one a conformance run should use first (`primary`).
     pub keys: Vec<Credential>,
+    /// A narrower credential, where the spec marks items restricted (`x-restricted`): it reads
+    /// what the primary reads but the restricted items. Not among `keys`.
+    pub viewer: Option<Credential>,
     /// A value for every path parameter, readable by the primary credential.
     pub path_values: BTreeMap<String, String>,
     /// x-access: for the access path parameter, a value no credential of the mock may read.
@@ -403,6 +408,11 @@ fn credentials(apis: &[Api], datas: &[Data]) -> Credentials {
         keys,
         ..Credentials::default()
     };
+    // The viewer reaches what the primary reaches, less the restricted items.
+    out.viewer = data.viewer.as_ref().map(|k| Credential {
+        secret: k.secret.clone(),
+        scope: out.primary().map_or(Scope::All, |p| p.scope.clone()),
+    });
     for d in datas {
         for (name, value) in &d.path_values {
             out.path_values
@@ -533,7 +543,7 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
         (
             listener,
             Router::new()
-                .fallback(server::handler)
+                .fallback(caller::handler)
                 .with_state(site.clone()),
         ),
         (
@@ -595,10 +605,18 @@ fn generate(config: &MockConfig, apis: &[Api]) -> anyhow::Result<Vec<Data>> {
 }
 
 /// How a credential is sent, as the line a client would send (`Authorization: Bearer …`,
-/// `X-API-KEY: …`, or `?api_key=…`).
+/// `X-API-KEY: …`, or `?api_key=…`; HTTP Basic with its user name and password).
 fn credential_line(security: &specs::Security, secret: &str) -> String {
     match &security.kind {
         specs::SecurityKind::Query(name) => format!("?{name}={secret}"),
+        specs::SecurityKind::Basic => {
+            let (user, password) = secret.split_once(':').unwrap_or((secret, ""));
+            format!(
+                "{}: {} (user name {user}, password {password})",
+                security.header_name().unwrap_or_default(),
+                security.header_value(secret)
+            )
+        }
         _ => format!(
             "{}: {}",
             security.header_name().unwrap_or_default(),
@@ -634,8 +652,22 @@ pub fn describe(m: &RunningMock) -> String {
                     credential_line(security, &key.secret)
                 ));
             }
+            if let Some(viewer) = &c.viewer {
+                lines.push(format!(
+                    "{}    (viewer: reads what the first reads, but no item x-restricted marks)",
+                    credential_line(security, &viewer.secret)
+                ));
+            }
         }
         None => lines.push("no credential needed".to_string()),
+    }
+    for app in &m.site.apps {
+        if app.api.op.security.as_ref().is_some_and(|s| s.optional) {
+            lines.push(format!(
+                "operation {}: served without credentials too, as an anonymous caller (no item x-restricted marks)",
+                app.api.op.operation_id
+            ));
+        }
     }
     for (name, value) in &c.path_values {
         lines.push(format!("path {name}={value}"));

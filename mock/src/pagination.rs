@@ -239,7 +239,7 @@ impl App {
         items.iter().position(|i| i.key == key)
     }
 
-    /// Cuts the page the request asks for from the ordered matches.
+    /// Cuts the page the request asks for from the ordered matches its caller sees.
     pub(crate) fn window(
         &self,
         all: &[Item],
@@ -249,6 +249,8 @@ impl App {
         size_sent: bool,
         bindings: &[String],
     ) -> Result<Window, ApiError> {
+        let visible = self.visible(all, ordered);
+        let ordered = visible.as_deref().unwrap_or(ordered);
         let len = ordered.len();
         let size_items = usize::try_from(size).unwrap_or(usize::MAX).max(1);
         let take = if self.fault == Some(Fault::DefaultSizeIgnored) && !size_sent {

@@ -46,6 +46,9 @@ fn every_fault_has_a_test() {
             Fault::DefaultSizeIgnored => "default_size_ignored",
             Fault::ContinuationDropsQuery => "continuation_drops_query",
             Fault::ContinuationUnauthenticated => "continuation_unauthenticated",
+            Fault::RestrictedLeak => "restricted_leak",
+            Fault::AnonymousSuperset => "anonymous_superset",
+            Fault::ViewerSuperset => "viewer_superset",
             Fault::MinimumRefused => "minimum_refused",
             Fault::MissingResourceServed => "missing_resource_served",
             Fault::MissingResourceWrongStatus => "missing_resource_wrong_status",
@@ -726,4 +729,77 @@ async fn token_crosses_scope() {
         .replace("status=active", "status=failed");
     let replayed = get_primary(&m, &next).await.json();
     assert_eq!(replayed["data"][0]["status"], "active");
+}
+
+/// The keys and the number of restricted items of a walk of the memos fixture with `secret`
+/// (`None`: anonymous).
+async fn memos_walk(m: &RunningMock, secret: Option<&str>) -> (BTreeSet<String>, usize) {
+    let pages = walk_as(m, &endpoint(m, &[]), "page_size=50", secret).await;
+    let items = items(m, &pages);
+    let restricted = items
+        .iter()
+        .filter(|i| i["visibility"] == "private")
+        .count();
+    (keys(m, &items).into_iter().collect(), restricted)
+}
+
+/// The main credential's, the viewer's and an anonymous caller's walks of the memos fixture
+/// under `fault`: (keys, restricted items) each.
+async fn memos_views(fault: Option<Fault>) -> [(BTreeSet<String>, usize); 3] {
+    let spec = fixture("memos-basic-auth");
+    let m = match fault {
+        Some(f) => start_fault(spec, f).await,
+        None => start(spec).await,
+    };
+    let viewer = m.credentials.viewer.clone().expect("a viewer").secret;
+    let views = [
+        memos_walk(&m, primary(&m).as_deref()).await,
+        memos_walk(&m, Some(&viewer)).await,
+        memos_walk(&m, None).await,
+    ];
+    m.shutdown().await;
+    views
+}
+
+#[tokio::test]
+async fn restricted_leak() {
+    let [main, viewer, anonymous] = memos_views(Some(Fault::RestrictedLeak)).await;
+    let [faithful, _, _] = memos_views(None).await;
+    assert_eq!(main, faithful, "the main credential's list is untouched");
+    assert!(main.1 > 0);
+    assert_eq!(viewer.1, main.1, "the viewer sees every restricted item");
+    assert_eq!(anonymous.1, main.1, "and so does an anonymous caller");
+}
+
+#[tokio::test]
+async fn anonymous_superset() {
+    let [main, viewer, anonymous] = memos_views(Some(Fault::AnonymousSuperset)).await;
+    let [faithful, faithful_viewer, _] = memos_views(None).await;
+    assert!(
+        !anonymous.0.is_subset(&main.0),
+        "an anonymous caller sees more"
+    );
+    assert!(anonymous.0.is_subset(&faithful.0));
+    assert!(viewer.0.is_subset(&main.0), "the viewer does not");
+    assert!(viewer.0.len() < faithful_viewer.0.len());
+    assert_eq!(
+        (viewer.1, anonymous.1),
+        (0, 0),
+        "nobody narrower sees restricted items"
+    );
+}
+
+#[tokio::test]
+async fn viewer_superset() {
+    let [main, viewer, anonymous] = memos_views(Some(Fault::ViewerSuperset)).await;
+    assert!(!viewer.0.is_subset(&main.0), "the viewer sees more");
+    assert!(
+        anonymous.0.is_subset(&main.0),
+        "an anonymous caller does not"
+    );
+    assert_eq!(
+        (viewer.1, anonymous.1),
+        (0, 0),
+        "nobody narrower sees restricted items"
+    );
 }

@@ -185,9 +185,18 @@ async fn errors_use_each_fixture_s_error_shape() {
         let m = start(spec.clone()).await;
         let op = spec.paginated_operation().unwrap().clone();
         let p = op.pagination.clone().unwrap();
-        // No credential, a bad size, an unknown path, another method.
-        let missing = get(&endpoint(&m, &[]), None).await;
-        assert_eq!(missing.status, op.errors.missing_key[0], "{}", spec.name);
+        // No credential (a wrong one where the operation may be called without), a bad
+        // size, an unknown path, another method.
+        let optional = op.security.as_ref().is_some_and(|s| s.optional);
+        let missing = match optional {
+            false => get(&endpoint(&m, &[]), None).await,
+            true => get_as(&m, &endpoint(&m, &[]), Some("nobody-at-all:wrong-password")).await,
+        };
+        let refusal = match optional {
+            false => &op.errors.missing_key,
+            true => &op.errors.invalid_key,
+        };
+        assert_eq!(missing.status, refusal[0], "{}", spec.name);
         assert!(missing.is_json());
         assert_conforms(&spec, missing.status, &missing.json());
         let bad = query(&m, &format!("{}=0", p.size_param)).await;

@@ -46,6 +46,7 @@ const ALL: &[&str] = &[
     "books-page",
     "cards-search",
     "gadgets-cursor",
+    "memos-basic-auth",
     "orders-offset",
     "shelf-operations",
     "tickets-link-header",
@@ -60,6 +61,7 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "peeker",
             "devpayr",
             "gadgets-cursor",
+            "memos-basic-auth",
             "tickets-link-header",
             "widgets-next-url",
         ],
@@ -87,11 +89,17 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "devpayr",
             "accounts-item-cursor",
             "books-page",
+            "memos-basic-auth",
             "orders-offset",
             "shelf-operations",
             "tickets-link-header",
         ],
-        Fault::ExtraField => vec!["devpayr", "orders-offset", "widgets-next-url"],
+        Fault::ExtraField => vec![
+            "devpayr",
+            "memos-basic-auth",
+            "orders-offset",
+            "widgets-next-url",
+        ],
         Fault::MetaMismatch => vec!["peeker", "orders-offset"],
         Fault::CrossOriginNext => vec!["peeker", "tickets-link-header", "widgets-next-url"],
         Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor", "shelf-operations"],
@@ -103,10 +111,17 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
                 "shelf-operations",
             ]
         }
-        Fault::EpochTimestamps => vec!["peeker", "devpayr", "cards-search", "tickets-link-header"],
+        Fault::EpochTimestamps => vec![
+            "peeker",
+            "devpayr",
+            "cards-search",
+            "memos-basic-auth",
+            "tickets-link-header",
+        ],
         Fault::TokenCrossesScope => vec![
             "peeker",
             "devpayr",
+            "memos-basic-auth",
             "tickets-link-header",
             "widgets-next-url",
         ],
@@ -124,13 +139,15 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         | Fault::DefaultIgnored
         | Fault::LiftingValueIgnored
         | Fault::SentinelLiteral => vec!["cards-search"],
+        Fault::RestrictedLeak | Fault::AnonymousSuperset | Fault::ViewerSuperset => {
+            vec!["memos-basic-auth"]
+        }
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder
         | Fault::CursorIgnoredByCache
         | Fault::PerPageUnbounded
         | Fault::PerPageIgnored
-        | Fault::MissingKeyAccepted
         | Fault::WrongErrorStatus
         | Fault::WrongType
         | Fault::ErrorNotJson
@@ -141,8 +158,11 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         | Fault::WrongContentType
         | Fault::RateLimitStorm
         | Fault::DefaultSizeIgnored
-        | Fault::ContinuationUnauthenticated
         | Fault::MinimumRefused => ALL.to_vec(),
+        // An operation that may be called anonymously serves a request without credentials.
+        Fault::MissingKeyAccepted | Fault::ContinuationUnauthenticated => {
+            except(&["memos-basic-auth"])
+        }
     }
 }
 
@@ -158,6 +178,7 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
             "peeker",
             "devpayr",
             "gadgets-cursor",
+            "memos-basic-auth",
             "tickets-link-header",
             "widgets-next-url",
         ],

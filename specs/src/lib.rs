@@ -27,8 +27,8 @@ use std::path::Path;
 
 pub use client_runtime::walk;
 pub use extensions::{
-    compare, param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination, Scope,
-    SearchHow, Sentinel, Several, AUTH_STATUSES,
+    compare, param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination,
+    Restricted, Scope, SearchHow, Sentinel, Several, AUTH_STATUSES,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,
@@ -288,26 +288,7 @@ impl Spec {
         schema_pointer: &str,
         member: &str,
     ) -> Option<(&serde_json::Value, String)> {
-        let node = self.raw.pointer(schema_pointer)?;
-        let (mut node, mut at) = resolve_at(&self.raw, node, schema_pointer);
-        if member.is_empty() {
-            return Some((node, at));
-        }
-        for segment in Pointer::parse(member).ok()?.segments() {
-            let (child, child_at) =
-                match node.pointer(&format!("/properties/{}", pointer::escape(&segment))) {
-                    Some(child) => (
-                        child,
-                        format!("{at}/properties/{}", pointer::escape(&segment)),
-                    ),
-                    None if segment == "-" || segment.parse::<usize>().is_ok() => {
-                        (node.get("items")?, format!("{at}/items"))
-                    }
-                    None => return None,
-                };
-            (node, at) = resolve_at(&self.raw, child, &child_at);
-        }
-        Some((node, at))
+        member_schema_in(&self.raw, schema_pointer, member)
     }
 
     /// JSON Schemas (draft 2020-12) of the spec's components, for validating bodies.
@@ -316,18 +297,47 @@ impl Spec {
     }
 
     /// The environment variable that carries this API's credential, e.g. `PEEKER_TOKEN` for a
-    /// bearer token of `peeker`, `DEVPAYR_API_KEY` for an API key of `devpayr`.
+    /// bearer token of `peeker`, `DEVPAYR_API_KEY` for an API key of `devpayr` (for HTTP
+    /// Basic, the password's: `<API>_PASSWORD`).
     pub fn credential_env(&self) -> Option<String> {
-        let security = self.security()?;
-        let api = self.name.replace('-', "_").to_ascii_uppercase();
-        Some(format!(
-            "{api}_{}",
-            security
-                .credential_noun()
-                .to_ascii_uppercase()
-                .replace('-', "_")
-        ))
+        Some(self.env_var(self.security()?.credential_noun()))
     }
+
+    /// The environment variable of this API named by the flag noun `noun`: `PEEKER_TOKEN` for
+    /// `token`, `<API>_USERNAME` for `username`, `<API>_VIEWER_API_KEY` for `viewer-api-key`.
+    pub fn env_var(&self, noun: &str) -> String {
+        let upper = |s: &str| s.replace('-', "_").to_ascii_uppercase();
+        format!("{}_{}", upper(&self.name), upper(noun))
+    }
+}
+
+/// [`Spec::member_schema`] in the document `raw`, for readers that run before the spec is
+/// whole.
+pub(crate) fn member_schema_in<'a>(
+    raw: &'a serde_json::Value,
+    schema_pointer: &str,
+    member: &str,
+) -> Option<(&'a serde_json::Value, String)> {
+    let node = raw.pointer(schema_pointer)?;
+    let (mut node, mut at) = resolve_at(raw, node, schema_pointer);
+    if member.is_empty() {
+        return Some((node, at));
+    }
+    for segment in Pointer::parse(member).ok()?.segments() {
+        let (child, child_at) =
+            match node.pointer(&format!("/properties/{}", pointer::escape(&segment))) {
+                Some(child) => (
+                    child,
+                    format!("{at}/properties/{}", pointer::escape(&segment)),
+                ),
+                None if segment == "-" || segment.parse::<usize>().is_ok() => {
+                    (node.get("items")?, format!("{at}/items"))
+                }
+                None => return None,
+            };
+        (node, at) = resolve_at(raw, child, &child_at);
+    }
+    Some((node, at))
 }
 
 /// Follows local `$ref`s (`#/...`) from `value` inside the document `raw`; returns the node

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::extensions::{self, Access, Cache, ErrorRules, Filter, Pagination};
+use crate::extensions::{self, Access, Cache, ErrorRules, Filter, Pagination, Restricted};
 use crate::readings::Reading;
 use crate::{resolve_at, SpecError};
 
@@ -209,6 +209,9 @@ impl ResponseSpec {
 pub enum SecurityKind {
     /// `Authorization: Bearer <key>` (`type: http, scheme: bearer`).
     Bearer,
+    /// `Authorization: Basic <base64 of user:password>` (`type: http, scheme: basic`, RFC
+    /// 7617). The credential is the user name and the password joined by a colon.
+    Basic,
     /// A named header (`type: apiKey, in: header`).
     Header(String),
     /// A named query parameter (`type: apiKey, in: query`).
@@ -227,40 +230,75 @@ pub struct Security {
     /// `x-live-prefix`: credentials starting with it reach a production system, and a
     /// conformance run refuses them unless explicitly allowed.
     pub live_prefix: Option<String>,
+    /// Whether the operation may also be called without any credential: an empty requirement
+    /// `{}` among its `security` requirements (`[{bearerAuth: []}, {}]`).
+    pub optional: bool,
 }
 
 impl Security {
     /// What the credential is called on a command line: `token` for a bearer token, `api-key`
-    /// for an API key (so `--token` / `PEEKER_TOKEN`, `--api-key` / `DEVPAYR_API_KEY`).
+    /// for an API key (so `--token` / `PEEKER_TOKEN`, `--api-key` / `DEVPAYR_API_KEY`), and
+    /// `password` for the secret of HTTP Basic credentials.
     pub fn credential_noun(&self) -> &'static str {
         match self.kind {
             SecurityKind::Bearer => "token",
+            SecurityKind::Basic => "password",
             SecurityKind::Header(_) | SecurityKind::Query(_) => "api-key",
+        }
+    }
+
+    /// The parts of the credential, as a command line names them, in the order they are
+    /// joined: `[token]`, `[api-key]`, or `[username, password]` for HTTP Basic. The last is
+    /// [`Security::credential_noun`].
+    pub fn credential_parts(&self) -> &'static [&'static str] {
+        match self.kind {
+            SecurityKind::Bearer => &["token"],
+            SecurityKind::Basic => &["username", "password"],
+            SecurityKind::Header(_) | SecurityKind::Query(_) => &["api-key"],
         }
     }
 
     /// The header that carries the credential, if it travels in one.
     pub fn header_name(&self) -> Option<&str> {
         match &self.kind {
-            SecurityKind::Bearer => Some("Authorization"),
+            SecurityKind::Bearer | SecurityKind::Basic => Some("Authorization"),
             SecurityKind::Header(name) => Some(name),
             SecurityKind::Query(_) => None,
         }
     }
 
-    /// The header value that carries `key` (`Bearer <key>` or the key itself).
+    /// The header value that carries `key` (`Bearer <key>`, `Basic <base64 of key>` where
+    /// `key` is `user:password`, or the key itself).
     pub fn header_value(&self, key: &str) -> String {
         match self.kind {
             SecurityKind::Bearer => format!("Bearer {key}"),
+            SecurityKind::Basic => client_runtime::basic_authorization(key),
             _ => key.to_string(),
         }
     }
 
-    /// Whether `key` is a live (production) credential.
+    /// The header value with `mask` standing for the secret (`Bearer ***`, `Basic ***`,
+    /// `***`), as reports show it.
+    pub fn masked_header_value(&self, mask: &str) -> String {
+        match self.kind {
+            SecurityKind::Bearer => format!("Bearer {mask}"),
+            SecurityKind::Basic => format!("Basic {mask}"),
+            _ => mask.to_string(),
+        }
+    }
+
+    /// Whether `key` is a live (production) credential: it starts with `x-live-prefix` (for
+    /// HTTP Basic, its user name or its password does).
     pub fn is_live(&self, key: &str) -> bool {
-        self.live_prefix
-            .as_deref()
-            .is_some_and(|p| !p.is_empty() && key.starts_with(p))
+        let Some(prefix) = self.live_prefix.as_deref().filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        match (&self.kind, key.split_once(':')) {
+            (SecurityKind::Basic, Some((user, password))) => {
+                user.starts_with(prefix) || password.starts_with(prefix)
+            }
+            _ => key.starts_with(prefix),
+        }
     }
 }
 
@@ -360,6 +398,8 @@ pub struct Operation {
     pub errors: ErrorRules,
     /// `x-access`: which credential may read which value of a path parameter.
     pub access: Option<Access>,
+    /// `x-restricted`: the items narrower callers (the viewer, an anonymous caller) never see.
+    pub restricted: Option<Restricted>,
     /// `x-cache`: documented response caching.
     pub cache: Option<Cache>,
 }
@@ -495,6 +535,8 @@ fn read_operation(
     let pagination = extensions::read_pagination(cx, &parameters)?;
     let errors = extensions::read_errors(cx)?;
     let access = extensions::read_access(cx, &parameters)?;
+    let restricted =
+        extensions::read_restricted(cx, security.as_ref(), &responses, pagination.as_ref())?;
     let cache = extensions::read_cache(cx)?;
     Ok(Operation {
         operation_id,
@@ -508,6 +550,7 @@ fn read_operation(
         filters,
         errors,
         access,
+        restricted,
         cache,
     })
 }
@@ -627,8 +670,9 @@ fn read_responses(cx: &OpContext) -> Result<Vec<ResponseSpec>, SpecError> {
     Ok(out)
 }
 
-/// Reads a `security` requirement list: the first scheme of the first requirement applies;
-/// `[]` or `[{}]` means no credential.
+/// Reads a `security` requirement list: the first scheme of the first requirement that names
+/// one applies, and an empty requirement `{}` among them makes it optional (the operation may
+/// be called without credentials); `[]` or `[{}]` means no credential.
 fn read_requirement(
     file: &str,
     raw: &Value,
@@ -638,17 +682,22 @@ fn read_requirement(
     let list = node
         .as_array()
         .ok_or_else(|| SpecError::new(file, at, "`security` must be a list of requirements"))?;
-    let Some(first) = list.first() else {
-        return Ok(None);
-    };
-    let requirement = first.as_object().ok_or_else(|| {
-        SpecError::new(
-            file,
-            &format!("{at}/0"),
-            "a security requirement must be a mapping",
-        )
-    })?;
-    let Some(name) = requirement.keys().next() else {
+    let mut requirements = Vec::with_capacity(list.len());
+    for (i, requirement) in list.iter().enumerate() {
+        let mapping = requirement.as_object().ok_or_else(|| {
+            SpecError::new(
+                file,
+                &format!("{at}/{i}"),
+                "a security requirement must be a mapping",
+            )
+        })?;
+        requirements.push((i, mapping));
+    }
+    let optional = requirements.iter().any(|(_, r)| r.is_empty());
+    let Some((index, name)) = requirements
+        .iter()
+        .find_map(|(i, r)| r.keys().next().map(|name| (*i, name)))
+    else {
         return Ok(None);
     };
     let pointer = format!(
@@ -658,7 +707,7 @@ fn read_requirement(
     let scheme = raw.pointer(&pointer).ok_or_else(|| {
         SpecError::new(
             file,
-            &format!("{at}/0"),
+            &format!("{at}/{index}"),
             format!("security scheme `{name}` is not defined under /components/securitySchemes"),
         )
     })?;
@@ -666,6 +715,7 @@ fn read_requirement(
     let field = |k: &str| scheme.get(k).and_then(|v| v.as_str()).unwrap_or("");
     let kind = match (field("type"), field("in")) {
         ("http", _) if field("scheme").eq_ignore_ascii_case("bearer") => SecurityKind::Bearer,
+        ("http", _) if field("scheme").eq_ignore_ascii_case("basic") => SecurityKind::Basic,
         ("apiKey", "header") | ("apiKey", "query") => {
             let header = field("name");
             let valid = !header.is_empty()
@@ -691,7 +741,7 @@ fn read_requirement(
                 &pointer,
                 format!(
                 "security scheme type `{kind}` (scheme `{}`, in `{location}`) is not supported: \
-                     use http bearer, or apiKey in a header or the query",
+                     use http bearer, http basic, or apiKey in a header or the query",
                 field("scheme")
             ),
             ))
@@ -713,5 +763,6 @@ fn read_requirement(
         pointer,
         kind,
         live_prefix,
+        optional,
     }))
 }

@@ -325,9 +325,176 @@ fn security_follows_the_openapi_rules() {
     let s = Spec::parse("p.yaml", &text).unwrap();
     assert!(s.operations[0].security.is_none());
     // An unsupported scheme type is an error at the scheme.
-    let text = with(peeker_yaml(), "scheme: bearer", "scheme: basic");
+    let text = with(peeker_yaml(), "scheme: bearer", "scheme: digest");
     let err = Spec::parse("p.yaml", &text).unwrap_err();
     assert_eq!(err.pointer, "/components/securitySchemes/partnerKey");
+    assert!(err.problem.contains("http basic"), "{err}");
+}
+
+fn memos() -> Spec {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/specs/memos-basic-auth.yaml"
+    );
+    Spec::load(Path::new(path)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn memos_yaml() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/specs/memos-basic-auth.yaml"
+    ))
+    .unwrap()
+}
+
+/// HTTP Basic (`scheme` compared without case): the credential is `user:password`, sent as
+/// RFC 7617 says, its parts named `--username` / `--password` on a command line.
+#[test]
+fn http_basic_is_a_user_name_and_a_password() {
+    let memos = memos();
+    let security = memos.security().expect("a scheme");
+    assert_eq!(security.kind, SecurityKind::Basic);
+    assert_eq!(security.credential_parts(), ["username", "password"]);
+    assert_eq!(security.credential_noun(), "password");
+    assert_eq!(security.header_name(), Some("Authorization"));
+    assert_eq!(
+        security.header_value("Aladdin:open sesame"),
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
+    assert_eq!(security.masked_header_value("***"), "Basic ***");
+    assert_eq!(
+        memos.credential_env().as_deref(),
+        Some("MEMOS_BASIC_AUTH_PASSWORD")
+    );
+    assert_eq!(
+        memos.env_var("viewer-username"),
+        "MEMOS_BASIC_AUTH_VIEWER_USERNAME"
+    );
+    let live = Security {
+        live_prefix: Some("live_".into()),
+        ..security.clone()
+    };
+    assert!(live.is_live("live_user:pw") && live.is_live("user:live_pw"));
+    assert!(!live.is_live("user:pw_live_"));
+    let peeker = spec("peeker");
+    let bearer = peeker.security().unwrap();
+    assert_eq!(bearer.credential_parts(), ["token"]);
+    assert_eq!(bearer.masked_header_value("***"), "Bearer ***");
+}
+
+/// `{}` among the requirements makes the scheme optional, wherever it stands; `[{}]` alone
+/// still means no credential.
+#[test]
+fn an_empty_requirement_makes_the_credential_optional() {
+    let memos = memos();
+    let op = memos.operation("list_memos").unwrap();
+    assert!(op.security.as_ref().unwrap().optional);
+    let peeker = spec("peeker");
+    assert!(!peeker.security().unwrap().optional);
+    let text = with(
+        peeker_yaml(),
+        "operationId: list_domains",
+        "operationId: list_domains\n      security: [{}, {partnerKey: []}]",
+    );
+    let s = Spec::parse("p.yaml", &text).unwrap();
+    let security = s.operations[0].security.as_ref().unwrap();
+    assert!(security.optional && security.scheme == "partnerKey");
+    let text = with(
+        peeker_yaml(),
+        "operationId: list_domains",
+        "operationId: list_domains\n      security: [{}]",
+    );
+    assert!(Spec::parse("p.yaml", &text).unwrap().operations[0]
+        .security
+        .is_none());
+}
+
+/// `x-restricted` names a member of the items and values it can hold; its one predicate.
+#[test]
+fn restricted_items_are_read_and_checked_against_the_item_schema() {
+    let memos = memos();
+    let r = memos.operations[0]
+        .restricted
+        .as_ref()
+        .expect("x-restricted");
+    assert_eq!(r.field.as_str(), "/visibility");
+    assert!(r.matches(&serde_json::json!({"visibility": "private"})));
+    assert!(!r.matches(&serde_json::json!({"visibility": "team"})));
+    assert!(!r.matches(&serde_json::json!({})));
+    assert!(r.reading.is_none());
+    let at = "/paths/~1memos/get/x-restricted";
+    let cases = [
+        (
+            "field: /visibility",
+            "field: /secret",
+            format!("{at}/field"),
+            "not a member",
+        ),
+        (
+            "values: [private]",
+            "values: [hidden]",
+            format!("{at}/values/0"),
+            "enum",
+        ),
+        (
+            "values: [private]",
+            "values: []",
+            format!("{at}/values"),
+            "at least one",
+        ),
+        (
+            "values: [private]",
+            "values: [private]\n        value: x",
+            format!("{at}/value"),
+            "unknown key",
+        ),
+        (
+            "field: /visibility",
+            "field: visibility",
+            format!("{at}/field"),
+            "not a JSON pointer",
+        ),
+    ];
+    for (from, to, pointer, problem) in cases {
+        let err = Spec::parse("m.yaml", &with(&memos_yaml(), from, to)).unwrap_err();
+        assert_eq!(err.pointer, pointer, "{err}");
+        assert!(err.problem.contains(problem), "{err}");
+    }
+    // A boolean marker takes booleans.
+    let text = with(&memos_yaml(), "values: [private]", "values: [true]");
+    let text = with(&text, "field: /visibility", "field: /flagged");
+    let text = with(
+        &text,
+        "        written_at:\n",
+        "        flagged:\n          type: boolean\n        written_at:\n",
+    );
+    let spec = Spec::parse("m.yaml", &text).unwrap();
+    assert!(spec.operations[0]
+        .restricted
+        .as_ref()
+        .unwrap()
+        .matches(&serde_json::json!({"flagged": true})));
+    let bad = with(&text, "values: [true]", "values: [\"yes\"]");
+    let err = Spec::parse("m.yaml", &bad).unwrap_err();
+    assert!(err.problem.contains("`boolean`"), "{err}");
+    // Without a credential there is nobody narrower; without a list, no items.
+    let text = with(
+        &memos_yaml(),
+        "        - login: []\n        - {}\n",
+        "        - {}\n",
+    );
+    let err = Spec::parse("m.yaml", &text).unwrap_err();
+    assert_eq!(err.pointer, at, "{err}");
+    let text = with(
+        &memos_yaml(),
+        "      x-pagination:",
+        "      x-pagination-off:",
+    );
+    let err = Spec::parse("m.yaml", &text);
+    assert!(
+        err.is_err_and(|e| e.pointer == at),
+        "x-restricted without x-pagination"
+    );
 }
 
 /// `specs/README.md` lists every reading next to its mark, and nothing else.

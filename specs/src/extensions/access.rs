@@ -1,12 +1,15 @@
-//! `x-access` (which credential may read which value of a path parameter) and `x-cache`
-//! (documented server-side caching).
+//! `x-access` (which credential may read which value of a path parameter), `x-restricted`
+//! (the items narrower callers never see) and `x-cache` (documented server-side caching).
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::errors::statuses;
-use super::{read, Fact};
-use crate::model::{Location, OpContext, Parameter};
+use super::{read, Fact, Pagination};
+use crate::model::{Location, OpContext, Parameter, ResponseSpec, Security};
+use crate::pointer::Pointer;
+use crate::readings::{covering, Reading};
 use crate::SpecError;
 
 /// What a credential of an `x-access` operation may be scoped to.
@@ -109,4 +112,127 @@ pub(crate) fn read_cache(cx: &OpContext) -> Result<Option<Cache>, SpecError> {
         ttl_seconds: raw.ttl_seconds,
         key: raw.key,
     }))
+}
+
+/// `x-restricted`: the items of a list that narrower callers never see: the viewer (a
+/// credential narrower than the main one) and, where the operation allows it, an anonymous
+/// caller. An item is restricted when its `field` holds one of `values`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restricted {
+    /// Pointer inside an item to the field that marks it (`/private`).
+    pub field: Pointer,
+    /// The values of that field that make an item restricted (`[true]`, `[private, internal]`).
+    pub values: Vec<Value>,
+    /// The reading the rule rests on, when the page does not state it (an `x-reading` on the
+    /// extension, or on the operation).
+    pub reading: Option<Reading>,
+}
+
+impl Restricted {
+    /// Whether `item` is restricted: the one predicate the mock hides items by and the suite
+    /// judges them by.
+    pub fn matches(&self, item: &Value) -> bool {
+        item.pointer(self.field.as_str())
+            .is_some_and(|v| self.values.contains(v))
+    }
+}
+
+/// `x-restricted` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRestricted {
+    field: Pointer,
+    values: Vec<Value>,
+    #[serde(rename = "x-reading")]
+    _reading: Option<IgnoredAny>,
+}
+
+/// Reads `x-restricted`, checked against the item schema: the field must be a member of the
+/// items, and every value one the field can hold.
+pub(crate) fn read_restricted(
+    cx: &OpContext,
+    security: Option<&Security>,
+    responses: &[ResponseSpec],
+    pagination: Option<&Pagination>,
+) -> Result<Option<Restricted>, SpecError> {
+    let Some((raw, ext)) = read::<RawRestricted>(cx, "x-restricted")? else {
+        return Ok(None);
+    };
+    if security.is_none() {
+        return Err(ext.error_here(
+            "x-restricted hides items from narrower credentials, and the operation requires none \
+             (no security scheme applies)",
+        ));
+    }
+    let Some(pagination) = pagination else {
+        return Err(ext.error_here(
+            "x-restricted marks the items of a list: the operation needs x-pagination",
+        ));
+    };
+    if raw.field.is_root() {
+        return Err(ext.error(
+            "field",
+            "`field` must point inside an item, starting with `/`",
+        ));
+    }
+    if raw.values.is_empty() {
+        return Err(ext.error("values", "at least one value is required"));
+    }
+    let item = responses
+        .iter()
+        .find(|r| r.key.covers(200))
+        .and_then(|r| r.json_schema.as_deref())
+        .and_then(|at| crate::member_schema_in(cx.raw, at, &format!("{}/-", pagination.items)))
+        .map(|(_, at)| at);
+    let schema = item.and_then(|at| crate::member_schema_in(cx.raw, &at, raw.field.as_str()));
+    let Some((schema, _)) = schema else {
+        return Err(ext.error(
+            "field",
+            format!(
+                "`{}` is not a member of the items of the 200 response's schema",
+                raw.field
+            ),
+        ));
+    };
+    for (i, value) in raw.values.iter().enumerate() {
+        if let Some(problem) = not_a_value_of(schema, value) {
+            return Err(cx.error(&format!("{}/values/{i}", ext.at), problem));
+        }
+    }
+    Ok(Some(Restricted {
+        field: raw.field,
+        values: raw.values,
+        reading: covering(cx.readings, &ext.at, None)
+            .or_else(|| covering(cx.readings, cx.pointer, Some("x-restricted")))
+            .cloned(),
+    }))
+}
+
+/// Why `value` cannot be a value of the field `schema` describes: another JSON type, or not
+/// among its `enum`.
+fn not_a_value_of(schema: &Value, value: &Value) -> Option<String> {
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        return (!allowed.contains(value)).then(|| {
+            format!(
+                "{value} is not a value of the field's enum {}",
+                Value::from(allowed.clone())
+            )
+        });
+    }
+    let fits = match schema.get("type").and_then(Value::as_str) {
+        Some("boolean") => value.is_boolean(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        _ => !value.is_object() && !value.is_array(),
+    };
+    (!fits).then(|| {
+        format!(
+            "{value} is not a value of the field's type `{}`",
+            schema
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("a scalar")
+        )
+    })
 }

@@ -22,12 +22,12 @@ use crate::pointer::escape;
 use crate::readings::{covering, Reading};
 use crate::SpecError;
 
-pub use access::{Access, Cache, Scope};
+pub use access::{Access, Cache, Restricted, Scope};
 pub use errors::{ErrorRules, AUTH_STATUSES};
 pub use filters::{compare, Filter, Match, SearchHow, Sentinel, Several};
 pub use pagination::{param_text, Pagination};
 
-pub(crate) use access::{read_access, read_cache};
+pub(crate) use access::{read_access, read_cache, read_restricted};
 pub(crate) use errors::read_errors;
 pub(crate) use filters::read_filters;
 pub(crate) use pagination::read_pagination;
