@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::probe::transport::{Sent, Transport, WireError, WireRequest, WireResponse};
 use crate::probe::{lock, Exchange, Outcome, ProbeError, Recorder};
 use crate::registry::CheckId;
-use crate::target::{Options, Secret, Target};
+use crate::target::{mask_all, Options, Secret, Target};
 use crate::Selection;
 
 /// Longest body kept in an archive, in bytes; a longer one is cut and the cut is said.
@@ -47,6 +47,9 @@ pub struct RunMeta {
     /// The credential's conventional prefix (`pk_test_`), which is not secret: the suite's
     /// made-up keys start with it, and a replay must make up the same ones.
     pub credential_prefix: String,
+    /// Whether the run had a viewer credential (its value is never recorded).
+    #[serde(default)]
+    pub viewer: bool,
     /// Path values, forbidden and missing values, known owners.
     pub path_values: BTreeMap<String, String>,
     /// For the access parameter: a value the credential may not read.
@@ -156,6 +159,20 @@ impl HarWriter {
             run,
             api: api.to_string(),
             base_url: base_url.to_string(),
+            masks: Vec::new(),
+        })
+    }
+
+    /// The recorder of run `run` against `target`: every form of the target's credentials is
+    /// masked in what it records, in a URL too (a user name can be a path value).
+    pub fn recorder_for(self: &Arc<Self>, run: usize, target: &Target) -> Arc<dyn Recorder> {
+        let masks = target.masked_forms();
+        Arc::new(RunRecorder {
+            writer: self.clone(),
+            run,
+            api: target.spec.name.clone(),
+            base_url: mask_all(target.base_url.as_str(), &masks),
+            masks,
         })
     }
 
@@ -166,6 +183,7 @@ impl HarWriter {
         }
         let written = entry(r.run, e)
             .map_err(|e| e.to_string())
+            .map(|entry| masked(entry, &r.masks))
             .and_then(|mut entry| {
                 // One page per operation: `<api>/<operationId>`.
                 if !e.request.operation.is_empty() {
@@ -224,6 +242,25 @@ struct RunRecorder {
     run: usize,
     api: String,
     base_url: String,
+    /// Every form of the run's credentials, longest first.
+    masks: Vec<String>,
+}
+
+/// `entry` with every one of `masks` replaced by `***` in its request (URL, query, headers);
+/// the probe masked the response as it read it.
+fn masked(mut entry: v1_2::Entries, masks: &[String]) -> v1_2::Entries {
+    if masks.is_empty() {
+        return entry;
+    }
+    let request = &mut entry.request;
+    request.url = mask_all(&request.url, masks);
+    for q in &mut request.query_string {
+        q.value = mask_all(&q.value, masks);
+    }
+    for h in &mut request.headers {
+        h.value = mask_all(&h.value, masks);
+    }
+    entry
 }
 
 impl Recorder for RunRecorder {
@@ -232,19 +269,36 @@ impl Recorder for RunRecorder {
     }
 }
 
-/// What a replay needs of a finished run.
+/// What a replay needs of a finished run, every form of its credentials masked (a path value
+/// that is a user name is recorded as `***`, as the URLs of the recorded requests hold it).
 pub fn meta(target: &Target, options: &Options) -> RunMeta {
+    let masks = target.masked_forms();
+    let m = |s: &String| mask_all(s, &masks);
+    let map = |values: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        values.iter().map(|(k, v)| (k.clone(), m(v))).collect()
+    };
+    let lists = |values: &BTreeMap<String, Vec<String>>| -> BTreeMap<String, Vec<String>> {
+        values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(m).collect()))
+            .collect()
+    };
     RunMeta {
         api: target.spec.name.clone(),
-        base_url: target.base_url.to_string(),
+        base_url: m(&target.base_url.to_string()),
         credential: target.credential.is_some(),
         credential_prefix: target.credential_prefix().to_string(),
-        path_values: target.path_values.clone(),
-        forbidden: target.forbidden.clone(),
-        missing: target.missing.clone(),
-        owner_values: target.owner_values.clone(),
-        readable: target.readable.clone(),
-        operation_path_values: target.operation_path_values.clone(),
+        viewer: target.viewer.is_some(),
+        path_values: map(&target.path_values),
+        forbidden: map(&target.forbidden),
+        missing: map(&target.missing),
+        owner_values: lists(&target.owner_values),
+        readable: lists(&target.readable),
+        operation_path_values: target
+            .operation_path_values
+            .iter()
+            .map(|(op, values)| (op.clone(), map(values)))
+            .collect(),
         operations: options.operations.clone(),
         seed: options.seed,
         cases: options.cases,
@@ -560,10 +614,17 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
         .base_url
         .parse()
         .with_context(|| format!("the recorded base URL `{}` is not a URL", m.base_url))?;
+    let security = spec.security().cloned();
     let mut target = Target::new(Arc::new(spec), base);
-    target.credential = m
-        .credential
-        .then(|| Secret::new(format!("{}{STAND_IN}", m.credential_prefix)));
+    // Stand-ins of the scheme's shape: requests are matched by who sent them, never by what.
+    let stand_in = |role: &str| match security.as_ref().map(|s| &s.kind) {
+        Some(specs::SecurityKind::Basic) => {
+            Secret::basic(&format!("replayed-{role}user"), STAND_IN)
+        }
+        _ => Secret::new(format!("{}{role}{STAND_IN}", m.credential_prefix)),
+    };
+    target.credential = m.credential.then(|| stand_in(""));
+    target.viewer = m.viewer.then(|| stand_in("viewer-"));
     target.path_values = m.path_values;
     target.forbidden = m.forbidden;
     target.missing = m.missing;

@@ -126,6 +126,8 @@ checks! {
         "a request without credentials, first page or continuation, gets an x-errors missing-key status";
     InvalidKey: Errors, "invalid-key",
         "a request with a wrong credential, first page or continuation, gets an x-errors invalid-key status";
+    AnonymousView: Errors, "anonymous-view",
+        "an operation that may be called without credentials (security `{}`) refuses an anonymous walk as missing-key says, or lists a subset of the credentialed walk and no item x-restricted marks";
     InvalidParam: Errors, "invalid-param",
         "out-of-range, non-integer and out-of-enum parameters get an invalid-param status, never a page or a 5xx";
     RangeBounds: Errors, "range-bounds",
@@ -138,6 +140,8 @@ checks! {
         "a resource the credential may not read gets an x-access forbidden status";
     NotFound: Errors, "not-found",
         "a resource that does not exist gets an x-access not-found status";
+    ViewerScope: Errors, "viewer-scope",
+        "a walk with the viewer credential (--viewer-…) lists a subset of the main credential's walk and no item x-restricted marks";
     RateLimit: Errors, "rate-limit",
         "every 429 has the documented headers and body";
     DocumentedStatus: Schema, "documented-status",

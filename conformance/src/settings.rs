@@ -129,6 +129,10 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "credential",
     "username",
     "user",
+    "viewer-token",
+    "viewer-api-key",
+    "viewer-username",
+    "viewer-password",
 ];
 
 impl Config {
@@ -200,7 +204,9 @@ fn credential_key(table: &toml::Table, at: &str) -> Option<String> {
         } else {
             format!("{at}.{key}")
         };
-        if CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+        if CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().replace('_', "-").as_str())
+            || CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str())
+        {
             return Some(path);
         }
         if let toml::Value::Table(inner) = value {
@@ -258,6 +264,10 @@ mod tests {
         );
         let e = Config::parse("[api.devpayr]\napi-key = \"x\"").unwrap_err();
         assert!(e.contains("api.devpayr.api-key"), "{e}");
+        for viewer in ["viewer-password", "viewer_token", "Viewer-Api-Key"] {
+            let e = Config::parse(&format!("[api.memos]\n{viewer} = \"x\"")).unwrap_err();
+            assert!(e.contains("looks like a credential"), "{viewer}: {e}");
+        }
         let e = Config::parse("max-request = 3").unwrap_err();
         assert!(e.contains("max-request"), "{e}");
         let e = Config::parse("[api.peeker]\nbase_url = \"x\"").unwrap_err();

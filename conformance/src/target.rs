@@ -3,7 +3,10 @@
 //!
 //! The credential is a [`Secret`]: it prints as `***` everywhere (Debug, Display, reports), and
 //! only the probe reads it, to put it where the spec's security scheme says, in requests to the
-//! target's own origin.
+//! target's own origin. A secret is a key or token, or HTTP Basic credentials (a user name and a
+//! password); every form it takes on the wire ([`Secret::masked_forms`]: the base64 of Basic, the
+//! percent-encoded key of a query) is masked wherever a run shows, records or reports text. The
+//! target may also carry a second, narrower credential, the viewer's.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,19 +18,95 @@ use url::Url;
 
 use crate::registry::Selection;
 
-/// A credential. Its `Debug` and `Display` print `***`, so it cannot leak through logs.
+/// A credential: a key or token, or HTTP Basic credentials. Its `Debug` and `Display` print
+/// `***`, so it cannot leak through logs.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret {
+    /// What the security scheme sends: the key, or `user:password` for HTTP Basic.
+    wire: String,
+    /// For HTTP Basic, the length of the user name at the start of `wire`.
+    user: Option<usize>,
+}
 
 impl Secret {
-    /// Wraps a credential.
+    /// Wraps a key or token.
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret {
+            wire: value.into(),
+            user: None,
+        }
     }
 
-    /// The credential itself, for the one place that sends it.
+    /// Wraps HTTP Basic credentials: a user name (which cannot hold a colon) and a password.
+    pub fn basic(username: &str, password: &str) -> Secret {
+        Secret {
+            wire: format!("{username}:{password}"),
+            user: Some(username.len()),
+        }
+    }
+
+    /// A credential of the scheme `security`: HTTP Basic credentials given as `user:password`
+    /// (as the reference mock gives them), otherwise the key as it is.
+    pub fn of_scheme(security: Option<&specs::Security>, value: &str) -> Secret {
+        match (security.map(|s| &s.kind), value.split_once(':')) {
+            (Some(specs::SecurityKind::Basic), Some((user, password))) => {
+                Secret::basic(user, password)
+            }
+            _ => Secret::new(value),
+        }
+    }
+
+    /// The credential as the security scheme sends it (the key, or `user:password`), for the
+    /// one place that sends it.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.wire
+    }
+
+    /// Whether these are HTTP Basic credentials.
+    pub fn is_basic(&self) -> bool {
+        self.user.is_some()
+    }
+
+    /// What a person gave: the key, or the user name and the password.
+    pub fn parts(&self) -> Vec<&str> {
+        match self.user {
+            Some(n) => vec![&self.wire[..n], &self.wire[n + 1..]],
+            None => vec![&self.wire],
+        }
+    }
+
+    /// Every text that stands for the secret, longest first: what was given (the key; the user
+    /// name, the password and both joined by a colon), and each form it takes on the wire (the
+    /// base64 of Basic credentials; percent-encoded in a query, or in a path, where a user name
+    /// may also be a path value).
+    pub fn masked_forms(&self) -> Vec<String> {
+        let mut forms: Vec<String> = self.parts().into_iter().map(str::to_string).collect();
+        forms.push(self.wire.clone());
+        if self.is_basic() {
+            forms.push(
+                client_runtime::basic_authorization(&self.wire)
+                    .trim_start_matches("Basic ")
+                    .to_string(),
+            );
+        }
+        for form in forms.clone() {
+            forms.push(url::form_urlencoded::byte_serialize(form.as_bytes()).collect());
+            if let Ok(mut url) = Url::parse("http://h/") {
+                if let Ok(mut segments) = url.path_segments_mut() {
+                    segments.pop_if_empty().push(&form);
+                }
+                forms.push(url.path().trim_start_matches('/').to_string());
+            }
+        }
+        forms.retain(|f| !f.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        forms
+    }
+
+    /// `text` with every form of the secret replaced by [`MASK`].
+    pub fn mask(&self, text: &str) -> String {
+        mask_all(text, &self.masked_forms())
     }
 }
 
@@ -56,6 +135,18 @@ pub fn mask(text: &str, secret: &str) -> String {
     }
 }
 
+/// `text` with every one of `forms` replaced by [`MASK`], in the order given (longest first,
+/// so that no shorter form cuts a longer one in two).
+pub fn mask_all(text: &str, forms: &[String]) -> String {
+    let mut out = text.to_string();
+    for form in forms {
+        if !form.is_empty() && out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), MASK);
+        }
+    }
+    out
+}
+
 /// The shortest credential the suite accepts. A shorter one cannot be masked in free text
 /// without mangling words (a key `k` would turn `walk` into `wal***`).
 pub const MIN_SECRET_LEN: usize = 8;
@@ -69,6 +160,9 @@ pub struct Target {
     pub base_url: Url,
     /// The credential sent in the spec's security scheme; `None` sends none.
     pub credential: Option<Secret>,
+    /// A second, narrower credential of the same scheme (`--viewer-token`, ...): what it lists
+    /// must be a subset of what `credential` lists, without the items `x-restricted` marks.
+    pub viewer: Option<Secret>,
     /// A value for each path parameter: a resource the credential may read. It applies to
     /// every operation with a parameter of that name.
     pub path_values: BTreeMap<String, String>,
@@ -97,6 +191,7 @@ impl Target {
             spec,
             base_url,
             credential: None,
+            viewer: None,
             path_values: BTreeMap::new(),
             operation_path_values: BTreeMap::new(),
             readable: BTreeMap::new(),
@@ -109,39 +204,68 @@ impl Target {
 
     /// Refuses a target that must not be probed, before any request is sent: a live
     /// credential without `allow_live` (`x-live-prefix` on the security scheme), or a
-    /// credential too short, or too common, to be masked in a report without mangling it.
+    /// credential (any part of it: a user name, a password, the viewer's) too short, or too
+    /// common, to be masked in a report without mangling it.
     pub fn refusal(&self) -> Option<String> {
-        let key = self.credential.as_ref()?.expose();
         let security = self.spec.security()?;
-        if security.is_live(key) && !self.allow_live {
-            return Some(format!(
-                "refused: the {} key is a live key ({}…); the checks send hundreds of requests, \
-                 some malformed. Use a test key, or pass --allow-live",
-                self.spec.name,
-                security.live_prefix.as_deref().unwrap_or_default()
-            ));
-        }
-        if key.chars().count() < MIN_SECRET_LEN {
-            return Some(format!(
-                "refused: the {} is shorter than {MIN_SECRET_LEN} characters; it could not be \
-                 masked in the report without mangling its words, so nothing is sent",
-                security.credential_noun()
-            ));
-        }
-        if self.common_word(key) {
-            return Some(format!(
-                "refused: the {} occurs in the spec or in the suite's own words, so it could not be \
-                 masked in the report without mangling them; use the real credential",
-                security.credential_noun()
-            ));
+        let given = [("", &self.credential), ("viewer ", &self.viewer)];
+        for (role, secret) in given {
+            let Some(secret) = secret else {
+                continue;
+            };
+            if security.is_live(secret.expose()) && !self.allow_live {
+                return Some(format!(
+                    "refused: the {} {role}key is a live key ({}…); the checks send hundreds of \
+                     requests, some malformed. Use a test key, or pass --allow-live",
+                    self.spec.name,
+                    security.live_prefix.as_deref().unwrap_or_default()
+                ));
+            }
+            let nouns = security.credential_parts();
+            for (i, part) in secret.parts().into_iter().enumerate() {
+                let noun = nouns.get(i).copied().unwrap_or(security.credential_noun());
+                if part.chars().count() < MIN_SECRET_LEN {
+                    return Some(format!(
+                        "refused: the {role}{noun} is shorter than {MIN_SECRET_LEN} characters; it \
+                         could not be masked in the report without mangling its words, so nothing \
+                         is sent",
+                    ));
+                }
+                if self.common_word(part) {
+                    return Some(format!(
+                        "refused: the {role}{noun} occurs in the spec or in the suite's own words, \
+                         so it could not be masked in the report without mangling them; use the \
+                         real credential",
+                    ));
+                }
+            }
         }
         None
     }
 
+    /// Every text that stands for a credential of the target (its own and the viewer's),
+    /// longest first: what [`mask_all`] replaces in every report and recording.
+    pub fn masked_forms(&self) -> Vec<String> {
+        let mut forms: Vec<String> = [&self.credential, &self.viewer]
+            .into_iter()
+            .flatten()
+            .flat_map(Secret::masked_forms)
+            .collect();
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        forms
+    }
+
     /// The conventional, non-secret prefix of the credential: up to its last `_` (`pk_test_`),
-    /// when that is at most 16 characters; empty otherwise.
+    /// when that is at most 16 characters; empty otherwise, and for HTTP Basic credentials
+    /// (a user name is no prefix to show).
     pub fn credential_prefix(&self) -> &str {
-        let Some(key) = self.credential.as_ref().map(Secret::expose) else {
+        let Some(key) = self
+            .credential
+            .as_ref()
+            .filter(|s| !s.is_basic())
+            .map(Secret::expose)
+        else {
             return "";
         };
         match key.rfind('_') {
@@ -162,13 +286,19 @@ impl Target {
     }
 }
 
-/// A target for a reference mock: its primary credential, its path values and the other
-/// values that credential may read, a value it may not read, and the owners its data has. The missing value is left out on
-/// purpose, so that the suite makes one up, as it does for a server nobody described.
+/// A target for a reference mock: its primary credential and its viewer, its path values and
+/// the other values that credential may read, a value it may not read, and the owners its data
+/// has. The missing value is left out on purpose, so that the suite makes one up, as it does
+/// for a server nobody described.
 pub fn for_mock(m: &mock::RunningMock) -> Result<Target, url::ParseError> {
     let c = &m.credentials;
     let mut t = Target::new(Arc::new(m.spec().clone()), Url::parse(&m.base_url)?);
-    t.credential = c.primary().map(|k| Secret::new(k.secret.clone()));
+    let security = m.spec().security();
+    t.credential = c.primary().map(|k| Secret::of_scheme(security, &k.secret));
+    t.viewer = c
+        .viewer
+        .as_ref()
+        .map(|k| Secret::of_scheme(security, &k.secret));
     t.path_values = c.path_values.clone();
     t.readable = c.readable.clone();
     t.forbidden = c.forbidden.clone();

@@ -43,6 +43,9 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::DefaultSizeIgnored, CheckId::DefaultSize),
     (Fault::ContinuationDropsQuery, CheckId::ItemsMatch),
     (Fault::ContinuationUnauthenticated, CheckId::MissingKey),
+    (Fault::RestrictedLeak, CheckId::ViewerScope),
+    (Fault::AnonymousSuperset, CheckId::AnonymousView),
+    (Fault::ViewerSuperset, CheckId::ViewerScope),
     (Fault::MinimumRefused, CheckId::RangeBounds),
     (Fault::MissingResourceServed, CheckId::NotFound),
     (Fault::MissingResourceWrongStatus, CheckId::NotFound),
@@ -213,6 +216,12 @@ fn faults_apply_where_their_preconditions_hold() {
             fault,
             Fault::HasMoreStuck | Fault::TotalWrong | Fault::PastEndItems
         );
+        // Faults of credentials the two seed vendors do not have: optional security and
+        // restricted items.
+        let credential_fault = matches!(
+            fault,
+            Fault::RestrictedLeak | Fault::AnonymousSuperset | Fault::ViewerSuperset
+        );
         // Faults of filter kinds the two seed vendors do not have (search, several values,
         // ranges, defaults, sentinels): they apply wherever a spec uses them.
         let vocabulary_fault = matches!(
@@ -226,7 +235,7 @@ fn faults_apply_where_their_preconditions_hold() {
                 | Fault::SentinelLiteral
         );
         assert!(
-            vendors || style_fault || vocabulary_fault,
+            vendors || style_fault || vocabulary_fault || credential_fault,
             "{} applies to neither vendor",
             fault.name()
         );
@@ -292,6 +301,9 @@ fault_tests! {
     default_size_ignored: DefaultSizeIgnored,
     continuation_drops_query: ContinuationDropsQuery,
     continuation_unauthenticated: ContinuationUnauthenticated,
+    restricted_leak: RestrictedLeak,
+    anonymous_superset: AnonymousSuperset,
+    viewer_superset: ViewerSuperset,
     minimum_refused: MinimumRefused,
     missing_resource_served: MissingResourceServed,
     missing_resource_wrong_status: MissingResourceWrongStatus,

@@ -43,8 +43,8 @@ async fn peeker_reference_mock_passes() {
     let (report, _) = check(MockConfig::new(spec("peeker")), options()).await;
     assert_passes(&report);
     // Everything Peeker's spec declares is exercised; only what it does not have (access
-    // rules, style checks of other styles) and the 429 shape (no rate limiting here) are
-    // skipped.
+    // rules, anonymous calls, a viewer, style checks of other styles) and the 429 shape (no
+    // rate limiting here) are skipped.
     assert_eq!(
         skipped(&report),
         [
@@ -52,8 +52,10 @@ async fn peeker_reference_mock_passes() {
             "pagination/total",
             "pagination/past-end",
             "filters/path-scope",
+            "errors/anonymous-view",
             "errors/forbidden",
             "errors/not-found",
+            "errors/viewer-scope",
             "errors/rate-limit"
         ],
         "{}",

@@ -47,8 +47,10 @@ fn run_suite(
     .args(extra)
     .stdout(Stdio::null())
     .stderr(Stdio::null());
-    if let (Some(env), Some(key)) = (spec.credential_env(), &target.credential) {
-        cmd.env(env, key.expose());
+    if let (Some(security), Some(key)) = (spec.security(), &target.credential) {
+        for (part, value) in security.credential_parts().iter().zip(key.parts()) {
+            cmd.env(spec.env_var(part), value);
+        }
     }
     for (name, value) in &target.path_values {
         cmd.args(["--path", &format!("{name}={value}")]);

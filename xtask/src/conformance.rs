@@ -39,9 +39,10 @@ What is sent, and where:
   another origin is reported (transport/same-origin, transport/no-redirect) and never
   followed; no redirect is ever followed. Prefer the environment variable to the credential
   flag (command lines are visible to other users of the machine). The credential is printed
-  as *** everywhere; one shorter than {min} characters is refused (it could not be masked in
-  the report without mangling it). A live key (the spec's x-live-prefix) is refused (exit 2,
-  nothing sent) unless --allow-live is given.
+  as *** everywhere, in every form it takes (a user name, a password, their base64, a key in a
+  URL); one shorter than {min} characters is refused (it could not be masked in the report
+  without mangling it). A live key (the spec's x-live-prefix) is refused (exit 2, nothing
+  sent) unless --allow-live is given.
 
 Politeness (per server):
   --max-requests (default {max}, 429 retries included), --request-timeout (default {timeout} s,
@@ -370,16 +371,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(t) => t,
                 Err(e) => return usage(&e.to_string()),
             };
-            if let Some(secret) = &target.credential {
-                redact_panics(secret.expose().to_string());
-            }
+            redact_panics(target.masked_forms());
             let options = Options {
                 operations,
                 ..options
             };
-            let recorder = har
-                .as_ref()
-                .map(|w| w.recorder(0, &target.spec.name, target.base_url.as_str()));
+            let recorder = har.as_ref().map(|w| w.recorder_for(0, &target));
             vec![runtime.block_on(conformance::run_recording(target, options, recorder))]
         }
     };
@@ -425,10 +422,11 @@ fn usage(message: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-/// Replaces the default panic message with one where the credential is `***`: a panic in a
-/// check must not print it, whatever the panic message holds.
-fn redact_panics(secret: String) {
-    if secret.is_empty() {
+/// Replaces the default panic message with one where every form of the credentials
+/// (`secrets`, longest first) is `***`: a panic in a check must not print one, whatever the
+/// panic message holds.
+fn redact_panics(secrets: Vec<String>) {
+    if secrets.is_empty() {
         return;
     }
     std::panic::set_hook(Box::new(move |info| {
@@ -446,7 +444,7 @@ fn redact_panics(secret: String) {
         eprintln!(
             "thread '{}' panicked{location}:\n{}",
             thread.name().unwrap_or("<unnamed>"),
-            conformance::target::mask(&message, &secret)
+            conformance::target::mask_all(&message, &secrets)
         );
         let backtrace = std::backtrace::Backtrace::capture();
         if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
@@ -477,7 +475,7 @@ async fn embedded(
         .map(conformance::target::for_mock)
         .collect::<Result<Vec<_>, _>>()?;
     let runs = futures::future::join_all(targets.into_iter().enumerate().map(|(i, t)| {
-        let recorder = har.map(|w| w.recorder(i, &t.spec.name, t.base_url.as_str()));
+        let recorder = har.map(|w| w.recorder_for(i, &t));
         conformance::run_recording(t, options.clone(), recorder)
     }))
     .await;

@@ -145,6 +145,52 @@ fn cargo_xtask_never_prints_the_key() {
     rt.block_on(m.shutdown());
 }
 
+/// The viewer's token, from its environment variable: it is sent (the viewer's walk is made,
+/// and recorded as the viewer's), and it is never printed or written. The reference mock of
+/// Peeker knows no viewer, so the check says that the viewer's walk got no page.
+#[test]
+fn the_viewer_credential_is_sent_but_never_printed_or_written() {
+    const VIEWER: &str = "pk_test_VIEWERSECRET0123456789abcd";
+    let rt = runtime();
+    let m = start_mock(&rt, MockConfig::new(spec("peeker")));
+    let (key, mut args) = mock_args(&m);
+    let dir = TempDir::new("secrets-viewer");
+    let (json, har) = (dir.file("report.json"), dir.file("run.har"));
+    args.splice(0..0, ["conformance".to_string()]);
+    args.extend([
+        "--cases".into(),
+        "2".into(),
+        "--token".into(),
+        key.clone(),
+        "--json".into(),
+        json.clone(),
+        "--har".into(),
+        har.clone(),
+    ]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = xtask(&argv, &[("PEEKER_VIEWER_TOKEN", VIEWER)]);
+    rt.block_on(m.shutdown());
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    let (json, har) = (read(&json), read(&har));
+    assert!(
+        json.contains("the viewer's walk got no page"),
+        "the viewer was sent and refused:\n{json}"
+    );
+    assert!(
+        har.contains(r#"\"auth\":\"viewer\""#),
+        "no viewer request recorded"
+    );
+    for (what, text) in [
+        ("stdout", &out.stdout),
+        ("stderr", &out.stderr),
+        ("the JSON report", &json),
+        ("the HAR archive", &har),
+    ] {
+        assert_no_key(what, text, VIEWER);
+        assert_no_key(what, text, &key);
+    }
+}
+
 const PEEKER_KEY: &str = "pk_test_CLISECRET0123456789abcdef";
 const DEVPAYR_KEY: &str = "dp_scoped_CLISECRETfedcba9876543210";
 

@@ -1,5 +1,6 @@
-//! Errors: credentials (first pages and continuations), access, invalid parameters, the
-//! bounds of documented ranges, tampered page tokens, and the shape of every 429.
+//! Errors: credentials (first pages and continuations), access, what narrower callers are
+//! listed ([`views`]), invalid parameters, the bounds of documented ranges, tampered page
+//! tokens, and the shape of every 429.
 //!
 //! Each refusal must carry one of the statuses `x-errors` / `x-access` accept for it. A 5xx is
 //! never accepted, and neither is a page where the spec states a refusal: a server that
@@ -24,16 +25,20 @@ use crate::probe::{Auth, Response};
 use crate::registry::CheckId;
 use crate::target::Secret;
 
+mod views;
+
 /// The checks of this family.
 pub const CHECKS: &[CheckId] = &[
     CheckId::MissingKey,
     CheckId::InvalidKey,
+    CheckId::AnonymousView,
     CheckId::InvalidParam,
     CheckId::RangeBounds,
     CheckId::TamperedToken,
     CheckId::TokenScope,
     CheckId::Forbidden,
     CheckId::NotFound,
+    CheckId::ViewerScope,
     CheckId::RateLimit,
 ];
 
@@ -51,15 +56,16 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         true => first_small_page(ctx).await,
         false => None,
     };
-    let (auth, access, params, bounds, tokens, scopes) = tokio::join!(
+    let (auth, access, params, bounds, tokens, scopes, narrower) = tokio::join!(
         credentials(ctx, first.as_ref()),
         access(ctx),
         invalid_params(ctx),
         range_bounds(ctx),
         tampered_tokens(ctx, first.as_ref()),
         token_scopes(ctx, first.as_ref(), reference),
+        views::run(ctx, reference),
     );
-    for found in [auth, access, params, bounds, tokens, scopes] {
+    for found in [auth, access, params, bounds, tokens, scopes, narrower] {
         f.merge(found);
     }
     f
@@ -104,27 +110,58 @@ async fn refused(
     f
 }
 
+/// A request without credentials to an operation that may be called without them: served (a
+/// page, which `errors/anonymous-view` judges), refused as `missing-key` says, or, on a
+/// continuation whose token was issued to the credential, refused as `invalid-token` says.
+fn anonymous_allowed(
+    ctx: &Ctx<'_>,
+    what: &str,
+    r: &Response,
+    rule: &specs::Fact<Vec<u16>>,
+    continuation: bool,
+) -> Option<Breach> {
+    if r.status == 200 || (continuation && ctx.op.errors.invalid_token.contains(&r.status)) {
+        return None;
+    }
+    refusal(what, r, rule, Refusal::Credentials)
+}
+
 /// Missing and invalid credentials, on the first page and on a continuation request built
 /// from a real walk (a server that checks credentials on first pages only is seen).
 async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     let mut f = Findings::new();
-    if ctx.op.security.is_none() {
+    let Some(security) = &ctx.op.security else {
         f.skip(CheckId::MissingKey, "the operation requires no credential");
         f.skip(CheckId::InvalidKey, "the operation requires no credential");
         return f;
-    }
+    };
     let errors = &ctx.op.errors;
     let seed = ctx.options.seed;
     let forged = Secret::new(format!("conformance-invalid-key-{seed:x}"));
     // A well-formed key that does not exist: the real key's prefix (`pk_test_`), then made-up
-    // characters. Nothing of the real key's secret part is sent, so a server that echoes the
-    // key in its error body reveals nothing.
-    let made_up = ctx.target.credential.as_ref().map(|_| {
-        Secret::new(format!(
-            "{}c0nf0rmance{seed:016x}",
-            ctx.target.credential_prefix()
-        ))
-    });
+    // characters (for HTTP Basic, a made-up user name and password). Nothing of the real key's
+    // secret part is sent, so a server that echoes the key in its error body reveals nothing.
+    let made_up = ctx
+        .target
+        .credential
+        .as_ref()
+        .map(|real| match real.is_basic() {
+            true => Secret::basic(
+                &format!("conformance-user-{seed:x}"),
+                &format!("c0nf0rmance{seed:016x}"),
+            ),
+            false => Secret::new(format!(
+                "{}c0nf0rmance{seed:016x}",
+                ctx.target.credential_prefix()
+            )),
+        });
+    if security.optional && ctx.selected(CheckId::MissingKey) {
+        f.note(
+            CheckId::MissingKey,
+            "the operation may be called without credentials (`{}` among its security \
+             requirements): a page is accepted too, and errors/anonymous-view judges what it lists",
+        );
+    }
     let mut urls = vec![("the first page".to_string(), ctx.url(&[], &[]))];
     match first.and_then(|p| p.next.as_ref()) {
         Some((next, _)) => urls.push((
@@ -166,9 +203,24 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
             }
         }
     }
+    let optional = security.optional;
+    let first_page = &urls[0].1;
     f.merge(
         cases::each(ctx, probes, |(check, what, url, auth, rule)| async move {
-            refused(ctx, check, what, url, auth, &rule, Refusal::Credentials).await
+            let continuation = url != *first_page;
+            match (check, optional) {
+                (CheckId::MissingKey, true) => {
+                    let mut f = Findings::new();
+                    if let Some(r) = ctx.get(&url, &auth).await {
+                        f.judge(
+                            check,
+                            anonymous_allowed(ctx, &what, &r, &rule, continuation),
+                        );
+                    }
+                    f
+                }
+                _ => refused(ctx, check, what, url, auth, &rule, Refusal::Credentials).await,
+            }
         })
         .await,
     );

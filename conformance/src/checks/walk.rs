@@ -378,6 +378,12 @@ pub async fn walk(ctx: &Ctx<'_>, request: &PageRequest, page_cap: usize) -> Walk
 
 /// Walks the pages of `request` with the target's credential as far as `reach` allows.
 pub async fn walk_within(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach) -> Walk {
+    walk_as(ctx, request, reach, &Auth::Target).await
+}
+
+/// Walks the pages of `request` with the credential `auth` chooses (the viewer's, or none) as
+/// far as `reach` allows.
+pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &Auth) -> Walk {
     let page_cap = reach.page_cap;
     let p = ctx.pagination;
     let path: Vec<(&str, String)> = request
@@ -405,7 +411,7 @@ pub async fn walk_within(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach) -> 
     loop {
         let got = ctx
             .probe
-            .get_in_turn(&url, &Auth::Target, turn, &ctx.op.operation_id)
+            .get_in_turn(&url, auth, turn, &ctx.op.operation_id)
             .await;
         ctx.absorb();
         let response = match got {

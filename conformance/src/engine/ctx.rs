@@ -44,6 +44,12 @@ fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
             pointers.push(field.clone());
         }
     }
+    // What marks an item restricted, which the narrower callers' walks are judged by.
+    if let Some(r) = &op.restricted {
+        if !pointers.contains(&r.field) {
+            pointers.push(r.field.clone());
+        }
+    }
     pointers
 }
 

@@ -56,6 +56,9 @@ pub mod conventions {
     /// No redirects or links to other origins.
     pub const SAME_ORIGIN: &str =
         "a key is never sent to another origin: links and redirects stay on the API's origin";
+    /// A narrower caller reaches less.
+    pub const NARROWER: &str = "a narrower caller (a narrower credential, or none where the \
+         operation allows it) is listed a subset of what the main credential is listed";
     /// Complete responses in reasonable time and size.
     pub const COMPLETE_RESPONSES: &str =
         "every request gets a complete response of reasonable size in reasonable time";

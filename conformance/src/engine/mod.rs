@@ -193,8 +193,8 @@ async fn checked(
     report.requests_used = probe.requests_used();
     report.rate_limited = probe.rate_limited();
     report.elapsed = started.elapsed();
-    if let Some(secret) = &target.credential {
-        report.redact(secret.expose());
+    for form in target.masked_forms() {
+        report.redact(&form);
     }
     report.apply_strict();
     Run {

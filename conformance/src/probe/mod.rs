@@ -12,8 +12,9 @@
 //!   cap, and at most `concurrency` requests in flight. A request cut short by the run's
 //!   deadline is not the server's fault: it ends the run without a timeout incident.
 //! - Every exchange is recorded, with a `curl` line that prints the credential as `***`, and a
-//!   server that echoes the credential (in a body, a header or a `Location`) has it replaced
-//!   by `***` as the response is read, so no excerpt can carry it into a report.
+//!   server that echoes a credential of the run (in a body, a header or a `Location`; in any
+//!   form it takes on the wire: the base64 of Basic credentials, a percent-encoded key) has it
+//!   replaced by `***` as the response is read, so no excerpt can carry it into a report.
 //!
 //! The probe is async; the families run their walks and probes concurrently on it.
 
@@ -31,7 +32,7 @@ use sha2::{Digest, Sha256};
 use specs::{OperationId, Security, SecurityKind};
 use url::Url;
 
-use crate::target::{mask, Options, Secret, Target, MASK};
+use crate::target::{mask_all, Options, Secret, Target, MASK};
 use transport::{Transport, WireError, WireHeader, WireRequest};
 
 pub use transport::install_crypto_provider;
@@ -41,6 +42,8 @@ pub use transport::install_crypto_provider;
 pub enum Auth {
     /// The target's credential (none if the target has none).
     Target,
+    /// The target's viewer credential, the narrower one (none if the target has none).
+    Viewer,
     /// No credential at all.
     None,
     /// A deliberately wrong credential (masked like the real one).
@@ -52,6 +55,7 @@ impl Auth {
     fn label(&self) -> String {
         match self {
             Auth::Target => "target".into(),
+            Auth::Viewer => "viewer".into(),
             Auth::None => "none".into(),
             Auth::Other(s) => {
                 let digest = Sha256::digest(s.expose().as_bytes());
@@ -306,6 +310,10 @@ pub const FAILURES_IN_A_ROW: u32 = 3;
 pub struct Probe {
     transport: Arc<dyn Transport>,
     credential: Option<Secret>,
+    viewer: Option<Secret>,
+    /// Every form of the target's credentials, longest first, masked in whatever a response
+    /// or a transport error says.
+    masks: Vec<String>,
     security: Option<Security>,
     base: Url,
     options: Options,
@@ -365,6 +373,8 @@ impl Probe {
         Probe {
             transport,
             credential: target.credential.clone(),
+            viewer: target.viewer.clone(),
+            masks: target.masked_forms(),
             security: target.spec.security().cloned(),
             base: target.base_url.clone(),
             options: options.clone(),
@@ -446,6 +456,7 @@ impl Probe {
     pub fn describe(&self, url: &Url, auth: &Auth, operation: &OperationId) -> RequestInfo {
         let key_present = match auth {
             Auth::Target => self.credential.is_some(),
+            Auth::Viewer => self.viewer.is_some(),
             Auth::None => false,
             Auth::Other(_) => true,
         };
@@ -459,7 +470,7 @@ impl Probe {
         let auth_display = self
             .security
             .as_ref()
-            .map(|s| s.header_value(MASK))
+            .map(|s| s.masked_header_value(MASK))
             .unwrap_or_default();
         RequestInfo {
             url: url.clone(),
@@ -602,6 +613,7 @@ impl Probe {
         }
         let key = match auth {
             Auth::Target => self.credential.as_ref(),
+            Auth::Viewer => self.viewer.as_ref(),
             Auth::None => None,
             Auth::Other(s) => Some(s),
         };
@@ -778,13 +790,10 @@ impl Probe {
                     }
                     WireError::NotRecorded => (None, ProbeError::NotRecorded),
                 };
-                let error = match (&error, key) {
-                    (ProbeError::Transport(m), Some(k)) => {
-                        ProbeError::Transport(mask(m, k.expose()))
-                    }
-                    (ProbeError::Unreachable(m), Some(k)) => {
-                        ProbeError::Unreachable(mask(m, k.expose()))
-                    }
+                let masks = self.masks_for(key);
+                let error = match &error {
+                    ProbeError::Transport(m) => ProbeError::Transport(mask_all(m, &masks)),
+                    ProbeError::Unreachable(m) => ProbeError::Unreachable(mask_all(m, &masks)),
                     _ => error,
                 };
                 if let Some(kind) = kind {
@@ -848,7 +857,18 @@ impl Probe {
         })
     }
 
-    /// A wire response as the checks see it: the credential masked, the body parsed.
+    /// Every form of the run's credentials and of `key` (a made-up one), longest first.
+    fn masks_for(&self, key: Option<&Secret>) -> Vec<String> {
+        let mut masks = self.masks.clone();
+        if let Some(k) = key {
+            masks.extend(k.masked_forms());
+            masks.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            masks.dedup();
+        }
+        masks
+    }
+
+    /// A wire response as the checks see it: the credentials masked, the body parsed.
     fn read(
         &self,
         wire: transport::WireResponse,
@@ -856,20 +876,16 @@ impl Probe {
         info: &RequestInfo,
         took: Duration,
     ) -> Response {
-        let secret = key.map(|k| k.expose()).filter(|k| !k.is_empty());
-        // A server that echoes the credential must not get it into any report: replace it
+        let masks = self.masks_for(key);
+        // A server that echoes a credential must not get it into any report: replace it
         // before the body is parsed or excerpted (an excerpt could cut it in two).
-        let body = match secret {
-            Some(k) => redact_bytes(wire.body, k.as_bytes()),
-            None => wire.body,
-        };
+        let body = masks
+            .iter()
+            .fold(wire.body, |body, form| redact_bytes(body, form.as_bytes()));
         let headers = wire
             .headers
             .into_iter()
-            .map(|(n, v)| match secret {
-                Some(k) => (n, mask(&v, k)),
-                None => (n, v),
-            })
+            .map(|(n, v)| (n, mask_all(&v, &masks)))
             .collect();
         let json = serde_json::from_slice::<Value>(&body).map_err(|e| {
             let text = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
@@ -1044,7 +1060,10 @@ mod tests {
             redact_bytes(b"nothing".to_vec(), b"pk_test_abc"),
             b"nothing"
         );
-        assert_eq!(mask("http://x/?k=abc", "abc"), "http://x/?k=***");
+        assert_eq!(
+            crate::target::mask("http://x/?k=abc", "abc"),
+            "http://x/?k=***"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The subcommand of one API, built from its spec, and the target its arguments describe.
 //!
-//! The flags come from every paginated operation of the spec: the credential flag and its
-//! environment variable from the security scheme, `--path [OPERATION:]NAME=VALUE` (and
+//! The flags come from every paginated operation of the spec: the credential flags and their
+//! environment variables from the security scheme (`--token`, `--api-key`, or `--username` and
+//! `--password`; the viewer's `--viewer-…`), `--path [OPERATION:]NAME=VALUE` (and
 //! `--NAME VALUE`) for the path parameters of any of them, `--forbidden` / `--missing` for the
 //! `x-access` parameters, `--PARAM` for the known values of owner filters, and `--operation`
 //! to narrow the run.
@@ -28,6 +29,8 @@ enum Named {
     Missing,
     /// `--PARAM VALUE`, a known owner.
     Owner,
+    /// `--viewer-PART VALUE`, a part of the viewer's credential.
+    Viewer,
 }
 
 impl Named {
@@ -37,6 +40,7 @@ impl Named {
             Named::Forbidden => "forbidden",
             Named::Missing => "missing",
             Named::Owner => "owner",
+            Named::Viewer => "viewer",
         };
         format!("{kind}:{name}")
     }
@@ -46,6 +50,8 @@ impl Named {
 mod id {
     pub const BASE_URL: &str = "base-url";
     pub const CREDENTIAL: &str = "credential";
+    /// The user name of HTTP Basic credentials (`--username`).
+    pub const USERNAME: &str = "username";
     pub const ALLOW_LIVE: &str = "allow-live";
     pub const OPERATION: &str = "operation";
     pub const PATH: &str = "path";
@@ -142,24 +148,7 @@ pub fn server_command(spec: &Spec, guards: &str) -> Command {
                 )),
         );
     if let Some(security) = spec.security() {
-        let noun = security.credential_noun();
-        let env = spec.credential_env().unwrap_or_default();
-        cmd = cmd.arg(
-            Arg::new(id::CREDENTIAL)
-                .long(noun)
-                .value_name(noun.to_ascii_uppercase().replace('-', "_"))
-                .env(env.clone())
-                .hide_env_values(true)
-                .allow_hyphen_values(true)
-                .help(format!(
-                    "The credential ({}); prefer the environment variable, which no process list shows",
-                    match security.header_name() {
-                        Some(h) => format!("sent in the {h} header"),
-                        None => "sent in the query".to_string(),
-                    }
-                )),
-        );
-        needs.push(format!("a credential: --{noun} or {env}"));
+        cmd = credential_args(cmd, spec, security, &mut needs);
         if let Some(prefix) = &security.live_prefix {
             cmd = cmd.arg(
                 Arg::new(id::ALLOW_LIVE)
@@ -190,6 +179,65 @@ pub fn server_command(spec: &Spec, guards: &str) -> Command {
         needs.join("; ")
     };
     cmd.after_help(format!("This API needs: --base-url; {needs}.\n\n{guards}"))
+}
+
+/// The flags of the credential (`--token`, `--api-key`, or `--username` and `--password`),
+/// each with its environment variable, and of the viewer's (`--viewer-…`, optional).
+fn credential_args(
+    mut cmd: Command,
+    spec: &Spec,
+    security: &specs::Security,
+    needs: &mut Vec<String>,
+) -> Command {
+    let parts = security.credential_parts();
+    let sent = match security.header_name() {
+        Some(h) => format!("sent in the {h} header"),
+        None => "sent in the query".to_string(),
+    };
+    let value_name = |noun: &str| noun.to_ascii_uppercase().replace('-', "_");
+    let mut given = Vec::new();
+    for part in parts {
+        let id = match *part == security.credential_noun() {
+            true => id::CREDENTIAL,
+            false => id::USERNAME,
+        };
+        let env = spec.env_var(part);
+        let what = match parts.len() {
+            1 => format!("The credential ({sent})"),
+            _ => format!("The {part} of the credential ({sent}, with the other)"),
+        };
+        cmd = cmd.arg(
+            Arg::new(id)
+                .long(*part)
+                .value_name(value_name(part))
+                .env(env.clone())
+                .hide_env_values(true)
+                .allow_hyphen_values(true)
+                .help(format!(
+                    "{what}; prefer the environment variable, which no process list shows"
+                )),
+        );
+        given.push(format!("--{part} or {env}"));
+    }
+    needs.push(format!("a credential: {}", given.join(", and ")));
+    for part in parts {
+        let noun = format!("viewer-{part}");
+        let env = spec.env_var(&noun);
+        cmd = cmd.arg(
+            Arg::new(Named::Viewer.id(part))
+                .long(noun.clone())
+                .value_name(value_name(&noun))
+                .env(env)
+                .hide_env_values(true)
+                .allow_hyphen_values(true)
+                .help(format!(
+                    "The {part} of a second, narrower credential: what it lists must be a subset \
+                     of what the main credential lists, without the items x-restricted marks \
+                     (checks errors/viewer-scope; skipped without it)"
+                )),
+        );
+    }
+    cmd
 }
 
 /// `--path` and `--NAME` for the path parameters of the paginated operations.
@@ -305,6 +353,15 @@ pub fn target(
         Some(Err(e)) => anyhow::bail!("{e}"),
         Some(Ok(spec)) => Arc::new(spec),
     };
+    target_of(spec, matches, file)
+}
+
+/// [`target`] of a loaded spec.
+fn target_of(
+    spec: Arc<Spec>,
+    matches: &ArgMatches,
+    file: &ApiSettings,
+) -> anyhow::Result<(Target, Vec<String>)> {
     let flags = SpecFlags::of(&spec);
     let base = matches
         .get_one::<String>(id::BASE_URL)
@@ -443,17 +500,32 @@ fn parse_url(s: &str) -> anyhow::Result<conformance::url::Url> {
     Ok(url)
 }
 
-/// The credential, from its flag or its environment variable.
+/// The credential, from its flags or their environment variables, and the viewer's when given.
 fn credential(spec: &Spec, matches: &ArgMatches, t: &mut Target) -> anyhow::Result<()> {
     let Some(security) = spec.security() else {
         return Ok(());
     };
-    let noun = security.credential_noun();
-    let env = spec.credential_env().unwrap_or_default();
-    let key = matches
-        .get_one::<String>(id::CREDENTIAL)
-        .with_context(|| format!("no credential: pass --{noun} or set {env}"))?;
-    t.credential = Some(Secret::new(key.clone()));
+    let parts = security.credential_parts();
+    let ids: Vec<String> = parts
+        .iter()
+        .map(|part| match *part == security.credential_noun() {
+            true => id::CREDENTIAL.to_string(),
+            false => id::USERNAME.to_string(),
+        })
+        .collect();
+    t.credential = Some(
+        secret_of(spec, security, matches, &ids, "")?.with_context(|| {
+            let flags: Vec<String> = parts.iter().map(|p| format!("--{p}")).collect();
+            let envs: Vec<String> = parts.iter().map(|p| spec.env_var(p)).collect();
+            format!(
+                "no credential: pass {} or set {}",
+                flags.join(" and "),
+                envs.join(" and ")
+            )
+        })?,
+    );
+    let viewer_ids: Vec<String> = parts.iter().map(|p| Named::Viewer.id(p)).collect();
+    t.viewer = secret_of(spec, security, matches, &viewer_ids, "viewer-")?;
     t.allow_live = matches
         .try_get_one::<bool>(id::ALLOW_LIVE)
         .ok()
@@ -461,6 +533,47 @@ fn credential(spec: &Spec, matches: &ArgMatches, t: &mut Target) -> anyhow::Resu
         .copied()
         .unwrap_or(false);
     Ok(())
+}
+
+/// The secret of the credential parts whose argument ids are `ids` (in the order of
+/// `Security::credential_parts`): `None` when none is given, an error when only some are, or a
+/// user name holds a colon.
+fn secret_of(
+    spec: &Spec,
+    security: &specs::Security,
+    matches: &ArgMatches,
+    ids: &[String],
+    role: &str,
+) -> anyhow::Result<Option<Secret>> {
+    let parts = security.credential_parts();
+    let values: Vec<Option<&String>> = ids
+        .iter()
+        .map(|id| matches.try_get_one::<String>(id).ok().flatten())
+        .collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if let Some(k) = values.iter().position(Option::is_none) {
+        let given = parts[1 - k.min(1)];
+        anyhow::bail!(
+            "--{role}{given} without --{role}{}: pass both (or set {} and {})",
+            parts[k],
+            spec.env_var(&format!("{role}{}", parts[0])),
+            spec.env_var(&format!("{role}{}", parts[parts.len() - 1]))
+        );
+    }
+    let values: Vec<&String> = values.into_iter().flatten().collect();
+    Ok(Some(match values.as_slice() {
+        [user, password] => {
+            anyhow::ensure!(
+                !user.contains(':'),
+                "--{role}username holds a colon, which HTTP Basic credentials cannot carry (RFC \
+                 7617)"
+            );
+            Secret::basic(user, password)
+        }
+        _ => Secret::new(values[0].clone()),
+    }))
 }
 
 /// One `--path` value: `NAME=VALUE` for every operation with that parameter, or
@@ -758,6 +871,110 @@ mod tests {
             let err = PathValue::parse(bad, &flags).unwrap_err().to_string();
             assert!(err.contains(says), "{bad}: {err}");
         }
+    }
+
+    fn memos() -> Arc<Spec> {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/specs/memos-basic-auth.yaml"
+        );
+        Arc::new(Spec::load(std::path::Path::new(file)).unwrap())
+    }
+
+    /// HTTP Basic takes `--username` and `--password` (each with its variable), and every
+    /// scheme a viewer of the same shape; a half-given credential or a user name with a colon
+    /// is a usage error that names what to pass.
+    #[test]
+    fn basic_credentials_and_the_viewer_come_from_their_own_flags() {
+        let spec = memos();
+        let cmd = server_command(&spec, "");
+        let flags: Vec<(String, Option<String>)> = cmd
+            .get_arguments()
+            .filter_map(|a| {
+                let env = a.get_env().map(|e| e.to_string_lossy().into_owned());
+                Some((a.get_long()?.to_string(), env))
+            })
+            .collect();
+        for (flag, env) in [
+            ("username", "MEMOS_BASIC_AUTH_USERNAME"),
+            ("password", "MEMOS_BASIC_AUTH_PASSWORD"),
+            ("viewer-username", "MEMOS_BASIC_AUTH_VIEWER_USERNAME"),
+            ("viewer-password", "MEMOS_BASIC_AUTH_VIEWER_PASSWORD"),
+        ] {
+            assert!(
+                flags.contains(&(flag.to_string(), Some(env.to_string()))),
+                "--{flag} / {env}: {flags:?}"
+            );
+        }
+        let parse = |args: &[&str]| {
+            let all = [
+                &["memos-basic-auth", "--base-url", "http://127.0.0.1:1/v1"],
+                args,
+            ]
+            .concat();
+            let m = server_command(&spec, "").try_get_matches_from(all).unwrap();
+            target_of(spec.clone(), &m, &ApiSettings::default()).map(|(t, _)| t)
+        };
+        let t = parse(&["--username", "ACuser0001", "--password", "pass:word01"]).unwrap();
+        let secret = t.credential.unwrap();
+        assert!(secret.is_basic());
+        assert_eq!(secret.parts(), ["ACuser0001", "pass:word01"]);
+        assert!(t.viewer.is_none());
+        let t = parse(&[
+            "--username",
+            "ACuser0001",
+            "--password",
+            "password01",
+            "--viewer-username",
+            "ACviewer01",
+            "--viewer-password",
+            "password02",
+        ])
+        .unwrap();
+        assert_eq!(t.viewer.unwrap().parts(), ["ACviewer01", "password02"]);
+        for (args, says) in [
+            (
+                &["--password", "password01"][..],
+                "--password without --username",
+            ),
+            (
+                &["--username", "ACuser0001"][..],
+                "--username without --password",
+            ),
+            (&[][..], "pass --username and --password"),
+            (
+                &["--username", "a:b", "--password", "password01"][..],
+                "colon",
+            ),
+            (
+                &[
+                    "--username",
+                    "ACuser0001",
+                    "--password",
+                    "password01",
+                    "--viewer-username",
+                    "ACviewer01",
+                ][..],
+                "--viewer-username without --viewer-password",
+            ),
+        ] {
+            let e = parse(args).unwrap_err().to_string();
+            assert!(e.contains(says), "{args:?}: {e}");
+            assert!(!e.contains("password01"), "{e}");
+        }
+        // A key-based scheme takes its viewer as one flag.
+        let peeker = specs::load("peeker").unwrap().unwrap();
+        let m = matches(
+            &peeker,
+            &[
+                "--token",
+                "pk_test_main0001",
+                "--viewer-token",
+                "pk_test_view0001",
+            ],
+        );
+        let (t, _) = target_of(Arc::new(peeker), &m, &ApiSettings::default()).unwrap();
+        assert_eq!(t.viewer.unwrap().expose(), "pk_test_view0001");
     }
 
     #[test]

@@ -66,13 +66,20 @@ pub fn cargo_xtask(args: &[&str], env: &[(&str, &str)]) -> Output {
     run(&mut command, args, env)
 }
 
-/// The environment variables that carry a credential of some spec.
+/// The environment variables that carry a credential of some spec: each part of it (a key,
+/// or a user name and a password), and the viewer's.
 pub fn key_variables() -> Vec<String> {
-    specs::all()
-        .expect("the embedded specs parse")
-        .iter()
-        .filter_map(|s| s.credential_env())
-        .collect()
+    let mut out = Vec::new();
+    for spec in specs::all().expect("the embedded specs parse") {
+        let Some(security) = spec.security() else {
+            continue;
+        };
+        for part in security.credential_parts() {
+            out.push(spec.env_var(part));
+            out.push(spec.env_var(&format!("viewer-{part}")));
+        }
+    }
+    out
 }
 
 fn run(command: &mut Command, args: &[&str], env: &[(&str, &str)]) -> Output {
