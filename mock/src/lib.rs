@@ -13,7 +13,12 @@
 //! - Routing comes first: an unknown path is 404 and another method is 405 with
 //!   `Allow: GET, HEAD`, both JSON in the spec's error shape.
 //! - Credentials per the operation's `security`; missing and unknown ones get the first status
-//!   of `x-errors` `missing-key` and `invalid-key`.
+//!   of `x-errors` `missing-key` and `invalid-key`. HTTP Basic credentials are `user:password`,
+//!   and an `Authorization` header that holds none (not base64, no colon, another scheme) is
+//!   an unknown credential, with `WWW-Authenticate: Basic realm="<api>"` on its 401. Where the
+//!   security is optional (`{}`), a request without credentials is served as an anonymous
+//!   caller; where the spec marks items restricted (`x-restricted`), a viewer key exists. Both
+//!   reach what the widest key reaches, without the restricted items.
 //! - With `x-access`: the credential, then the path parameters (type, minimum), then
 //!   existence and access in the order `existence-first` says, then the query.
 //! - Query filters from `x-filter` combine with AND; enum values are checked; the page size
