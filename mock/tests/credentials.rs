@@ -103,9 +103,20 @@ async fn bad_basic_headers_are_a_clear_401_with_a_challenge() {
             "{header}"
         );
     }
-    let r = get(&url, Some(("authorization", "Basic !!!not-base64!!!"))).await;
+    // What is not Basic credentials at all says so; a wrong user name or password does not.
+    let not_basic = [
+        "Basic !!!not-base64!!!".to_string(),
+        format!("Basic {}", b64(b"no-colon-in-here")),
+        format!("Bearer {secret}"),
+    ];
+    for header in &not_basic {
+        let r = get(&url, Some(("authorization", header))).await;
+        let said = message(&spec, &r.json()).unwrap();
+        assert!(said.contains("Basic credentials"), "{header}: {said}");
+    }
+    let r = get(&url, Some(("authorization", &cases[0]))).await;
     let said = message(&spec, &r.json()).unwrap();
-    assert!(said.contains("Basic credentials"), "{said}");
+    assert!(!said.contains("Basic credentials"), "{said}");
     m.shutdown().await;
 }
 
