@@ -28,6 +28,7 @@ mod inner;
 mod links;
 mod pace;
 mod pages;
+mod query;
 mod retry;
 pub mod walk;
 
@@ -40,6 +41,7 @@ pub use inner::{execute, prepare, Inner};
 pub use links::{follow_next_url, next_link, next_link_in};
 pub use pace::{BadRateLimit, Pacer, RateLimit};
 pub use pages::{paginate, requested_size, Fetch, Page};
+pub use query::CommaSeparated;
 pub use retry::{retry_after, retry_after_value, RetryPolicy};
 pub use walk::{
     with_param, Advance, Carrier, End, Ending, Member, Next, Observed, Step, Walk, Walker,

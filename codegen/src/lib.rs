@@ -10,7 +10,9 @@
 //! The pipeline, one module each:
 //! 1. [`validate`](crate::validate): reject what progenitor would assert or panic on, with an
 //!    error naming the file, the JSON pointer and the problem.
-//! 2. `prepare`: a tolerant copy of the spec for the client (the spec files stay strict).
+//! 2. `prepare`: a tolerant copy of the spec for the client (the spec files stay strict), the
+//!    operators of parameter names spelled out (`DateSent<` → `DateSent_lt`: `operators`,
+//!    which gives the query pairs their names on the wire back after progenitor).
 //! 3. progenitor, behind `catch_unwind` as a last line of defence, with the client's hooks
 //!    expected from codegen and `client_runtime::Inner` as its inner type.
 //! 4. `rewrite`: the two token rewrites no progenitor setting replaces (error bodies that keep
@@ -24,6 +26,7 @@
 
 mod extras;
 mod manifest;
+mod operators;
 mod output;
 mod prepare;
 mod readme;
@@ -130,6 +133,7 @@ pub fn generate_files(
     spec_path: &str,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
     validate::validate(spec)?;
+    operators::check_collisions(spec)?;
     let openapi = prepare::tolerant_copy(spec)?;
 
     let mut settings = GenerationSettings::new();
@@ -171,6 +175,8 @@ pub fn generate_files(
     })?;
     rewrite::error_bodies(spec, &mut file)?;
     rewrite::install_provider_in_new(spec, &mut file)?;
+    operators::restore_wire_names(spec, &mut file)?;
+    rewrite::comma_separated_queries(spec, &mut file)?;
     let mut facts = extras::add(spec, &mut file)?;
     facts.open_enums = tolerant::open_string_enums(&mut file);
     let rust = format!("{}\n\n{}", header(spec_path), prettyplease::unparse(&file));

@@ -47,9 +47,10 @@ pub(crate) fn is_path_named(ty: &syn::Type, name: &str) -> bool {
 }
 
 /// The Rust name progenitor gives an operation's method or a parameter's setter: heck's snake
-/// case, as progenitor's own `sanitize` does.
+/// case, as progenitor's own `sanitize` does, of the name with its operators spelled out (the
+/// name progenitor is given, see [`crate::operators`]).
 pub(crate) fn snake(name: &str) -> String {
-    name.to_snake_case()
+    crate::operators::spelled(name).to_snake_case()
 }
 
 /// What the extras need to know about the builder of one operation.

@@ -38,6 +38,7 @@ pub(crate) fn default_is_error_only(op: &Operation) -> bool {
 pub(crate) fn tolerant_copy(spec: &Spec) -> Result<openapiv3::OpenAPI, CodegenError> {
     let mut raw = spec.raw.clone();
     strip_closed_objects(&mut raw);
+    crate::operators::spell_out(spec, &mut raw);
     for op in spec
         .operations
         .iter()

@@ -1,4 +1,4 @@
-//! The two token rewrites of progenitor's output that no setting of progenitor can replace.
+//! The token rewrites of progenitor's output that no setting of progenitor can replace.
 //!
 //! 1. Error bodies. progenitor decodes a documented error status with
 //!    `ResponseValue::from_response`, which fails with `Error::InvalidResponsePayload` when the
@@ -12,6 +12,8 @@
 //! 2. `Client::new` builds its `reqwest::Client` with `unwrap()`; reqwest is built without a
 //!    TLS crypto provider, so that build would panic until one is installed. The first
 //!    statement of `new` installs ring unless the application installed a provider.
+//! 3. Array query parameters declared `explode: false` travel as one comma-separated value
+//!    ([`comma_separated_queries`]); progenitor writes every array as repeated pairs.
 
 use quote::quote;
 use specs::Spec;
@@ -167,4 +169,96 @@ pub(crate) fn install_provider_in_new(
         }
     }
     Err(missing(spec, "", "`Client::new`"))
+}
+
+/// Array query parameters declared `explode: false` (`ids=1,2`): progenitor writes every array
+/// as repeated pairs, and has no setting for the other form, so each `QueryParam::new("ids",
+/// &ids)` of such a parameter gets its value wrapped in `client_runtime::CommaSeparated`. A
+/// name that is comma-separated in one operation and repeated in another would need the
+/// operation to tell them apart: refused, located at the parameter.
+pub(crate) fn comma_separated_queries(
+    spec: &Spec,
+    file: &mut syn::File,
+) -> Result<(), CodegenError> {
+    let arrays: Vec<&specs::Parameter> = spec
+        .operations
+        .iter()
+        .flat_map(|op| op.parameters_in(specs::Location::Query))
+        .filter(|p| p.schema_type() == Some("array"))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for p in arrays.iter().filter(|p| !p.explode) {
+        if let Some(other) = arrays.iter().find(|q| q.name == p.name && q.explode) {
+            return Err(CodegenError::new(
+                &spec.file,
+                &other.pointer,
+                format!(
+                    "`{}` is a comma-separated array at {} and a repeated one here; the client \
+                     serializes a query parameter one way per name",
+                    p.name, p.pointer
+                ),
+            ));
+        }
+        if !names.contains(&p.name) {
+            names.push(p.name.clone());
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut wrap = WrapQueryParams {
+        names: &names,
+        wrapped: Vec::new(),
+    };
+    syn::visit_mut::VisitMut::visit_file_mut(&mut wrap, file);
+    if let Some(name) = names.iter().find(|n| !wrap.wrapped.contains(n)) {
+        return Err(CodegenError::new(
+            &spec.file,
+            "",
+            format!(
+                "progenitor passes the array query parameter `{name}` otherwise than \
+                 `QueryParam::new(\"{name}\", &value)`; the comma-separated rewrite needs \
+                 updating for this progenitor version"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+struct WrapQueryParams<'a> {
+    names: &'a [String],
+    wrapped: Vec<String>,
+}
+
+impl syn::visit_mut::VisitMut for WrapQueryParams<'_> {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        let syn::Expr::Path(func) = call.func.as_ref() else {
+            return;
+        };
+        let segments: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()])
+            || call.args.len() != 2
+        {
+            return;
+        }
+        let name = match &call.args[0] {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => s.value(),
+            _ => return,
+        };
+        if !self.names.contains(&name) {
+            return;
+        }
+        let value = &call.args[1];
+        call.args[1] = syn::parse_quote!(&::client_runtime::CommaSeparated(#value));
+        self.wrapped.push(name);
+    }
 }

@@ -13,6 +13,8 @@ pub enum Family {
     Pagination,
     /// Filter parameters and the items they select.
     Filters,
+    /// The order parameter and the order of the items.
+    Sort,
     /// Refusals: credentials, access, invalid input, tokens, rate limiting.
     Errors,
     /// Statuses, content types and bodies against the spec.
@@ -23,9 +25,10 @@ pub enum Family {
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::Pagination,
         Family::Filters,
+        Family::Sort,
         Family::Errors,
         Family::Schema,
         Family::Transport,
@@ -36,6 +39,7 @@ impl Family {
         match self {
             Family::Pagination => "pagination",
             Family::Filters => "filters",
+            Family::Sort => "sort",
             Family::Errors => "errors",
             Family::Schema => "schema",
             Family::Transport => "transport",
@@ -82,6 +86,7 @@ macro_rules! checks {
     };
     (@family Pagination) => { "pagination" };
     (@family Filters) => { "filters" };
+    (@family Sort) => { "sort" };
     (@family Errors) => { "errors" };
     (@family Schema) => { "schema" };
     (@family Transport) => { "transport" };
@@ -122,6 +127,12 @@ checks! {
         "an owner filter returns items of one non-null owner, a subset of the unfiltered walk; an unknown owner returns none";
     PathScope: Filters, "path-scope",
         "every item belongs to the resource named in the path (path filters)";
+    SortOrder: Sort, "order",
+        "a walk in each order of x-sort, each direction, lists its items in that order across pages, and in the same order at another page size";
+    SortDefault: Sort, "default",
+        "without the order parameter, the items are in the default order x-sort states";
+    SortReverse: Sort, "reverse",
+        "each order walked to its end descending is the same order ascending reversed, up to ties";
     MissingKey: Errors, "missing-key",
         "a request without credentials, first page or continuation, gets an x-errors missing-key status";
     InvalidKey: Errors, "invalid-key",

@@ -63,6 +63,9 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::DefaultIgnored, CheckId::ItemsMatch),
     (Fault::LiftingValueIgnored, CheckId::ExactSubset),
     (Fault::SentinelLiteral, CheckId::ExactSubset),
+    (Fault::SortIgnored, CheckId::SortOrder),
+    (Fault::SortDirectionIgnored, CheckId::SortOrder),
+    (Fault::SortDefaultReversed, CheckId::SortDefault),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -223,7 +226,7 @@ fn faults_apply_where_their_preconditions_hold() {
             Fault::RestrictedLeak | Fault::AnonymousSuperset | Fault::ViewerSuperset
         );
         // Faults of filter kinds the two seed vendors do not have (search, several values,
-        // ranges, defaults, sentinels): they apply wherever a spec uses them.
+        // ranges, defaults, sentinels) and of sorting: they apply wherever a spec uses them.
         let vocabulary_fault = matches!(
             fault,
             Fault::SeveralFirstOnly
@@ -233,6 +236,9 @@ fn faults_apply_where_their_preconditions_hold() {
                 | Fault::DefaultIgnored
                 | Fault::LiftingValueIgnored
                 | Fault::SentinelLiteral
+                | Fault::SortIgnored
+                | Fault::SortDirectionIgnored
+                | Fault::SortDefaultReversed
         );
         assert!(
             vendors || style_fault || vocabulary_fault || credential_fault,
@@ -321,4 +327,7 @@ fault_tests! {
     default_ignored: DefaultIgnored,
     lifting_value_ignored: LiftingValueIgnored,
     sentinel_literal: SentinelLiteral,
+    sort_ignored: SortIgnored,
+    sort_direction_ignored: SortDirectionIgnored,
+    sort_default_reversed: SortDefaultReversed,
 }

@@ -71,6 +71,9 @@ pub(crate) struct Api {
     pub(crate) template: Value,
     /// String members of the template that are URLs of the spec's server.
     pub(crate) url_members: Vec<(String, UrlKind)>,
+    /// Whether the spec writes its links as paths relative to the server's origin (the example
+    /// of the next link is `/2010-04-01/…`, not `https://…`): the mock writes its own so.
+    pub(crate) relative_urls: bool,
     /// Objects of the envelope, outermost first.
     pub(crate) envelope: Vec<EnvelopeObject>,
 }
@@ -216,10 +219,12 @@ impl Api {
             key_kind,
             template: Value::Null,
             url_members: Vec::new(),
+            relative_urls: false,
             envelope: Vec::new(),
         };
         api.envelope = api.envelope_objects();
         api.template = api.success_template();
+        api.relative_urls = api.links_are_relative();
         api.url_members = api.url_members_of(&api.template);
         Ok(api)
     }
@@ -242,11 +247,38 @@ impl Api {
         template
     }
 
-    /// The template's string members whose value is a URL of the spec's server, except the
-    /// next link, which pagination writes.
+    /// Whether the next link, as the 200 example shows it (else as its schema's example), is a
+    /// path relative to the origin.
+    fn links_are_relative(&self) -> bool {
+        let Some(next) = self.next_pointer() else {
+            return false;
+        };
+        let shown = self.template.pointer(next).and_then(Value::as_str);
+        let documented = self
+            .spec
+            .member_schema(&self.page_schema, next)
+            .and_then(|(s, _)| s.get("example"))
+            .and_then(Value::as_str);
+        shown
+            .or(documented)
+            .is_some_and(|link| link.starts_with('/') && !link.starts_with("//"))
+    }
+
+    /// Whether `text` is a URL of the spec's server, or, where the spec writes its links as
+    /// paths, a path of this operation's route.
+    fn is_own_url(&self, text: &str) -> bool {
+        if !self.server_url.is_empty() && text.starts_with(&self.server_url) {
+            return true;
+        }
+        let path = text.split(['?', '#']).next().unwrap_or_default();
+        self.relative_urls && !text.starts_with("//") && crate::routing::route(self, path).is_some()
+    }
+
+    /// The template's string members whose value is a URL of the spec's server (or a path of
+    /// the operation, where links are paths), except the next link, which pagination writes.
     fn url_members_of(&self, template: &Value) -> Vec<(String, UrlKind)> {
         let mut out = Vec::new();
-        if self.server_url.is_empty() {
+        if self.server_url.is_empty() && !self.relative_urls {
             return out;
         }
         let next = self.next_pointer();
@@ -258,9 +290,7 @@ impl Api {
                         stack.push((format!("{at}/{}", json::escape(k)), v));
                     }
                 }
-                Value::String(s)
-                    if s.starts_with(&self.server_url) && Some(at.as_str()) != next =>
-                {
+                Value::String(s) if self.is_own_url(s) && Some(at.as_str()) != next => {
                     let kind = if s.contains('?') {
                         UrlKind::First
                     } else {
@@ -331,7 +361,17 @@ impl Api {
         let Some(values) = self
             .query_filters()
             .filter(|f| f.field == path && f.matching != Match::Owner)
-            .find_map(|f| f.values.clone())
+            .find_map(|f| {
+                // A sentinel (`all`, `none`) is a value of the parameter, never of the field.
+                let values = f.values.as_ref()?;
+                Some(
+                    values
+                        .iter()
+                        .filter(|v| !f.sentinels.contains_key(*v))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
+            })
         else {
             return schema;
         };
@@ -536,13 +576,23 @@ impl Api {
     }
 
     /// `epoch-timestamps`' fields: date-times where a Unix epoch breaks a documented rule
-    /// (the `format`, or a `pattern` that is not a reading).
+    /// (the `format`, or a `pattern` that is not a reading), and RFC 2822 date-times
+    /// (`date-time-rfc-2822`, a format no validator asserts) held to a documented `pattern`.
     pub(crate) fn epoch_fields(&self) -> Vec<String> {
-        self.date_time_fields()
+        let mut out: Vec<String> = self
+            .date_time_fields()
             .into_iter()
             .filter(|(_, format_read, pattern_documented)| !format_read || *pattern_documented)
             .map(|(name, ..)| name)
-            .collect()
+            .collect();
+        out.extend(self.property_names().into_iter().filter(|name| {
+            self.property(name).is_some_and(|(schema, pointer)| {
+                schema.get("format").and_then(Value::as_str) == Some("date-time-rfc-2822")
+                    && schema.get("pattern").is_some()
+                    && self.spec.covering(&pointer, Some("pattern")).is_none()
+            })
+        }));
+        out
     }
 
     /// `iso-basic-timestamps`' fields: date-times whose RFC 3339 profile is a reading.

@@ -159,6 +159,56 @@ pub(crate) fn iso8601(secs: u64) -> String {
     at(secs).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// An RFC 2822 date-time in GMT (`Sat, 10 Jan 2026 09:30:00 +0000`) for seconds since the
+/// Unix epoch.
+pub(crate) fn rfc2822(secs: u64) -> String {
+    at(secs).format("%a, %d %b %Y %H:%M:%S +0000").to_string()
+}
+
+/// A string like `example` that matches the schema's `pattern`, where the schema has one and
+/// the example matches it: the example's leading capitals kept (a type tag such as `AC` or
+/// `SM`), each later digit and hexadecimal letter replaced by a seeded one of its kind. `None`
+/// without a pattern, and the example itself when the shaped value would not match.
+fn like_pattern(schema: &Value, example: &str, rng: &mut StdRng) -> Option<String> {
+    let pattern = schema.get("pattern").and_then(Value::as_str)?;
+    let regex = compiled(pattern)?;
+    if !regex.is_match(example) {
+        return None;
+    }
+    let tag = example
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    let mut out: String = example.chars().take(tag).collect();
+    for c in example.chars().skip(tag) {
+        out.push(match c {
+            '0'..='9' => char::from(b'0' + rng.random_range(0..10u8)),
+            'a'..='f' => char::from(b'a' + rng.random_range(0..6u8)),
+            'A'..='F' => char::from(b'A' + rng.random_range(0..6u8)),
+            other => other,
+        });
+    }
+    Some(match regex.is_match(&out) {
+        true => out,
+        false => example.to_string(),
+    })
+}
+
+/// The regex of a `pattern`, compiled once per thread (items are made by the thousand).
+fn compiled(pattern: &str) -> Option<regex::Regex> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<BTreeMap<String, Option<regex::Regex>>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    CACHE.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).ok())
+            .clone()
+    })
+}
+
 fn at(secs: u64) -> chrono::DateTime<chrono::Utc> {
     // The seeded data lies within days of 2026, far inside chrono's range.
     i64::try_from(secs)
@@ -192,6 +242,9 @@ struct ItemCx {
     secs: u64,
     /// Date-times made so far: the first is the item's creation time, later ones follow it.
     dates: u32,
+    /// The element of an array being made: pooled values differ between the elements of one
+    /// item, so that an item can carry two values of a filter of several (`labels=a,b`).
+    element: usize,
     access_text: Option<String>,
 }
 
@@ -355,6 +408,26 @@ fn access_values(api: &Api, rng: &mut StdRng) -> (Vec<AccessValue>, Option<usize
             .and_then(Value::as_str)
             .unwrap_or(&access.path_param)
             .to_string();
+        // Values shaped like the example where the parameter has a pattern (account SIDs).
+        let schema = param.map(|p| p.schema.clone()).unwrap_or_default();
+        let mut texts: Vec<String> = Vec::new();
+        for _ in 0..64 {
+            match like_pattern(&schema, &base, rng) {
+                _ if texts.len() > owners.len() => break,
+                Some(v) if !texts.contains(&v) => texts.push(v),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        if texts.len() > owners.len() {
+            let missing = texts.pop();
+            let values = texts
+                .into_iter()
+                .zip(owners)
+                .map(|(text, owner)| AccessValue { text, owner })
+                .collect();
+            return (values, Some(2), missing);
+        }
         let values = owners
             .iter()
             .enumerate()
@@ -617,6 +690,7 @@ impl Gen<'_> {
                 key: key.clone(),
                 secs,
                 dates: 0,
+                element: 0,
                 access_text: access.map(|a| access_values[a].text.clone()),
             };
             let schema = self.api.item_schema.clone();
@@ -660,6 +734,9 @@ impl Gen<'_> {
         }
         if schema.get("format").and_then(Value::as_str) == Some("uuid") {
             return self.uuid();
+        }
+        if let Some(key) = example.and_then(|e| like_pattern(schema, e, &mut self.rng)) {
+            return key;
         }
         let base = example.unwrap_or_else(|| field_name(&self.api.pagination.item_key));
         format!("{base}-{:05}", i + 1)
@@ -801,11 +878,18 @@ impl Gen<'_> {
         }
     }
 
-    /// Whether `path` is the field of a query filter without an enum (free text or numbers).
+    /// Whether `path` is the field of a query filter without an enum (free text or numbers):
+    /// one of its fields, an element of its array, or the member of an element it compares.
     fn pooled(&self, path: &str) -> bool {
-        self.api
-            .query_filters()
-            .any(|f| f.field == path && f.matching != Match::Owner && f.values.is_none())
+        self.api.query_filters().any(|f| {
+            let element = format!("{}/0", f.field);
+            let member = f.element.as_ref().map(|m| format!("{element}{m}"));
+            (f.fields.iter().any(|x| x == path)
+                || element == path
+                || member.as_deref() == Some(path))
+                && f.matching != Match::Owner
+                && f.values.is_none()
+        })
     }
 
     fn integer(&mut self, schema: &Value) -> i64 {
@@ -841,11 +925,15 @@ impl Gen<'_> {
         }
         let count = self.rng.random_range(0..=3usize);
         let element = format!("{path}/0");
-        Value::Array(
-            (0..count)
-                .map(|_| self.value(&items, &element, cx))
-                .collect(),
-        )
+        let outer = cx.element;
+        let values = (0..count)
+            .map(|e| {
+                cx.element = e;
+                self.value(&items, &element, cx)
+            })
+            .collect();
+        cx.element = outer;
+        Value::Array(values)
     }
 
     /// A string from the field's format, or its example, or its name.
@@ -854,13 +942,14 @@ impl Gen<'_> {
         // several items and a filtered walk can span pages.
         let (word, n) = match self.pooled(path) {
             true => {
-                let k = cx.index % FILTER_POOL;
+                let k = (cx.index + cx.element) % FILTER_POOL;
                 (WORDS[(k * 3) % WORDS.len()], k + 1)
             }
             false => (WORDS[self.rng.random_range(0..WORDS.len())], cx.index + 1),
         };
         match schema.get("format").and_then(Value::as_str) {
             Some("date-time") => return iso8601(self.date(cx)),
+            Some("date-time-rfc-2822") => return rfc2822(self.date(cx)),
             Some("date") => return at(self.date(cx)).format("%Y-%m-%d").to_string(),
             Some("email") => return format!("{word}{n}@{word}.example"),
             Some("uri") | Some("url") => return format!("https://{word}{n}.example/"),
@@ -870,6 +959,9 @@ impl Gen<'_> {
         let Some(example) = schema.get("example").and_then(Value::as_str) else {
             return format!("{}-{n}", field_name(path));
         };
+        if let Some(value) = like_pattern(schema, example, &mut self.rng) {
+            return value;
+        }
         if let Some(prefix) = ulid_prefix(example) {
             let ms = (cx.secs - self.rng.random_range(0..30 * 86_400u64)) * 1000;
             return format!("{prefix}{}", self.ulid(ms));
@@ -1006,7 +1098,8 @@ fn shown(
     shown
 }
 
-/// Rewrites the RFC 3339 date-times of `fields` (top-level item properties) with `form`.
+/// Rewrites the date-times (RFC 3339 or RFC 2822) of `fields` (top-level item properties) with
+/// `form`.
 fn retime(
     item: &mut Value,
     fields: &[String],
@@ -1017,7 +1110,11 @@ fn retime(
         let parsed = item
             .pointer(&pointer)
             .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            .and_then(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .or_else(|_| chrono::DateTime::parse_from_rfc2822(t))
+                    .ok()
+            });
         if let Some(t) = parsed {
             json::set(item, &pointer, json!(form(t)));
         }

@@ -194,6 +194,15 @@ pub enum Fault {
         message = "a value that means anyone or no one (`*`, `none`) is compared as a literal"
     )]
     SentinelLiteral,
+    /// The order parameter is ignored: items come in key order.
+    #[strum(message = "the order parameter is ignored: items come in key order")]
+    SortIgnored,
+    /// Descending orders are served ascending.
+    #[strum(message = "descending orders are served ascending")]
+    SortDirectionIgnored,
+    /// Without the order parameter, the default order is served in the other direction.
+    #[strum(message = "without the order parameter, the default order runs the other way")]
+    SortDefaultReversed,
 }
 
 impl Fault {
@@ -331,6 +340,10 @@ impl Fault {
             Fault::TokenCrossesScope => {
                 walks(api.carries_next(), "has no page token to carry a scope")?;
                 need(
+                    api.op.numbered_pages().is_none(),
+                    "the next links carry page numbers, which carry no scope",
+                )?;
+                need(
                     api.query_filters()
                         .any(|f| f.matching != specs::Match::Owner)
                         || api.op.access.is_some(),
@@ -367,6 +380,9 @@ impl Fault {
                     _ => "no query filter has a value for anyone or no one",
                 },
             ),
+            Fault::SortIgnored | Fault::SortDirectionIgnored | Fault::SortDefaultReversed => {
+                crate::sort::sort_fault_applies(self, api)
+            }
             Fault::EpochTimestamps => need(
                 !api.epoch_fields().is_empty(),
                 "no item date-time field whose format (or pattern) is documented",
@@ -405,21 +421,24 @@ impl Fault {
                     f.fields.truncate(1);
                     f
                 }),
+            // Where case or a bound is a reading, the other way is that reading, not a fault.
             Fault::SearchCaseSensitive => filters
-                .find(|f| f.matching == Match::Search && f.ignore_case)
+                .find(|f| f.matching == Match::Search && f.ignore_case && f.case_reading.is_none())
                 .map(|mut f| {
                     f.ignore_case = false;
                     f
                 }),
-            Fault::RangeBoundFlipped => filters.find(|f| f.matching.is_range()).map(|mut f| {
-                f.matching = match f.matching {
-                    Match::Gte => Match::Gt,
-                    Match::Gt => Match::Gte,
-                    Match::Lte => Match::Lt,
-                    _ => Match::Lte,
-                };
-                f
-            }),
+            Fault::RangeBoundFlipped => filters
+                .find(|f| f.matching.is_range() && f.match_reading.is_none())
+                .map(|mut f| {
+                    f.matching = match f.matching {
+                        Match::Gte => Match::Gt,
+                        Match::Gt => Match::Gte,
+                        Match::Lte => Match::Lt,
+                        _ => Match::Lte,
+                    };
+                    f
+                }),
             Fault::DefaultIgnored => filters.find(|f| f.default.is_some()).map(|mut f| {
                 f.default = None;
                 f

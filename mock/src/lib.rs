@@ -24,12 +24,19 @@
 //! - Query filters from `x-filter` combine with AND; enum values are checked; the page size
 //!   is refused outside its range unless `over-max` / `under-min` say clamp. An empty free-text
 //!   value counts as not sent, an empty typed value is refused; a repeated parameter takes its
-//!   last value; unknown parameters are ignored.
+//!   last value; a documented parameter nothing else reads (a page index kept for the client)
+//!   is refused outside its type and range, and otherwise ignored; unknown parameters are
+//!   ignored.
 //! - Page tokens and cursors are opaque, HMAC-signed and bound to the canonical query (filters
 //!   in spec order, then the size), the credential and the path values; anything else is
 //!   refused with the first `invalid-token` status.
 //! - With rate limiting on, every Nth request answers 429 with `Retry-After` and the spec's
 //!   error body.
+//! - Data follows the item schema: formats (`date-time` as RFC 3339, `date-time-rfc-2822` as
+//!   RFC 2822 in GMT, `date`, `email`, `uri`, `uuid`), and a string with a `pattern` its
+//!   example matches is shaped like the example (its leading capitals kept, every other digit
+//!   and hexadecimal letter seeded), keys and access values included. Links are written as the
+//!   spec's example writes them: absolute, or a path relative to the origin.
 //!
 //! Each [`Fault`] breaks exactly one of these behaviours; each [`ReadingMode`] serves another
 //! plausible reading of something the vendor page leaves open. A *decoy* server on a second
@@ -51,6 +58,7 @@ mod query;
 mod render;
 mod routing;
 mod server;
+mod sort;
 mod token;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -510,7 +518,14 @@ pub async fn start(config: MockConfig) -> anyhow::Result<RunningMock> {
             // A fault or mode acts where it applies; every other operation is served faithfully.
             let fault = config.fault.filter(|f| f.applies_to_api(&api).is_ok());
             let mode = config.reading.filter(|m| m.applies_to_api(&api).is_ok());
-            let altered = fault.and_then(|f| f.altered_filter(&api));
+            let altered: Vec<specs::Filter> = match (fault, mode) {
+                (Some(f), _) => f.altered_filter(&api).into_iter().collect(),
+                (None, Some(ReadingMode::OtherFilterReadings)) => api
+                    .query_filters()
+                    .filter_map(|f| f.otherwise().map(|(other, _)| other))
+                    .collect(),
+                _ => Vec::new(),
+            };
             Arc::new(App {
                 altered,
                 signer: token::Signer::new(config.seed, &config.spec.name),

@@ -102,6 +102,11 @@ pub enum ReadingMode {
         message = "date-times are ISO 8601 in the basic format (20260110T093000Z), not RFC 3339"
     )]
     IsoBasicTimestamps,
+    /// Filters whose range bound or case is a reading are served the other way.
+    #[strum(
+        message = "filters whose bound (inclusive or not) or case is a reading are served the other way"
+    )]
+    OtherFilterReadings,
 }
 
 impl ReadingMode {
@@ -253,6 +258,10 @@ impl ReadingMode {
             ReadingMode::IsoBasicTimestamps => need(
                 !api.iso_profile_fields().is_empty(),
                 "no item date-time field whose format is a reading",
+            ),
+            ReadingMode::OtherFilterReadings => need(
+                api.query_filters().any(|f| f.otherwise().is_some()),
+                "no query filter whose bound or case is a reading",
             ),
         }
     }

@@ -202,7 +202,12 @@ impl App {
     }
 
     /// The start of the page a token stands for.
-    fn token_start(&self, token: Option<&str>, bindings: &[String]) -> Result<usize, ApiError> {
+    fn token_start(
+        &self,
+        token: Option<&str>,
+        bindings: &[String],
+        size: u64,
+    ) -> Result<usize, ApiError> {
         let param = self
             .api
             .pagination
@@ -216,6 +221,15 @@ impl App {
         let Some(token) = token else {
             return self.invalid_token(&param);
         };
+        if let Some(first) = self.api.op.numbered_pages() {
+            // A page number: any number from the first names a page, past the end an empty one.
+            return match token.parse::<u64>() {
+                Ok(n) if n >= first => {
+                    Ok(usize::try_from((n - first).saturating_mul(size)).unwrap_or(usize::MAX))
+                }
+                _ => self.invalid_token(&param),
+            };
+        }
         let carrying = self.tokens_carry();
         let offset = bindings.iter().find_map(|b| {
             if carrying {
@@ -245,10 +259,11 @@ impl App {
         all: &[Item],
         ordered: &[usize],
         position: Position<'_>,
-        size: u64,
-        size_sent: bool,
+        selection: &crate::params::Selection<'_>,
         bindings: &[String],
     ) -> Result<Window, ApiError> {
+        let (size, size_sent) = (selection.size, selection.size_sent);
+        let sorted = selection.sort.is_some();
         let visible = self.visible(all, ordered);
         let ordered = visible.as_deref().unwrap_or(ordered);
         let len = ordered.len();
@@ -263,7 +278,7 @@ impl App {
         let mut backwards_end = None;
         let start = match position {
             Position::First => 0,
-            Position::Token(t) => self.token_start(t, bindings)?,
+            Position::Token(t) => self.token_start(t, bindings, size)?,
             Position::After(key) | Position::Before(key) => {
                 let p = &self.api.pagination;
                 let param = match (&p.before_param, position) {
@@ -275,12 +290,21 @@ impl App {
                     None => self.invalid_token(&param)?,
                     Some(found) => {
                         let r = self.rank(found, size);
+                        // In an order other than the keys', the item is found by its place.
+                        let at = match sorted {
+                            true => ordered.iter().position(|&i| i == found),
+                            false => None,
+                        };
                         if matches!(position, Position::Before(_)) {
-                            let end = ordered.partition_point(|&i| self.rank(i, size) < r);
+                            let end = at.unwrap_or_else(|| {
+                                ordered.partition_point(|&i| self.rank(i, size) < r)
+                            });
                             backwards_end = Some(end);
                             end.saturating_sub(take)
                         } else {
-                            let after = ordered.partition_point(|&i| self.rank(i, size) <= r);
+                            let after = at.map(|p| p + 1).unwrap_or_else(|| {
+                                ordered.partition_point(|&i| self.rank(i, size) <= r)
+                            });
                             match self.boundary_fault(after) {
                                 Some(Fault::PageGap) => after + 1,
                                 Some(Fault::PageDuplicate) if take >= 2 => after.saturating_sub(1),
@@ -323,8 +347,9 @@ impl App {
             || self.api.ends_on_counted_pages())
             && start < len
         {
-            // The page that holds the last items still points further: to an empty page.
-            Some(len)
+            // The page that holds the last items still points further: to an empty page (the
+            // next page's start, which a page number can name too).
+            Some(start.saturating_add(take).max(len))
         } else {
             None
         };

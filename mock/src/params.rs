@@ -32,13 +32,25 @@ pub(crate) struct Selection<'a> {
     pub(crate) size_sent: bool,
     /// An invalid value that the lenient mode turned into "selects nothing".
     pub(crate) nothing: bool,
+    /// The order in force (`x-sort`): the one asked for, or the default.
+    pub(crate) sort: Option<specs::SortChoice>,
+    /// Whether the request asked for an order.
+    pub(crate) sort_sent: bool,
 }
 
 impl Selection<'_> {
     /// The canonical query: filters in spec order, then the size. Links repeat it and tokens
     /// are bound to it.
-    pub(crate) fn canonical(&self, size_param: &str) -> String {
+    pub(crate) fn canonical(&self, size_param: &str, sort: Option<&specs::Sort>) -> String {
         let mut out = String::new();
+        if let (Some(sort), Some(choice), true) = (sort, &self.sort, self.sort_sent) {
+            for (name, value) in sort.query(choice) {
+                out.push_str(&encode(&name));
+                out.push('=');
+                out.push_str(&encode(&value));
+                out.push('&');
+            }
+        }
         for (filter, values) in &self.active {
             for (name, value) in filter.query(values) {
                 out.push_str(&encode(&name));
@@ -59,9 +71,14 @@ pub(crate) fn encode(text: &str) -> String {
     utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
-/// Whether a parameter is free text, where an empty value counts as not sent.
+/// Whether a parameter is free text, where an empty value counts as not sent (not a date,
+/// a date-time or another format, where it is a malformed value).
 fn is_free_text(p: Option<&Parameter>) -> bool {
-    p.is_none_or(|p| p.schema_type().is_none_or(|t| t == "string") && p.enum_values().is_none())
+    p.is_none_or(|p| {
+        p.schema_type().is_none_or(|t| t == "string")
+            && p.enum_values().is_none()
+            && p.format().is_none()
+    })
 }
 
 /// Whether `text` is a valid value of a typed parameter; the message when not.
@@ -78,9 +95,36 @@ fn type_problem(p: &Parameter, text: &str) -> Option<String> {
             .then(|| format!("The {name} field must be a number.")),
         Some("boolean") => (!matches!(text, "true" | "false" | "1" | "0"))
             .then(|| format!("The {name} field must be true or false.")),
-        Some("string") => length_problem(p, text),
+        Some("string") => format_problem(p, text).or_else(|| length_problem(p, text)),
         _ => None,
     }
+}
+
+/// A date or date-time parameter whose value is not one (RFC 3339, as OpenAPI's formats are).
+fn format_problem(p: &Parameter, text: &str) -> Option<String> {
+    let name = &p.name;
+    match p.format() {
+        Some("date-time") => chrono::DateTime::parse_from_rfc3339(text)
+            .is_err()
+            .then(|| format!("The {name} field must be a date-time (RFC 3339).")),
+        Some("date") => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .is_err()
+            .then(|| format!("The {name} field must be a date (YYYY-MM-DD).")),
+        _ => None,
+    }
+}
+
+/// An integer below the parameter's `minimum` or above its `maximum`.
+fn range_problem(p: &Parameter, text: &str) -> Option<String> {
+    let name = &p.name;
+    let n = text.parse::<i128>().ok()?;
+    if let Some(min) = p.minimum().filter(|m| n < i128::from(*m)) {
+        return Some(format!("The {name} field must be at least {min}."));
+    }
+    if let Some(max) = p.maximum().filter(|m| n > i128::from(*m)) {
+        return Some(format!("The {name} field must not be greater than {max}."));
+    }
+    None
 }
 
 /// A string longer or shorter than the schema's `maxLength` / `minLength`.
@@ -198,11 +242,7 @@ impl App {
                 },
                 v => v,
             };
-            if self
-                .altered
-                .as_ref()
-                .is_some_and(|a| a.param == filter.param)
-            {
+            if self.fault.is_some() && self.altered.iter().any(|a| a.param == filter.param) {
                 self.fault_values(served, &mut values);
             }
             let mut valid = true;
@@ -235,11 +275,14 @@ impl App {
             }
         }
         let (size, size_sent) = self.page_size(q, problems);
+        let (sort, sort_sent) = self.sort_choice(q, problems);
         Selection {
             active,
             size,
             size_sent,
             nothing,
+            sort,
+            sort_sent,
         }
     }
 
@@ -327,6 +370,61 @@ impl App {
     }
 
     /// `unknown-params-refused`: query parameters the operation does not declare.
+    /// Query parameters with an `enum` that nothing else reads (no filter, no order): a value
+    /// outside it is a problem, as for the others.
+    pub(crate) fn enum_params(&self, q: &Query, problems: &mut Problems) {
+        if self.mode == Some(ReadingMode::LenientParams) {
+            return;
+        }
+        let sort = self.api.op.sort.as_ref();
+        for p in self.api.op.parameters_in(Location::Query) {
+            let read = self.api.query_filters().any(|f| f.param == p.name)
+                || sort.is_some_and(|s| {
+                    s.param == p.name
+                        || matches!(&s.direction, specs::Direction::Param { name, .. } if *name == p.name)
+                });
+            let (Some(values), false) = (p.enum_values(), read) else {
+                continue;
+            };
+            if let Value::Text(v) = q.get(&p.name) {
+                if !values.iter().any(|x| x == v) {
+                    let name = &p.name;
+                    problem(problems, name, format!("The selected {name} is invalid."));
+                }
+            }
+        }
+    }
+
+    /// Query parameters that nothing else reads (no filter, no order, none of the walk's, such
+    /// as a page index kept for the client's state): a value not of the parameter's type or
+    /// format, or outside its range, is a problem, as for the others.
+    pub(crate) fn unread_params(&self, q: &Query, problems: &mut Problems) {
+        if self.mode == Some(ReadingMode::LenientParams) {
+            return;
+        }
+        let walk = &self.api.pagination;
+        let sort = self.api.op.sort.as_ref();
+        for p in self.api.op.parameters_in(Location::Query) {
+            let name = p.name.as_str();
+            let read = self.api.query_filters().any(|f| f.param == name)
+                || walk.size_param == name
+                || walk.position_param.as_deref() == Some(name)
+                || walk.before_param.as_deref() == Some(name)
+                || sort.is_some_and(|s| {
+                    s.param == name
+                        || matches!(&s.direction, specs::Direction::Param { name: d, .. } if d == name)
+                });
+            if read {
+                continue;
+            }
+            if let Value::Text(v) = q.get(name) {
+                if let Some(message) = type_problem(p, v).or_else(|| range_problem(p, v)) {
+                    problem(problems, name, message);
+                }
+            }
+        }
+    }
+
     pub(crate) fn unknown_params(&self, q: &Query, problems: &mut Problems) {
         if self.mode != Some(ReadingMode::UnknownParamsRefused) {
             return;
@@ -348,10 +446,10 @@ impl App {
 
     /// The filter as this mock serves it: altered by a filter fault, or as the spec says.
     pub(crate) fn served<'f>(&'f self, filter: &'f Filter) -> &'f Filter {
-        match &self.altered {
-            Some(altered) if altered.param == filter.param => altered,
-            _ => filter,
-        }
+        self.altered
+            .iter()
+            .find(|a| a.param == filter.param)
+            .unwrap_or(filter)
     }
 
     /// The values of the filter a fault breaks, as the fault changes them.

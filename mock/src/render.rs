@@ -43,7 +43,7 @@ impl App {
                 UrlKind::Endpoint => facts.endpoint_url,
                 UrlKind::First => facts.first_url,
             };
-            json::set(&mut body, pointer, json!(url));
+            json::set(&mut body, pointer, json!(self.as_written(url)));
         }
         if let Some(count) = &p.count {
             let extra = usize::from(self.fault == Some(Fault::MetaMismatch));

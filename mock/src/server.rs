@@ -42,8 +42,9 @@ pub(crate) struct App {
     pub(crate) drift: Option<crate::Drift>,
     pub(crate) inserted: AtomicU64,
     pub(crate) fault: Option<Fault>,
-    /// The query filter as a filter fault serves it (`Fault::altered_filter`).
-    pub(crate) altered: Option<specs::Filter>,
+    /// The query filters as a filter fault (`Fault::altered_filter`) or the
+    /// `other-filter-readings` mode serves them.
+    pub(crate) altered: Vec<specs::Filter>,
     /// Where the page-boundary faults start (see `MockConfig::fault_from`).
     pub(crate) fault_from: usize,
     pub(crate) mode: Option<ReadingMode>,
@@ -172,10 +173,13 @@ impl App {
         let selection = self.selection(effective.as_ref().unwrap_or(&q), &mut problems);
         let position = self.position(&q, &mut problems);
         self.unknown_params(&q, &mut problems);
+        self.enum_params(&q, &mut problems);
+        self.unread_params(&q, &mut problems);
         if !problems.is_empty() {
             return Err(self.invalid_params(problems));
         }
-        let canonical = selection.canonical(&self.api.pagination.size_param);
+        let canonical =
+            selection.canonical(&self.api.pagination.size_param, self.api.op.sort.as_ref());
         let path_text: Vec<&str> = path_values.iter().map(|(_, v)| v.as_str()).collect();
         let path_text = path_text.join("/");
         let binding = |id: &str| format!("{canonical}\n{id}\n{path_text}");
@@ -195,15 +199,14 @@ impl App {
         // One view of the items for the whole request: an insertion waits until it is served.
         let items = crate::read(&self.items);
         let matched = self.matching_cached(&items, &selection, &path_values, &access, dropped);
-        let ordered = self.order(matched.as_ref().clone(), selection.size);
-        let window = self.window(
+        let sorted = self.sorted(
             &items,
-            &ordered,
-            position,
-            selection.size,
-            selection.size_sent,
-            &bindings,
-        )?;
+            matched.as_ref().clone(),
+            selection.sort.as_ref(),
+            selection.sort_sent,
+        );
+        let ordered = self.order(sorted, selection.size);
+        let window = self.window(&items, &ordered, position, &selection, &bindings)?;
         let page_path = Carried {
             canonical: canonical.clone(),
             path_values,
@@ -285,7 +288,7 @@ impl App {
         };
         let key = format!(
             "{}\n{path_values:?}\n{access_key}\n{drop_query}\n{}",
-            selection.canonical(&self.api.pagination.size_param),
+            selection.canonical(&self.api.pagination.size_param, self.api.op.sort.as_ref()),
             selection.nothing
         );
         let version = self.inserted.load(Ordering::Relaxed);
@@ -384,7 +387,9 @@ impl App {
         let canonical = scope.canonical.as_str();
         let endpoint_url = format!("{}{path}", self.origin);
         let first_url = format!("{endpoint_url}?{canonical}");
-        let token = window.next.map(|n| self.token(binding, scope, n));
+        let token = window
+            .next
+            .map(|n| self.token(binding, scope, n, selection.size));
         let next_link = token.as_ref().map(|t| self.next_link(path, canonical, t));
         let walk = &self.api.pagination.walk;
         let next = match walk.advance {
@@ -430,7 +435,10 @@ impl App {
     }
 
     /// A token for the page starting at `next` of the request whose scope is `scope`.
-    fn token(&self, binding: &str, scope: &Carried, next: usize) -> String {
+    fn token(&self, binding: &str, scope: &Carried, next: usize, size: u64) -> String {
+        if let Some(first) = self.api.op.numbered_pages() {
+            return (next as u64 / size.max(1) + first).to_string();
+        }
         let offset = u32::try_from(next).unwrap_or(u32::MAX);
         if !self.tokens_carry() {
             return self.signer.issue(binding, offset);
@@ -454,6 +462,9 @@ impl App {
     fn next_link(&self, path: &str, canonical: &str, token: &str) -> String {
         let origin = if self.fault == Some(Fault::CrossOriginNext) {
             &self.decoy_origin
+        } else if self.api.relative_urls {
+            // A path, as the spec writes its links; the client resolves it against the page.
+            ""
         } else {
             &self.origin
         };
@@ -468,6 +479,14 @@ impl App {
             format!("{origin}{path}?{param}={}", encode(token))
         } else {
             format!("{origin}{path}?{canonical}&{param}={}", encode(token))
+        }
+    }
+
+    /// A URL of the mock as the spec writes its own: a path where links are paths.
+    pub(crate) fn as_written<'u>(&self, url: &'u str) -> &'u str {
+        match self.api.relative_urls {
+            true => url.strip_prefix(self.origin.as_str()).unwrap_or(url),
+            false => url,
         }
     }
 

@@ -66,6 +66,9 @@ fn every_fault_has_a_test() {
             Fault::DefaultIgnored => "default_ignored",
             Fault::LiftingValueIgnored => "lifting_value_ignored",
             Fault::SentinelLiteral => "sentinel_literal",
+            Fault::SortIgnored => "sort_ignored",
+            Fault::SortDirectionIgnored => "sort_direction_ignored",
+            Fault::SortDefaultReversed => "sort_default_reversed",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }

@@ -27,8 +27,9 @@ use std::path::Path;
 
 pub use client_runtime::walk;
 pub use extensions::{
-    compare, param_text, Access, Bound, Cache, ErrorRules, Fact, Filter, Match, Pagination,
-    Restricted, Scope, SearchHow, Sentinel, Several, AUTH_STATUSES,
+    compare, compare_values, param_text, Access, Bound, Cache, Direction, ErrorRules, Fact, Filter,
+    Match, Nulls, Order, Pagination, Restricted, Scope, SearchHow, Sentinel, Several, Sort,
+    SortChoice, AUTH_STATUSES,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,

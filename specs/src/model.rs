@@ -317,6 +317,9 @@ pub struct Parameter {
     pub schema: Value,
     /// An `example` of the parameter or its schema.
     pub example: Option<Value>,
+    /// OpenAPI's `explode`: an array travels as repeated pairs (`id=1&id=2`, the default of
+    /// query and cookie parameters) or as one comma-separated value (`explode: false`).
+    pub explode: bool,
 }
 
 impl Parameter {
@@ -402,6 +405,8 @@ pub struct Operation {
     pub restricted: Option<Restricted>,
     /// `x-cache`: documented response caching.
     pub cache: Option<Cache>,
+    /// `x-sort`: the order parameter and what it orders by.
+    pub sort: Option<crate::Sort>,
 }
 
 impl Operation {
@@ -538,6 +543,7 @@ fn read_operation(
     let restricted =
         extensions::read_restricted(cx, security.as_ref(), &responses, pagination.as_ref())?;
     let cache = extensions::read_cache(cx)?;
+    let sort = extensions::read_sort(cx, &parameters)?;
     Ok(Operation {
         operation_id,
         method: cx.method,
@@ -552,6 +558,7 @@ fn read_operation(
         access,
         restricted,
         cache,
+        sort,
     })
 }
 
@@ -598,7 +605,12 @@ fn read_parameters(cx: &OpContext) -> Result<Vec<Parameter>, SpecError> {
             .get("example")
             .or_else(|| schema.get("example"))
             .cloned();
+        let explode = node
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(matches!(location, Location::Query | Location::Cookie));
         let parameter = Parameter {
+            explode,
             name: name.to_string(),
             location,
             required: node

@@ -135,3 +135,39 @@ fn check_compares_without_writing() {
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
     assert!(!scratch_spec().exists());
 }
+
+/// `specs/github.yaml` is the import of GitHub's official description at the pinned version
+/// with our overlay, byte for byte: the package comes from the npm registry with `npm pack`
+/// (into `target/npm/`, reused once there, as the tests install Schemathesis), and `--check`
+/// exits 0 only when the import gives the committed spec.
+#[test]
+fn the_github_spec_is_the_import_of_its_pinned_document() {
+    let spec = root().join("specs/github.yaml");
+    let committed = std::fs::read_to_string(&spec).expect("specs/github.yaml");
+    let header: Vec<&str> = committed.lines().take(6).collect();
+    let from = header
+        .iter()
+        .find_map(|l| l.strip_prefix("# source: npm "))
+        .expect("the header names the npm package");
+    assert!(from.starts_with("@octokit/openapi 23.0.2,"), "{from}");
+    let overlay = root()
+        .join("specs/github.overlay.yaml")
+        .display()
+        .to_string();
+    let run = xtask(&[
+        "github",
+        "--from",
+        "npm:@octokit/openapi@23.0.2/generated/api.github.com.json",
+        "--operations",
+        "issues/list-for-repo,pulls/list,repos/list-for-org",
+        "--overlay",
+        &overlay,
+        "--check",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        committed,
+        "--check writes nothing"
+    );
+}

@@ -246,6 +246,77 @@ pub mod types {
             value.parse()
         }
     }
+    ///`ListCardsOrderBy`
+    ///
+    /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
+    /// string as sent (and serializes back to it), so a value the vendor adds later does not fail
+    /// the whole response. `FromStr` and `TryFrom` stay strict: they accept only the listed
+    /// values.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListCardsOrderBy {
+        #[serde(rename = "points")]
+        Points,
+        #[serde(rename = "-points")]
+        Xpoints,
+        #[serde(rename = "updated")]
+        Updated,
+        #[serde(rename = "-updated")]
+        Xupdated,
+        /// A value that this client does not know: the vendor added it after the spec was written. Serialized back as the same string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for ListCardsOrderBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Points => f.write_str("points"),
+                Self::Xpoints => f.write_str("-points"),
+                Self::Updated => f.write_str("updated"),
+                Self::Xupdated => f.write_str("-updated"),
+                Self::Unknown(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListCardsOrderBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "points" => Ok(Self::Points),
+                "-points" => Ok(Self::Xpoints),
+                "updated" => Ok(Self::Updated),
+                "-updated" => Ok(Self::Xupdated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCardsOrderBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCardsOrderBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ListCardsState`
     ///
     /// Deserialization is tolerant: a value that is not listed here becomes `Unknown` with the
@@ -721,7 +792,7 @@ const _: () = {
     {}
 };
 impl Client {
-    /**Cards of the board, oldest first
+    /**Cards of the board, least recently updated first
 
 Sends a `GET` request to `/cards`
 
@@ -731,6 +802,7 @@ Arguments:
 - `labels`: Cards that carry every one of these labels, comma-separated.
 - `limit`
 - `offset`
+- `order_by`: The order: `points` or `updated`, with `-` before it for descending; the least recently updated first by default. Cards with equal values come in id order.
 - `points_below`: Cards estimated at fewer points than this.
 - `q`: Cards whose title or body contains the text, in any case.
 - `state`: Open cards unless told otherwise; `all` lists every card.
@@ -742,6 +814,7 @@ let response = client.list_cards()
     .labels(labels)
     .limit(limit)
     .offset(offset)
+    .order_by(order_by)
     .points_below(points_below)
     .q(q)
     .state(state)
@@ -773,6 +846,7 @@ pub mod builder {
         labels: Result<Option<::std::vec::Vec<types::ListCardsLabelsItem>>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         offset: Result<Option<u64>, String>,
+        order_by: Result<Option<types::ListCardsOrderBy>, String>,
         points_below: Result<Option<i64>, String>,
         q: Result<Option<::std::string::String>, String>,
         state: Result<Option<types::ListCardsState>, String>,
@@ -787,6 +861,7 @@ pub mod builder {
                 labels: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
+                order_by: Ok(None),
                 points_below: Ok(None),
                 q: Ok(None),
                 state: Ok(None),
@@ -855,6 +930,18 @@ pub mod builder {
                 .map_err(|_| "conversion to `u64` for offset failed".to_string());
             self
         }
+        pub fn order_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListCardsOrderBy>,
+        {
+            self.order_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `ListCardsOrderBy` for order_by failed".to_string()
+                });
+            self
+        }
         pub fn points_below<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
@@ -916,6 +1003,7 @@ pub mod builder {
                 labels,
                 limit,
                 offset,
+                order_by,
                 points_below,
                 q,
                 state,
@@ -926,6 +1014,7 @@ pub mod builder {
             let labels = labels.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            let order_by = order_by.map_err(Error::InvalidRequest)?;
             let points_below = points_below.map_err(Error::InvalidRequest)?;
             let q = q.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
@@ -948,10 +1037,21 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("assignee", &assignee))
-                .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .query(&progenitor_client::QueryParam::new("labels", &labels))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "ids",
+                        &::client_runtime::CommaSeparated(&ids),
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "labels",
+                        &::client_runtime::CommaSeparated(&labels),
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("order_by", &order_by))
                 .query(
                     &progenitor_client::QueryParam::new("points_below", &points_below),
                 )

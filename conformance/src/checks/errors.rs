@@ -734,6 +734,9 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     // An item key changed by one character may well be another item's key (ids count up):
     // for the item-cursor style only changes that cannot name an item are sent.
     let keys = matches!(p.walk.advance, Advance::AfterKey { .. });
+    // Where the links carry page numbers, any number names a page (one past the end an empty
+    // one): only values that are no number are tampered tokens.
+    let numbered = ctx.op.numbered_pages().is_some();
     let judge = |how: Tamper| {
         let (base, param, token) = (&base, &param, &token);
         async move {
@@ -742,7 +745,10 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
                 return f;
             }
             let value = tamper(token.as_deref(), &how);
-            if Some(value.as_str()) == token.as_deref() || value.is_empty() {
+            if Some(value.as_str()) == token.as_deref()
+                || value.is_empty()
+                || (numbered && value.parse::<u64>().is_ok())
+            {
                 return f;
             }
             let url = with_param(base, param, &value);

@@ -59,7 +59,12 @@ pub(crate) fn value_counts(items: &[&Value], filter: &Filter) -> Vec<(String, us
     for item in items {
         let values: Vec<String> = match (filter.matching, item.pointer(&filter.field)) {
             (Match::Equals, Some(v)) => as_param(v).into_iter().collect(),
-            (Match::Contains, Some(Value::Array(a))) => a.iter().filter_map(as_param).collect(),
+            (Match::OnDate, Some(v)) => Filter::date_of(v).into_iter().collect(),
+            (Match::Contains, Some(Value::Array(_))) => filter
+                .elements(item)
+                .into_iter()
+                .filter_map(as_param)
+                .collect(),
             _ => Vec::new(),
         };
         for v in values {
@@ -112,6 +117,8 @@ struct Candidate<'f> {
     /// What every run tries besides single values, also among `values`: several values at
     /// once, each sentinel (`all`, `none`, `*`), and the parameter left out for its default.
     special: Vec<Sent>,
+    /// Whether the parameter takes dates: a value from the data is sent as its UTC date.
+    dates: bool,
 }
 
 /// What every filtered walk of a run is judged against.
@@ -195,10 +202,14 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
         cases::cases(ctx, 0x6669_6c74, strategy, |picks| async move {
             let mut chosen: Vec<(usize, Sent)> = Vec::new();
             for (i, index) in picks {
-                if chosen.iter().all(|(j, _)| *j != i) {
-                    let values = &scene.candidates[i].values;
+                let values = &scene.candidates[i].values;
+                // A filter without values (none could be read off the data) is not drawn.
+                if !values.is_empty() && chosen.iter().all(|(j, _)| *j != i) {
                     chosen.push((i, values[index.index(values.len())].clone()));
                 }
+            }
+            if chosen.is_empty() {
+                return Findings::new();
             }
             judge_case(ctx, scene, &chosen).await
         })
@@ -207,10 +218,34 @@ pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     f
 }
 
+/// Whether `filter`'s parameter takes dates (`on-date`, or `format: date`): a request selects
+/// a date-time of the data by its UTC date.
+fn takes_dates(ctx: &Ctx, filter: &Filter) -> bool {
+    filter.matching == Match::OnDate
+        || ctx
+            .op
+            .parameter(&filter.param, filter.location)
+            .is_some_and(|p| p.format() == Some("date"))
+}
+
+/// What a request sends to select the value `v` of the data: the value, or its UTC date where
+/// the parameter takes dates.
+fn sent_text(dates: bool, v: &Value) -> Option<String> {
+    match dates {
+        true => Filter::date_of(v),
+        false => as_param(v),
+    }
+}
+
 fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'f> {
+    let dates = takes_dates(ctx, filter);
     let (values, unknown, near) = match filter.matching {
         Match::Search => search_values(ctx, filter, items),
-        m if m.is_range() => (range_values(filter, items), HashSet::new(), Vec::new()),
+        m if m.is_range() => (
+            range_values(filter, items, dates),
+            HashSet::new(),
+            Vec::new(),
+        ),
         _ => scalar_values(ctx, filter, items),
     };
     let special = special_values(filter, items, &values, &unknown, &near);
@@ -222,6 +257,7 @@ fn candidate<'f>(ctx: &Ctx, filter: &'f Filter, items: &[&Value]) -> Candidate<'
         unknown: unknown.into_iter().map(Sent::one).collect(),
         near: near.into_iter().map(Sent::one).collect(),
         special,
+        dates,
     }
 }
 
@@ -282,6 +318,20 @@ fn scalar_values(ctx: &Ctx, filter: &Filter, items: &[&Value]) -> Scalars {
             if let Some(v) = largest.checked_add(1000) {
                 unknown.insert(v.to_string());
                 values.push(v.to_string());
+            }
+        }
+        (None, _, _) if takes_dates(ctx, filter) => {
+            // A valid date that no item has: the day before the earliest.
+            values.extend(found.iter().cloned());
+            let earliest = found
+                .iter()
+                .filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .min()
+                .unwrap_or(chrono::NaiveDate::from_ymd_opt(2000, 1, 2).unwrap_or_default());
+            if let Some(day) = earliest.pred_opt() {
+                let v = day.format("%Y-%m-%d").to_string();
+                unknown.insert(v.clone());
+                values.push(v);
             }
         }
         (None, _, _) => {
@@ -366,8 +416,9 @@ fn swap_case(v: &str) -> String {
 
 /// Bounds of a range filter taken from the data: the smallest, the middle and the largest
 /// value of the field, so that each bound equals some item's value (an inclusive bound that
-/// is applied exclusively, or the reverse, shows itself on that item).
-fn range_values(filter: &Filter, items: &[&Value]) -> Vec<String> {
+/// is applied exclusively, or the reverse, shows itself on that item); where the parameter
+/// takes dates, their UTC dates (each the date of some item).
+fn range_values(filter: &Filter, items: &[&Value], dates: bool) -> Vec<String> {
     let mut found: Vec<&Value> = items
         .iter()
         .filter_map(|item| item.pointer(&filter.field))
@@ -381,7 +432,7 @@ fn range_values(filter: &Filter, items: &[&Value]) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
     if let (Some(first), Some(last)) = (found.first(), found.last()) {
         for v in [found[found.len() / 2], *first, *last] {
-            if let Some(text) = as_param(v) {
+            if let Some(text) = sent_text(dates, v) {
                 if !values.contains(&text) {
                     values.push(text);
                 }
@@ -410,12 +461,12 @@ fn special_values(
     match filter.several {
         Some(specs::Several::All) => {
             let together = items.iter().find_map(|item| {
-                let found: Vec<String> = item
-                    .pointer(&filter.field)
-                    .and_then(Value::as_array)?
-                    .iter()
-                    .filter_map(as_param)
-                    .collect();
+                let mut found: Vec<String> = Vec::new();
+                for v in filter.elements(item).into_iter().filter_map(as_param) {
+                    if !found.contains(&v) {
+                        found.push(v);
+                    }
+                }
                 (found.len() >= 2).then(|| found[..2].to_vec())
             });
             out.extend(together.map(Sent::Values));
@@ -494,21 +545,21 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, Sent)>> {
             }
         }
     }
-    let pick = |item: &Value, f: &Filter| match f.matching {
-        Match::Contains => item
-            .pointer(&f.field)
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().find_map(as_param)),
-        Match::Search => item
-            .pointer(&f.field)
-            .and_then(Value::as_str)
-            .and_then(|text| search_term(f, text)),
-        _ => item.pointer(&f.field).and_then(as_param),
+    let pick = |item: &Value, c: &Candidate| {
+        let f = c.filter;
+        match f.matching {
+            Match::Contains => f.elements(item).into_iter().find_map(as_param),
+            Match::Search => item
+                .pointer(&f.field)
+                .and_then(Value::as_str)
+                .and_then(|text| search_term(f, text)),
+            _ => item.pointer(&f.field).and_then(|v| sent_text(c.dates, v)),
+        }
     };
     for i in 0..scene.candidates.len() {
         for j in i + 1..scene.candidates.len() {
-            let (a, b) = (scene.candidates[i].filter, scene.candidates[j].filter);
-            if a.matching == Match::Owner || b.matching == Match::Owner {
+            let (a, b) = (&scene.candidates[i], &scene.candidates[j]);
+            if a.filter.matching == Match::Owner || b.filter.matching == Match::Owner {
                 continue;
             }
             if let Some((va, vb)) = items
@@ -818,16 +869,29 @@ fn judge_items(
             continue;
         }
         let values = sent.effective(filter);
+        let otherwise = filter.otherwise();
         for (n, page) in w.pages.iter().enumerate() {
-            match page
+            let bad: Vec<&Value> = page
                 .items
                 .iter()
-                .find(|item| filter.matches_all(item, &values) == Some(false))
-            {
+                .filter(|item| filter.matches_all(item, &values) == Some(false))
+                .collect();
+            // Items that the other reading of the filter admits: that reading, not a bug.
+            let basis = match &otherwise {
+                Some((other, reading))
+                    if bad
+                        .iter()
+                        .all(|item| other.matches_all(item, &values) == Some(true)) =>
+                {
+                    Basis::Reading((*reading).clone())
+                }
+                _ => Basis::Documented,
+            };
+            match bad.first() {
                 None => f.held(CheckId::ItemsMatch),
                 Some(bad) => f.breach(
                     CheckId::ItemsMatch,
-                    Basis::Documented,
+                    basis,
                     format!(
                         "{label}: an item on page {} has {} = {} (item {})",
                         n + 1,
@@ -994,33 +1058,36 @@ impl Deferred for Subset {
     fn settle(&self, bracket: &Bracket) -> Findings {
         let mut f = Findings::new();
         let got: BTreeSet<&str> = self.keys.iter().map(String::as_str).collect();
-        let (required, allowed) = bracket.matching(|item| {
-            self.filters
-                .iter()
-                .all(|(filter, v)| filter.matches_all(item, v) == Some(true))
-        });
-        // A walk that stopped early cannot miss what it did not reach; a first walk that
-        // stopped early cannot tell what lies past it.
-        let missing: Vec<String> = match self.complete {
-            true => required.difference(&got).map(|s| s.to_string()).collect(),
-            false => Vec::new(),
-        };
-        let extra: Vec<String> = match bracket.complete() {
-            true => got.difference(&allowed).map(|s| s.to_string()).collect(),
-            false => Vec::new(),
-        };
+        let (missing, extra, required) = self.differences(bracket, &got, |f| f.clone());
         if missing.is_empty() && extra.is_empty() {
             f.held(CheckId::ExactSubset);
             return f;
         }
+        // The results the other reading of a filter (a bound, case) gives: that reading.
+        let other = self
+            .filters
+            .iter()
+            .find_map(|(filter, _)| filter.otherwise());
+        let basis = match other {
+            Some((_, reading)) => {
+                let (m, e, _) = self.differences(bracket, &got, |f| {
+                    f.otherwise().map_or_else(|| f.clone(), |(o, _)| o)
+                });
+                match m.is_empty() && e.is_empty() {
+                    true => Basis::Reading(reading.clone()),
+                    false => Basis::Documented,
+                }
+            }
+            None => Basis::Documented,
+        };
         f.breach(
             CheckId::ExactSubset,
-            Basis::Documented,
+            basis,
             format!(
                 "{}: {} items, but {} items of the unfiltered walk match: {} missing ({}), {} extra ({})",
                 self.label,
                 got.len(),
-                required.len(),
+                required,
                 missing.len(),
                 sample(&missing),
                 extra.len(),
@@ -1029,5 +1096,35 @@ impl Deferred for Subset {
             self.request.clone(),
         );
         f
+    }
+}
+
+impl Subset {
+    /// What the walk missed and what it had too many of, against the unfiltered walk filtered
+    /// by `read` of each filter; and how many items are required.
+    fn differences(
+        &self,
+        bracket: &Bracket,
+        got: &BTreeSet<&str>,
+        read: impl Fn(&Filter) -> Filter,
+    ) -> (Vec<String>, Vec<String>, usize) {
+        let filters: Vec<(Filter, &Vec<String>)> =
+            self.filters.iter().map(|(f, v)| (read(f), v)).collect();
+        let (required, allowed) = bracket.matching(|item| {
+            filters
+                .iter()
+                .all(|(filter, v)| filter.matches_all(item, v) == Some(true))
+        });
+        // A walk that stopped early cannot miss what it did not reach; a first walk that
+        // stopped early cannot tell what lies past it.
+        let missing: Vec<String> = match self.complete {
+            true => required.difference(got).map(|s| s.to_string()).collect(),
+            false => Vec::new(),
+        };
+        let extra: Vec<String> = match bracket.complete() {
+            true => got.difference(&allowed).map(|s| s.to_string()).collect(),
+            false => Vec::new(),
+        };
+        (missing, extra, required.len())
     }
 }

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod filters;
 pub mod pagination;
 pub mod schema;
+pub mod sort;
 pub mod transport;
 pub mod walk;
 
@@ -100,8 +101,8 @@ pub fn refusal(
 
 /// Judges the response to the page size `sent`, outside its range: rejected with an
 /// `invalid-param` status, or served clamped to `nearest` (the closest size in the range), as
-/// `bounds` accepts. Serving more than `size-max` items breaks the documented maximum whatever
-/// the reading. A size outside the range of the parameter's `format` (`int32`, `int64`) is no
+/// `bounds` accepts. Serving more than `size-max` items, or echoing (`size-echo`) a size outside
+/// the range, breaks the documented range whatever the reading. A size outside the range of the parameter's `format` (`int32`, `int64`) is no
 /// value of its type, so rejecting it is right whatever `bounds` says.
 pub fn out_of_range(
     ctx: &Ctx,
@@ -165,6 +166,22 @@ pub fn out_of_range(
             format!(
                 "{what} served {n} items, more than size-max {}: neither rejected nor clamped",
                 p.size_max
+            ),
+        );
+    }
+    // The size echo is the effective page size: one beyond the bounds says the size was
+    // honoured outside the documented range, whatever the list's length lets the items show.
+    let echoed = p
+        .size_echo
+        .as_ref()
+        .zip(response.body())
+        .and_then(|(pointer, body)| Some((pointer, body.pointer(pointer)?.as_u64()?)));
+    if let Some((pointer, echo)) = echoed.filter(|(_, e)| *e > p.size_max || *e < p.size_min) {
+        return breach(
+            Basis::Documented,
+            format!(
+                "{what} was served with {pointer} = {echo}, outside {}..={}: neither rejected nor clamped",
+                p.size_min, p.size_max
             ),
         );
     }

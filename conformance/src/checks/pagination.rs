@@ -999,7 +999,8 @@ async fn over_max(ctx: &Ctx<'_>, total: u64) -> Findings {
     f.merge(
         cases::each(ctx, sizes, |size| async move {
             let mut f = Findings::new();
-            let url = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
+            // Every item (defaults lifted), so that more than size-max exist where they can.
+            let url = ctx.url(&[], &ctx.unfiltered(Some(size)).first_query(&p.size_param));
             if let Some(response) = ctx.get(&url, &Auth::Target).await {
                 let breach =
                     super::out_of_range(ctx, &size.to_string(), &response, &p.over_max, p.size_max);
@@ -1036,7 +1037,7 @@ async fn past_end(ctx: &Ctx<'_>, reference: &Walk, end: Option<u64>) -> Findings
         return f;
     };
     let size = p.size_max;
-    let base = ctx.url(&[], &[(p.size_param.clone(), size.to_string())]);
+    let base = ctx.url(&[], &ctx.unfiltered(Some(size)).first_query(&p.size_param));
     let urls: Vec<Url> = match &p.walk.advance {
         Advance::Offset { param } => vec![
             with_param(&base, param, &total.to_string()),

@@ -39,7 +39,13 @@ pub struct Ctx<'a> {
 /// The members of an item the checks of `op` read.
 fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
     let mut pointers = vec![pagination.item_key.clone()];
-    for field in op.filters.iter().flat_map(|f| &f.fields) {
+    let sorted = op.sort.iter().flat_map(|s| {
+        s.orders
+            .iter()
+            .map(|o| &o.field)
+            .chain(s.tie_breaker.as_ref())
+    });
+    for field in op.filters.iter().flat_map(|f| &f.fields).chain(sorted) {
         if !pointers.contains(field) {
             pointers.push(field.clone());
         }

@@ -309,6 +309,7 @@ fn need_reference(ctx: &Ctx) -> bool {
     };
     uses(checks::pagination::CHECKS)
         || uses(checks::filters::CHECKS)
+        || uses(checks::sort::CHECKS)
         || ctx.selected(CheckId::TokenScope)
 }
 
@@ -348,9 +349,15 @@ async fn families<'a>(ctx: &'a Ctx<'a>) -> Findings {
             false => Findings::new(),
         }
     };
-    let (a, b, c) = tokio::join!(pagination, filters, errors);
+    let sort = async {
+        match ctx.any_selected(checks::sort::CHECKS) {
+            true => checks::sort::run(ctx, &reference).await,
+            false => Findings::new(),
+        }
+    };
+    let (a, b, c, d) = tokio::join!(pagination, filters, errors, sort);
     let mut f = Findings::new();
-    for found in [a, b, c] {
+    for found in [a, b, c, d] {
         f.merge(found);
     }
     let mut f = settle(ctx, &reference, f).await;

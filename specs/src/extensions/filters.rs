@@ -37,6 +37,9 @@ pub enum Match {
     Lte,
     /// The field is less than the value.
     Lt,
+    /// The field, a date-time or a date, falls on the value's date (`YYYY-MM-DD`, UTC): a
+    /// date-time's UTC date equals it.
+    OnDate,
 }
 
 impl Match {
@@ -100,9 +103,9 @@ pub struct Filter {
     pub search: SearchHow,
     /// For a parameter that takes several values (an array parameter): how they combine.
     pub several: Option<Several>,
-    /// For an array parameter: whether its values are repeated (`id=1&id=2`, OpenAPI's
-    /// `explode: true`, the default for query parameters) or comma-separated (`explode:
-    /// false`).
+    /// For a parameter of several values: whether they are repeated (`id=1&id=2`, an array
+    /// with OpenAPI's `explode: true`, the default for query parameters) or comma-separated
+    /// (an array with `explode: false`, or a text parameter with `several`).
     pub explode: bool,
     /// Values with a special meaning.
     pub sentinels: BTreeMap<String, Sentinel>,
@@ -112,6 +115,10 @@ pub struct Filter {
     pub values: Option<Vec<String>>,
     /// A reading marked on the parameter.
     pub reading: Option<Reading>,
+    /// A reading marked on `match` (a range bound the page leaves inclusive or exclusive).
+    pub match_reading: Option<Reading>,
+    /// A reading marked on `case` (the page does not say whether case counts).
+    pub case_reading: Option<Reading>,
 }
 
 impl Filter {
@@ -139,18 +146,20 @@ impl Filter {
         };
         match self.matching {
             Match::Equals => Some(field.is_some_and(equal)),
-            Match::Contains => Some(field.and_then(Value::as_array).is_some_and(|a| {
-                a.iter().any(|x| match &self.element {
-                    Some(member) => x.pointer(member).is_some_and(equal),
-                    None => equal(x),
-                })
-            })),
+            Match::Contains => Some(self.elements(item).into_iter().any(equal)),
             Match::Owner => None,
             Match::Search => Some(self.fields.iter().any(|f| {
                 item.pointer(f)
                     .and_then(Value::as_str)
                     .is_some_and(|text| self.finds(text, value))
             })),
+            Match::OnDate => Some(
+                field
+                    .and_then(Value::as_str)
+                    .and_then(utc_date)
+                    .zip(utc_date(value))
+                    .is_some_and(|(a, b)| a == b),
+            ),
             Match::Gte | Match::Gt | Match::Lte | Match::Lt => {
                 Some(field.and_then(|f| compare(f, value)).is_some_and(
                     |order| match self.matching {
@@ -164,6 +173,22 @@ impl Filter {
         }
     }
 
+    /// For `contains`: the values the filter compares in `item`, one per element of its
+    /// array (with `element`, each element's member; an element that is itself a scalar, as
+    /// where a `oneOf` allows a name or an object, counts as its own value).
+    pub fn elements<'v>(&self, item: &'v Value) -> Vec<&'v Value> {
+        let Some(array) = item.pointer(&self.field).and_then(Value::as_array) else {
+            return Vec::new();
+        };
+        array
+            .iter()
+            .filter_map(|x| match (&self.element, x) {
+                (Some(member), Value::Object(_)) => x.pointer(member),
+                _ => Some(x),
+            })
+            .collect()
+    }
+
     /// Whether `item` satisfies the filter with all the `values` a request gave (several only
     /// for a multi-value parameter), combined as `several` says.
     pub fn matches_all(&self, item: &Value, values: &[String]) -> Option<bool> {
@@ -175,15 +200,14 @@ impl Filter {
     }
 
     /// The values a request gives the parameter: its repeated values (`explode: true`), or the
-    /// comma-separated parts of its value (`explode: false`); one value for a scalar
-    /// parameter.
+    /// comma-separated parts of its value (`explode: false`, where a repeated parameter is
+    /// one value like any other, and the last wins); one value for a scalar parameter.
     pub fn values_of(&self, given: &[String]) -> Vec<String> {
         match (self.several, self.explode) {
             (Some(_), false) => given
-                .iter()
-                .flat_map(|v| v.split(','))
-                .map(str::to_string)
-                .collect(),
+                .last()
+                .map(|v| v.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
             (Some(_), true) => given.to_vec(),
             (None, _) => given.first().cloned().into_iter().collect(),
         }
@@ -198,6 +222,36 @@ impl Filter {
                 .map(|v| (self.param.clone(), v.clone()))
                 .collect(),
         }
+    }
+
+    /// The filter as the other plausible reading has it, where `match` (of a range) or `case`
+    /// is a reading: the bound inclusive where the spec reads it exclusive and the reverse,
+    /// case compared where the spec reads it ignored and the reverse. A server whose results
+    /// agree with it follows that reading: a warning, not a failure.
+    pub fn otherwise(&self) -> Option<(Filter, &Reading)> {
+        let mut other = self.clone();
+        let mut reading = None;
+        if let (Some(r), true) = (&self.match_reading, self.matching.is_range()) {
+            other.matching = match self.matching {
+                Match::Gte => Match::Gt,
+                Match::Gt => Match::Gte,
+                Match::Lte => Match::Lt,
+                _ => Match::Lte,
+            };
+            reading = Some(r);
+        }
+        if let Some(r) = &self.case_reading {
+            other.ignore_case = !self.ignore_case;
+            reading = reading.or(Some(r));
+        }
+        Some((other, reading?))
+    }
+
+    /// The UTC date (`YYYY-MM-DD`) of a date-time (RFC 3339 or RFC 2822) or a date: what a
+    /// request sends to select a date-time by a parameter that takes dates (`on-date`, or a
+    /// range whose parameter has `format: date`).
+    pub fn date_of(value: &Value) -> Option<String> {
+        utc_date(value.as_str()?).map(|d| d.format("%Y-%m-%d").to_string())
     }
 
     /// The sentinel that stands for "no filtering", if the filter has one.
@@ -267,12 +321,17 @@ fn equals_folded(field: &Value, text: &str) -> bool {
     }
 }
 
-/// How a field compares with a value written in a query string: numbers as numbers, RFC 3339
-/// date-times as instants, dates (and other text) as text, which orders ISO 8601 dates.
+/// How a field compares with a value written in a query string: numbers as numbers,
+/// date-times (RFC 3339 or RFC 2822) as instants, a date-time with a date (`YYYY-MM-DD`) by its
+/// UTC date (so `lte 2026-01-10` takes in the whole day and `gt 2026-01-10` starts the day
+/// after), dates (and other text) as text, which orders ISO 8601 dates.
 pub fn compare(field: &Value, text: &str) -> Option<std::cmp::Ordering> {
     match field {
         Value::Number(n) => n.as_f64()?.partial_cmp(&text.trim().parse::<f64>().ok()?),
         Value::String(s) => match (instant(s), instant(text)) {
+            (Some(_), Some(_)) if is_date(text) && !is_date(s) => {
+                Some(utc_date(s)?.cmp(&utc_date(text)?))
+            }
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => Some(s.as_str().cmp(text)),
         },
@@ -280,10 +339,31 @@ pub fn compare(field: &Value, text: &str) -> Option<std::cmp::Ordering> {
     }
 }
 
-/// An RFC 3339 date-time as seconds and nanoseconds since the epoch; a date (`2026-01-10`) as
-/// its midnight UTC.
+/// A date-time, RFC 3339 (`2026-01-10T09:30:00Z`) or RFC 2822 (`Sat, 10 Jan 2026 09:30:00
+/// +0000`, as some APIs write theirs).
+fn date_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .or_else(|_| chrono::DateTime::parse_from_rfc2822(text))
+        .ok()
+}
+
+/// Whether `text` is a date, `YYYY-MM-DD`.
+fn is_date(text: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+}
+
+/// The UTC date of a date-time, or a date itself.
+fn utc_date(text: &str) -> Option<chrono::NaiveDate> {
+    match date_time(text) {
+        Some(t) => Some(t.with_timezone(&chrono::Utc).date_naive()),
+        None => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+    }
+}
+
+/// A date-time as seconds and nanoseconds since the epoch; a date (`2026-01-10`) as its
+/// midnight UTC.
 fn instant(text: &str) -> Option<(i64, u32)> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+    if let Some(t) = date_time(text) {
         return Some((t.timestamp(), t.timestamp_subsec_nanos()));
     }
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
@@ -376,16 +456,20 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
         ));
     }
     let array = p.schema_type() == Some("array");
+    let text = p.schema_type().is_none_or(|t| t == "string");
     let several = match (raw.several, array) {
         (Some(s), true) => Some(s),
         (None, true) => Some(Several::Any),
+        // A text parameter documented as a comma-separated list (GitHub's `labels`).
+        (Some(s), false) if text => Some(s),
         (Some(_), false) => {
             return Err(cx.error(
                 &format!("{at}/several"),
                 format!(
-                "`several` combines the values of an array parameter; `{}` is not `type: array`",
-                p.name
-            ),
+                    "`several` combines the values of an array parameter, or of a text one \
+                     written as a comma-separated list; `{}` is neither",
+                    p.name
+                ),
             ))
         }
         (None, false) => None,
@@ -398,12 +482,8 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
         v.as_array()
             .map(|a| a.iter().filter_map(param_text).collect())
     };
-    let explode = cx
-        .raw
-        .pointer(&p.pointer)
-        .and_then(|n| n.get("explode"))
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    // A text parameter holds its several values in one comma-separated value.
+    let explode = array && p.explode;
     Ok(Filter {
         param: p.name.clone(),
         location: p.location,
@@ -422,6 +502,8 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
         }),
         values: schema.get("enum").and_then(texts),
         reading: covering(cx.readings, &p.pointer, None).cloned(),
+        match_reading: covering(cx.readings, at, Some("match")).cloned(),
+        case_reading: covering(cx.readings, at, Some("case")).cloned(),
     })
 }
 
@@ -446,6 +528,8 @@ mod tests {
             default: None,
             values: None,
             reading: None,
+            match_reading: None,
+            case_reading: None,
         }
     }
 
@@ -501,6 +585,37 @@ mod tests {
     }
 
     #[test]
+    fn a_date_bound_compares_a_date_times_utc_date_in_either_format() {
+        // 23:30 at -02:00 is the next day in UTC; RFC 2822 reads like RFC 3339.
+        for at in [
+            json!({"a": "2026-01-10T23:30:00-02:00"}),
+            json!({"a": "Sat, 10 Jan 2026 23:30:00 -0200"}),
+        ] {
+            let on = filter(Match::OnDate);
+            assert_eq!(on.matches(&at, "2026-01-11"), Some(true), "{at}");
+            assert_eq!(on.matches(&at, "2026-01-10"), Some(false), "{at}");
+            // `lte` a date takes in the whole day, `gt` starts the day after.
+            assert_eq!(filter(Match::Lte).matches(&at, "2026-01-11"), Some(true));
+            assert_eq!(filter(Match::Lt).matches(&at, "2026-01-11"), Some(false));
+            assert_eq!(filter(Match::Gt).matches(&at, "2026-01-11"), Some(false));
+            assert_eq!(filter(Match::Gte).matches(&at, "2026-01-11"), Some(true));
+            assert_eq!(filter(Match::Gt).matches(&at, "2026-01-10"), Some(true));
+            // Against a date-time the instant counts.
+            assert_eq!(
+                filter(Match::Lt).matches(&at, "2026-01-11T01:30:01Z"),
+                Some(true)
+            );
+        }
+        let on = filter(Match::OnDate);
+        assert_eq!(
+            on.matches(&json!({"a": "2026-01-11"}), "2026-01-11"),
+            Some(true)
+        );
+        assert_eq!(on.matches(&json!({"a": null}), "2026-01-11"), Some(false));
+        assert_eq!(on.matches(&json!({"a": "soon"}), "2026-01-11"), Some(false));
+    }
+
+    #[test]
     fn several_values_combine_as_any_or_all_and_travel_as_the_style_says() {
         let mut f = filter(Match::Contains);
         f.several = Some(Several::All);
@@ -516,6 +631,13 @@ mod tests {
         assert_eq!(f.matches_all(&item, &more), Some(true));
         f.explode = true;
         assert_eq!(f.values_of(&["a".into(), "b,c".into()]), ["a", "b,c"]);
+        f.explode = false;
+        assert_eq!(
+            f.values_of(&["a".into(), "b,c".into()]),
+            ["b", "c"],
+            "the last wins"
+        );
+        f.explode = true;
         assert_eq!(f.query(&more).len(), 2, "repeated");
         // An in-list of identities is exact: no prefix, no case folding.
         let mut ids = filter(Match::Equals);

@@ -12,6 +12,7 @@ mod access;
 mod errors;
 mod filters;
 mod pagination;
+mod sort;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -26,11 +27,13 @@ pub use access::{Access, Cache, Restricted, Scope};
 pub use errors::{ErrorRules, AUTH_STATUSES};
 pub use filters::{compare, Filter, Match, SearchHow, Sentinel, Several};
 pub use pagination::{param_text, Pagination};
+pub use sort::{compare_values, Direction, Nulls, Order, Sort, SortChoice};
 
 pub(crate) use access::{read_access, read_cache, read_restricted};
 pub(crate) use errors::read_errors;
 pub(crate) use filters::read_filters;
 pub(crate) use pagination::read_pagination;
+pub(crate) use sort::read_sort;
 
 /// A rule of the spec with its provenance: the page stated it (`reading` is `None`), or the
 /// spec chose it where the page is silent.

@@ -696,3 +696,22 @@ fn bounds(ext: &Ext, key: &str, given: Option<Vec<Bound>>) -> Result<Fact<Vec<Bo
         None => Ok(ext.fact(key, vec![Bound::Reject])),
     }
 }
+
+impl crate::Operation {
+    /// Where the page a next link (or cursor) points to is named by a page number rather than
+    /// an opaque token: the token parameter is an integer parameter (GitHub's `page` in its
+    /// `Link` URLs). The number of the first page (the parameter's `minimum`, else its
+    /// `default`, else 1); `None` for an opaque token.
+    pub fn numbered_pages(&self) -> Option<u64> {
+        let p = self.pagination.as_ref()?;
+        if p.addressable() {
+            return None;
+        }
+        let param = self.parameter(p.position_param.as_deref()?, crate::Location::Query)?;
+        if param.schema_type() != Some("integer") {
+            return None;
+        }
+        let number = |key: &str| param.schema.get(key).and_then(serde_json::Value::as_u64);
+        Some(number("minimum").or_else(|| number("default")).unwrap_or(1))
+    }
+}
