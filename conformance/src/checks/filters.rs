@@ -424,11 +424,7 @@ fn range_values(filter: &Filter, items: &[&Value], dates: bool) -> Vec<String> {
         .filter_map(|item| item.pointer(&filter.field))
         .filter(|v| as_param(v).is_some())
         .collect();
-    found.sort_by(|a, b| {
-        as_param(b)
-            .and_then(|b| specs::compare(a, &b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    found.sort_by(|a, b| range_order(a, b));
     let mut values: Vec<String> = Vec::new();
     if let (Some(first), Some(last)) = (found.first(), found.last()) {
         for v in [found[found.len() / 2], *first, *last] {
@@ -440,6 +436,32 @@ fn range_values(filter: &Filter, items: &[&Value], dates: bool) -> Vec<String> {
         }
     }
     values
+}
+
+/// A total order of a range field's values from a server, which may mix types: numbers, then
+/// instants (RFC 3339 or RFC 2822), then other text (ISO 8601 dates order as text). A total
+/// order, so that sorting what a server sent never panics.
+fn range_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    fn key(v: &Value) -> (u8, f64, String) {
+        let instant = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .or_else(|_| chrono::DateTime::parse_from_rfc2822(s))
+                .ok()
+                .map(|t| t.timestamp() as f64 + f64::from(t.timestamp_subsec_nanos()) / 1e9)
+        };
+        match v {
+            Value::Number(n) => (0, n.as_f64().unwrap_or(0.0), String::new()),
+            Value::String(s) => match instant(s) {
+                Some(t) => (1, t, String::new()),
+                None => (2, 0.0, s.clone()),
+            },
+            other => (3, 0.0, other.to_string()),
+        }
+    }
+    let (a, b) = (key(a), key(b));
+    a.0.cmp(&b.0)
+        .then(a.1.total_cmp(&b.1))
+        .then_with(|| a.2.cmp(&b.2))
 }
 
 /// The cases beyond single values: several values at once (two real ones; for an all-of
