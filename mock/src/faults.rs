@@ -431,12 +431,7 @@ impl Fault {
             Fault::RangeBoundFlipped => filters
                 .find(|f| f.matching.is_range() && f.match_reading.is_none())
                 .map(|mut f| {
-                    f.matching = match f.matching {
-                        Match::Gte => Match::Gt,
-                        Match::Gt => Match::Gte,
-                        Match::Lte => Match::Lt,
-                        _ => Match::Lte,
-                    };
+                    f.matching = f.matching.other_bound();
                     f
                 }),
             Fault::DefaultIgnored => filters.find(|f| f.default.is_some()).map(|mut f| {

@@ -47,6 +47,18 @@ impl Match {
     pub fn is_range(self) -> bool {
         matches!(self, Match::Gte | Match::Gt | Match::Lte | Match::Lt)
     }
+
+    /// The same bound, exclusive where this one is inclusive and the reverse (`gte` ↔ `gt`,
+    /// `lte` ↔ `lt`); any other kind unchanged.
+    pub fn other_bound(self) -> Match {
+        match self {
+            Match::Gte => Match::Gt,
+            Match::Gt => Match::Gte,
+            Match::Lte => Match::Lt,
+            Match::Lt => Match::Lte,
+            other => other,
+        }
+    }
 }
 
 /// How the several values of a multi-value filter combine.
@@ -232,12 +244,7 @@ impl Filter {
         let mut other = self.clone();
         let mut reading = None;
         if let (Some(r), true) = (&self.match_reading, self.matching.is_range()) {
-            other.matching = match self.matching {
-                Match::Gte => Match::Gt,
-                Match::Gt => Match::Gte,
-                Match::Lte => Match::Lt,
-                _ => Match::Lte,
-            };
+            other.matching = self.matching.other_bound();
             reading = Some(r);
         }
         if let Some(r) = &self.case_reading {
