@@ -3,8 +3,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use progenitor_client::ResponseValue;
+use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
+
+use crate::refusals::InBody;
 
 /// The body of an error response: the raw bytes as sent, and the spec's error type when they
 /// parse as it.
@@ -91,4 +93,34 @@ pub async fn error_response<T: DeserializeOwned>(
         },
     };
     ResponseValue::new(body, status, headers)
+}
+
+/// Reads a 200 answer of an operation whose errors may come in 200 bodies (`x-errors.in-body`):
+/// a body that says it is an error (its flag is `false`) is `Error::ErrorResponse`, with the
+/// status, the headers and an [`ErrorBody`], as a documented error status is, so that a
+/// refusal never reads as a page (an empty one, where the page's members are optional); any
+/// other body is the page, decoded as progenitor decodes one.
+///
+/// The generated dispatch calls it for the 200 of such an operation, in place of progenitor's
+/// `ResponseValue::from_response`, so that `send()` and every page of `stream()` see it.
+pub async fn page_or_error<P: DeserializeOwned, T: DeserializeOwned>(
+    response: reqwest::Response,
+    in_body: &InBody,
+) -> Result<ResponseValue<P>, Error<ErrorBody<T>>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let refused = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .is_ok_and(|body| in_body.is_error(&body));
+    if refused {
+        let typed = serde_json::from_slice(&bytes).ok();
+        let body = ErrorBody::new(bytes.to_vec(), typed);
+        return Err(Error::ErrorResponse(ResponseValue::new(
+            body, status, headers,
+        )));
+    }
+    match serde_json::from_slice(&bytes) {
+        Ok(page) => Ok(ResponseValue::new(page, status, headers)),
+        Err(e) => Err(Error::InvalidResponsePayload(bytes, e)),
+    }
 }

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use reqwest::Url;
 
 use crate::pace::{Pacer, RateLimit};
+use crate::refusals::RateLimitHeaders;
 use crate::retry::{retry_after, RetryPolicy};
 
 /// The value that stands for a secret wherever a URL is shown.
@@ -174,7 +175,19 @@ pub fn prepare(inner: &Inner, request: &mut reqwest::Request) {
 pub async fn execute(
     client: &reqwest::Client,
     inner: &Inner,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    execute_limited(client, inner, request, None).await
+}
+
+/// [`execute`] for an operation whose server also tells a rate limit with headers
+/// (`x-errors.rate-limit`): such an answer is retried like a 429, after the window resets
+/// ([`RetryPolicy::rate_limit_delay`]).
+pub async fn execute_limited(
+    client: &reqwest::Client,
+    inner: &Inner,
     mut request: reqwest::Request,
+    limits: Option<&RateLimitHeaders>,
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &inner.retry;
     let method = request.method().clone();
@@ -191,6 +204,11 @@ pub async fn execute(
         let result = client.execute(request).await;
         let wait = match (&result, &again) {
             (_, None) => None,
+            (Ok(response), Some(_))
+                if policy.is_rate_limited(response.status(), response.headers(), limits) =>
+            {
+                policy.rate_limit_delay(attempt, response.headers(), limits, SystemTime::now())
+            }
             (Ok(response), Some(_)) if policy.retries_status(&method, response.status()) => {
                 let asked = retry_after(response.headers(), SystemTime::now());
                 Some(policy.delay(attempt, asked))

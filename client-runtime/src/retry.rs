@@ -5,6 +5,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
+use crate::refusals::RateLimitHeaders;
+
 /// When a request is sent again, and how long the client waits first.
 ///
 /// A 429 (RFC 6585) is retried for every method: the server refused to do anything. A GET or
@@ -14,6 +16,11 @@ use reqwest::{Method, StatusCode};
 /// [`RetryPolicy::base_delay`] at every attempt, capped too, and is jittered between half and
 /// all of that by a generator seeded from [`RetryPolicy::jitter_seed`], so that a run is
 /// reproducible and a test never depends on timing.
+///
+/// A server that tells its rate limit with headers ([`RateLimitHeaders`], GitHub's 403 with
+/// `x-ratelimit-remaining: 0`) is waited for until its window resets, when that is within
+/// [`RetryPolicy::max_wait`]; a window that resets later is not waited for at all (every
+/// attempt before the reset would be refused again), and the caller gets the answer at once.
 ///
 /// When the attempts are used up, or the policy is [`RetryPolicy::disabled`], the caller gets
 /// the last answer as it is: a 429 comes back as `Error::ErrorResponse` with its status.
@@ -109,6 +116,40 @@ impl RetryPolicy {
                 ))
     }
 
+    /// Whether an answer with `status` and `headers` refuses the request for the rate limit: a
+    /// 429, or an answer `limits` says is one.
+    pub fn is_rate_limited(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        limits: Option<&RateLimitHeaders>,
+    ) -> bool {
+        status == StatusCode::TOO_MANY_REQUESTS
+            || limits.is_some_and(|l| l.limits(status.as_u16(), |name| header(headers, name)))
+    }
+
+    /// The wait before attempt `attempt + 1` of a request refused for the rate limit: what
+    /// `Retry-After` asks (capped, as for any 429), else until the window of `limits` resets,
+    /// else the back-off. `None` when the window resets later than [`RetryPolicy::max_wait`]:
+    /// the request is not sent again.
+    pub fn rate_limit_delay(
+        &self,
+        attempt: u32,
+        headers: &HeaderMap,
+        limits: Option<&RateLimitHeaders>,
+        now: SystemTime,
+    ) -> Option<Duration> {
+        if let Some(asked) = retry_after(headers, now) {
+            return Some(self.delay(attempt, Some(asked)));
+        }
+        let reset = limits.and_then(|l| l.reset_wait(|name| header(headers, name), now));
+        match reset {
+            Some(wait) if wait > self.max_wait => None,
+            Some(wait) => Some(wait),
+            None => Some(self.delay(attempt, None)),
+        }
+    }
+
     /// Whether a request with `method` that failed with `error` is worth another attempt.
     pub fn retries_error(&self, method: &Method, error: &reqwest::Error) -> bool {
         is_safe(method) && (error.is_connect() || error.is_timeout())
@@ -151,6 +192,11 @@ fn unit(seed: u64, attempt: u32) -> f64 {
 /// (a date in the past means now). `None` when the header is absent or unreadable.
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     retry_after_value(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
+}
+
+/// The value of the header `name` of `headers`, when it is text.
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// The wait one `Retry-After` value asks for, as [`retry_after`] reads it.
@@ -220,6 +266,46 @@ mod tests {
         assert!(!p.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
         assert!(!p.retries_status(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR));
         assert!(!p.retries_status(&Method::GET, StatusCode::UNAUTHORIZED));
+    }
+
+    #[test]
+    fn a_rate_limit_told_by_headers_is_waited_for_until_its_window_resets() {
+        use crate::refusals::{Reset, ResetFormat};
+        let limits = RateLimitHeaders {
+            statuses: vec![403, 429],
+            remaining: "x-ratelimit-remaining".into(),
+            reset: Some(Reset {
+                header: "x-ratelimit-reset".into(),
+                format: ResetFormat::EpochSeconds,
+            }),
+        };
+        let p = RetryPolicy::default().with_max_wait(Duration::from_secs(60));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        assert!(p.is_rate_limited(StatusCode::FORBIDDEN, &headers, Some(&limits)));
+        assert!(!p.is_rate_limited(StatusCode::FORBIDDEN, &headers, None));
+        headers.insert("x-ratelimit-reset", "1000042".parse().unwrap());
+        assert_eq!(
+            p.rate_limit_delay(1, &headers, Some(&limits), now),
+            Some(Duration::from_secs(42))
+        );
+        // Retry-After, where the server sends it, is what it asks for.
+        headers.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(
+            p.rate_limit_delay(1, &headers, Some(&limits), now),
+            Some(Duration::from_secs(3))
+        );
+        headers.remove(RETRY_AFTER);
+        // A window that resets past the longest wait is not waited for.
+        headers.insert("x-ratelimit-reset", "1003600".parse().unwrap());
+        assert_eq!(p.rate_limit_delay(1, &headers, Some(&limits), now), None);
+        // Without a reset, the back-off.
+        headers.remove("x-ratelimit-reset");
+        let backoff = p.rate_limit_delay(1, &headers, Some(&limits), now).unwrap();
+        assert!(backoff <= Duration::from_millis(500), "{backoff:?}");
+        headers.insert("x-ratelimit-remaining", "7".parse().unwrap());
+        assert!(!p.is_rate_limited(StatusCode::FORBIDDEN, &headers, Some(&limits)));
     }
 
     #[test]

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use client_runtime::{
-    basic_auth_client, basic_authorization, error_response, execute, paginate,
-    secret_header_client, Advance, Carrier, ClientBuildError, End, ErrorBody, Fetch, Inner, Member,
-    Observed, Page, RetryPolicy, Walk,
+    basic_auth_client, basic_authorization, error_response, execute, execute_limited,
+    page_or_error, paginate, secret_header_client, Advance, Carrier, ClientBuildError, End,
+    ErrorBody, Fetch, InBody, Inner, Member, Observed, Page, RateLimitHeaders, Reset, ResetFormat,
+    RetryPolicy, Walk,
 };
 use futures::StreamExt as _;
 use progenitor_client::{Error, ResponseValue};
@@ -136,9 +137,152 @@ fn gateways_errors_are_retried_for_get_only() {
     });
 }
 
+/// GitHub's primary rate limit: 403 or 429 with `x-ratelimit-remaining: 0`, and the reset in
+/// epoch seconds.
+fn primary_limit() -> RateLimitHeaders {
+    RateLimitHeaders {
+        statuses: vec![403, 429],
+        remaining: "x-ratelimit-remaining".into(),
+        reset: Some(Reset {
+            header: "x-ratelimit-reset".into(),
+            format: ResetFormat::EpochSeconds,
+        }),
+    }
+}
+
+/// A 403 saying that no request is left until `reset_in` seconds from now.
+fn exhausted(reset_in: u64) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    (
+        403,
+        vec![
+            ("x-ratelimit-remaining", "0".into()),
+            ("x-ratelimit-reset", (now + reset_in).to_string()),
+        ],
+        br#"{"message":"API rate limit exceeded"}"#.to_vec(),
+    )
+}
+
+async fn get_limited(origin: &str, inner: &Inner) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let request = client.get(format!("{origin}/x")).build().unwrap();
+    execute_limited(&client, inner, request, Some(&primary_limit()))
+        .await
+        .expect("an answer")
+}
+
+#[test]
+fn a_403_with_no_request_left_is_retried_once_its_window_resets() {
+    block_on(async {
+        let (origin, count) = serve(|n| match n {
+            0 => exhausted(1),
+            _ => (200, vec![], b"ok".to_vec()),
+        })
+        .await;
+        let started = std::time::Instant::now();
+        let response = get_limited(&origin, &Inner::default()).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        // The reset is the next second at the latest: the client waited for it, not more.
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    });
+}
+
+#[test]
+fn a_403_that_is_no_rate_limit_or_resets_too_late_is_answered_at_once() {
+    block_on(async {
+        // Requests are left: an access refusal, not a rate limit.
+        let (origin, count) = serve(|_| {
+            (
+                403,
+                vec![("x-ratelimit-remaining", "4999".into())],
+                b"{}".to_vec(),
+            )
+        })
+        .await;
+        assert_eq!(get_limited(&origin, &Inner::default()).await.status(), 403);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        // The window resets in an hour, past the longest wait (30 s).
+        let (origin, count) = serve(|_| exhausted(3600)).await;
+        let started = std::time::Instant::now();
+        let response = get_limited(&origin, &Inner::default()).await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(response.headers()["x-ratelimit-remaining"], "0");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Without the spec's headers, a 403 is never retried.
+        let (origin, count) = serve(|_| exhausted(0)).await;
+        assert_eq!(
+            get(&origin, &Inner::default(), reqwest::Method::GET)
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    });
+}
+
 #[derive(Debug, serde::Deserialize, PartialEq)]
 struct Problem {
     message: String,
+}
+
+/// A page whose items may be absent, as an envelope that also carries errors has them.
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct Channels {
+    #[serde(default)]
+    channels: Vec<u32>,
+}
+
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct SlackError {
+    ok: bool,
+    error: String,
+}
+
+#[test]
+fn an_error_in_a_200_body_is_an_error_response_not_an_empty_page() {
+    block_on(async {
+        let in_body = InBody {
+            flag: "/ok".into(),
+            code: "/error".into(),
+        };
+        let bodies: [&'static [u8]; 3] = [
+            br#"{"ok":false,"error":"invalid_auth"}"#,
+            br#"{"ok":true,"channels":[1,2]}"#,
+            b"<html>busy</html>",
+        ];
+        let (origin, _) = serve(move |n| (200, vec![], bodies[n % 3].to_vec())).await;
+        let get = || async { reqwest::get(format!("{origin}/x")).await.unwrap() };
+        let refused: Result<ResponseValue<Channels>, Error<ErrorBody<SlackError>>> =
+            page_or_error(get().await, &in_body).await;
+        match refused {
+            Err(Error::ErrorResponse(r)) => {
+                assert_eq!(r.status(), 200);
+                assert_eq!(r.raw(), bodies[0]);
+                assert_eq!(
+                    r.typed(),
+                    Some(&SlackError {
+                        ok: false,
+                        error: "invalid_auth".into()
+                    })
+                );
+            }
+            other => panic!("an error in the body: {other:?}"),
+        }
+        let page: Result<ResponseValue<Channels>, Error<ErrorBody<SlackError>>> =
+            page_or_error(get().await, &in_body).await;
+        assert_eq!(page.unwrap().into_inner().channels, [1, 2]);
+        let html: Result<ResponseValue<Channels>, Error<ErrorBody<SlackError>>> =
+            page_or_error(get().await, &in_body).await;
+        assert!(
+            matches!(html, Err(Error::InvalidResponsePayload(..))),
+            "{html:?}"
+        );
+    });
 }
 
 #[test]
