@@ -175,6 +175,9 @@ pub struct Observed {
     pub total: Option<u64>,
     /// The total number of pages, when the page reports it.
     pub total_pages: Option<u64>,
+    /// The page size the server says it used, where the spec makes that echo authoritative (a
+    /// server that may lower the size below the one asked for): a short page is short of it.
+    pub size: Option<u64>,
 }
 
 /// The request for the next page.
@@ -367,7 +370,7 @@ impl Walker {
                         .total_pages
                         .is_some_and(|t| self.skipped / self.size + self.pages >= t)
             }
-            End::ShortPage => page.items < self.size,
+            End::ShortPage => page.items < page.size.unwrap_or(self.size),
             End::EmptyPage => page.items == 0,
         }
     }
@@ -630,6 +633,37 @@ mod tests {
             walker.step(&last, None, &base()),
             Ok(Step::End(Ending {
                 signal: End::Total,
+                ..
+            }))
+        ));
+    }
+
+    /// Where the server says it lowered the page size, a page short of the size asked for but
+    /// full at the size served is not the end; one short of the echo is.
+    #[test]
+    fn a_lowered_size_echo_is_what_a_short_page_is_short_of() {
+        let w = walk(
+            Advance::Offset {
+                param: "offset".into(),
+            },
+            &[End::ShortPage],
+        );
+        let mut walker = Walker::new(w.clone(), 10);
+        let lowered = |items, size| Observed {
+            size: Some(size),
+            ..page(items)
+        };
+        assert_eq!(
+            walker.step(&lowered(6, 6), None, &base()),
+            Ok(Step::Next(Next::Param {
+                name: "offset".into(),
+                value: "6".into()
+            }))
+        );
+        assert!(matches!(
+            walker.step(&lowered(5, 6), None, &base()),
+            Ok(Step::End(Ending {
+                signal: End::ShortPage,
                 ..
             }))
         ));

@@ -361,6 +361,7 @@ fn array_page(
                     flag: ::std::option::Option::None,
                     total: ::std::option::Option::None,
                     total_pages: ::std::option::Option::None,
+                    size: ::std::option::Option::None,
                 };
                 (items, observed)
             }
@@ -444,6 +445,10 @@ fn page_impl(
         Some(t) => count(by_ref(quote!(self), &walk("total-pages", &envelope, t)?)),
         None => none.clone(),
     };
+    let size = match (&pagination.size_echo, pagination.size_echo_authoritative) {
+        (Some(echo), true) => count(by_ref(quote!(self), &walk("size-echo", &envelope, echo)?)),
+        _ => none.clone(),
+    };
     let last_key = match pagination.walk.advance {
         Advance::AfterKey { .. } => {
             let element_name = struct_name(&element).unwrap_or_default();
@@ -470,6 +475,7 @@ fn page_impl(
                 let flag = #flag;
                 let total = #total;
                 let total_pages = #total_pages;
+                let size = #size;
                 let items = #items_expr;
                 let last_key = #last_key;
                 let observed = ::client_runtime::Observed {
@@ -479,6 +485,7 @@ fn page_impl(
                     flag,
                     total,
                     total_pages,
+                    size,
                 };
                 (items, observed)
             }

@@ -47,6 +47,11 @@ mod shelf;
 #[path = "output/memos-basic-auth.rs"]
 mod memos;
 
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
+#[path = "output/events-offset-flag.rs"]
+mod events;
+
 
 use futures::StreamExt as _;
 
@@ -210,6 +215,35 @@ async fn page_client_streams_the_mock() {
         assert_same_walk(&m, size, items).await;
     }
     m.shutdown().await;
+}
+
+/// Offsets ended by a last-page flag, from a server that may lower the page size and says so:
+/// the client streams what a raw walk gets, from the reference and from a server that serves
+/// two thirds of each size asked for (`lowered-page-size`), the same items either way.
+#[tokio::test]
+async fn offset_client_with_a_flag_streams_a_server_that_lowers_sizes() {
+    let reference = start("events-offset-flag").await;
+    let lowered = {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/specs/events-offset-flag.yaml");
+        let mut config = mock::MockConfig::new(specs::Spec::load(&path).unwrap());
+        config.items = 40;
+        config.reading = Some(mock::ReadingMode::LoweredPageSize);
+        mock::start(config).await.unwrap()
+    };
+    let mut streamed = Vec::new();
+    for m in [&reference, &lowered] {
+        let client = events::Client::with_bearer_token(&m.base_url, secret(m)).unwrap();
+        for size in SIZES.map(|s| capped(m, s)) {
+            let items = all(client.list_events().limit(size).stream()).await;
+            streamed.push(walk::client_keys(&items, &pagination(m)));
+            assert_same_walk(m, size, items).await;
+        }
+    }
+    let (first, second) = streamed.split_at(SIZES.len());
+    assert_eq!(first, second, "a lowered size loses or repeats nothing");
+    reference.shutdown().await;
+    lowered.shutdown().await;
 }
 
 /// HTTP Basic: `with_basic_auth` streams what a raw walk with the mock's user name and password

@@ -66,6 +66,9 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::SortIgnored, CheckId::SortOrder),
     (Fault::SortDirectionIgnored, CheckId::SortOrder),
     (Fault::SortDefaultReversed, CheckId::SortDefault),
+    (Fault::ShortPageEndsWalk, CheckId::ExactSubset),
+    (Fault::LoweredSizeUnreported, CheckId::PageSize),
+    (Fault::EchoAboveRequest, CheckId::CountFields),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -240,8 +243,14 @@ fn faults_apply_where_their_preconditions_hold() {
                 | Fault::SortDirectionIgnored
                 | Fault::SortDefaultReversed
         );
+        // Faults of page sizes the two seed vendors do not declare: short pages before the
+        // last, and a size the server may lower.
+        let page_fault = matches!(
+            fault,
+            Fault::ShortPageEndsWalk | Fault::LoweredSizeUnreported | Fault::EchoAboveRequest
+        );
         assert!(
-            vendors || style_fault || vocabulary_fault || credential_fault,
+            vendors || style_fault || vocabulary_fault || credential_fault || page_fault,
             "{} applies to neither vendor",
             fault.name()
         );
@@ -330,4 +339,7 @@ fault_tests! {
     sort_ignored: SortIgnored,
     sort_direction_ignored: SortDirectionIgnored,
     sort_default_reversed: SortDefaultReversed,
+    short_page_ends_walk: ShortPageEndsWalk,
+    lowered_size_unreported: LoweredSizeUnreported,
+    echo_above_request: EchoAboveRequest,
 }

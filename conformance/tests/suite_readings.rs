@@ -122,6 +122,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
         &[RateLimit, ErrorBody],
     ),
     ("twilio", ReadingMode::OtherFilterReadings, &[ExactSubset]),
+    ("events-offset-flag", ReadingMode::LoweredPageSize, &[]),
     // The fixtures carry no reading marks: only the modes the pages leave open apply.
     ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
     ("memos-basic-auth", ReadingMode::TrailingEmptyPage, &[]),

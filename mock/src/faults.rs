@@ -203,6 +203,18 @@ pub enum Fault {
     /// Without the order parameter, the default order is served in the other direction.
     #[strum(message = "without the order parameter, the default order runs the other way")]
     SortDefaultReversed,
+    /// Where pages before the last may be short, a page the filters left short ends the walk:
+    /// its next cursor or link is dropped, and the matches after it are never listed.
+    #[strum(
+        message = "a page the filters left short ends the walk: the matches after it are lost"
+    )]
+    ShortPageEndsWalk,
+    /// The server lowers the page size but its authoritative size echo says the size asked for.
+    #[strum(message = "the page size is lowered but the size echo says the size asked for")]
+    LoweredSizeUnreported,
+    /// The authoritative size echo says one more than the size asked for.
+    #[strum(message = "the size echo says one more than the size asked for")]
+    EchoAboveRequest,
 }
 
 impl Fault {
@@ -309,14 +321,28 @@ impl Fault {
             ),
             Fault::MetaMismatch => need(api.pagination.count.is_some(), "no `count` pointer"),
             Fault::CrossOriginNext => walks(api.links(), "carries no next URL"),
-            Fault::ShortPages => walks(
-                positioned,
-                "lets the client compute the next position from the page size",
-            ),
-            Fault::DefaultSizeIgnored => need(
-                api.pagination.size_default >= 2,
-                "half of a default size of 1 is still 1",
-            ),
+            Fault::ShortPages => {
+                walks(
+                    positioned,
+                    "lets the client compute the next position from the page size",
+                )?;
+                short_pages_are_faults(api)
+            }
+            Fault::DefaultSizeIgnored => {
+                need(
+                    api.pagination.size_default >= 2,
+                    "half of a default size of 1 is still 1",
+                )?;
+                short_pages_are_faults(api)
+            }
+            Fault::ShortPageEndsWalk => {
+                need(
+                    api.pagination.short_pages,
+                    "x-pagination does not say that pages before the last may be short",
+                )?;
+                need(api.query_filters().next().is_some(), "no query filter")
+            }
+            Fault::LoweredSizeUnreported | Fault::EchoAboveRequest => lowers_size(api),
             Fault::ContinuationDropsQuery => {
                 need(api.query_filters().next().is_some(), "no query filter")
             }
@@ -404,6 +430,29 @@ impl Fault {
             | Fault::MinimumRefused => Ok(()),
         }
     }
+}
+
+/// A page short of the page size is a fault only where the spec does not say pages before the
+/// last may be short.
+fn short_pages_are_faults(api: &Api) -> Result<(), String> {
+    match api.pagination.short_pages {
+        true => Err("x-pagination says pages before the last may be short".into()),
+        false => Ok(()),
+    }
+}
+
+/// Whether the server may lower the page size and say so (`size-echo-authoritative`), where a
+/// lowered size keeps the walk's positions (not with page numbers in the links).
+pub(crate) fn lowers_size(api: &Api) -> Result<(), String> {
+    if !api.pagination.size_echo_authoritative {
+        return Err("x-pagination does not make its size echo authoritative".into());
+    }
+    if api.op.numbered_pages().is_some() {
+        return Err(
+            "the next links carry page numbers, which count pages of the size asked for".into(),
+        );
+    }
+    Ok(())
 }
 
 impl Fault {

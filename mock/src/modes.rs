@@ -107,6 +107,12 @@ pub enum ReadingMode {
         message = "filters whose bound (inclusive or not) or case is a reading are served the other way"
     )]
     OtherFilterReadings,
+    /// The page size is lowered below the one asked for (to two thirds), and the size echo
+    /// says so, as a vendor that makes its echo authoritative tells clients to expect.
+    #[strum(
+        message = "page sizes are lowered to two thirds of the size asked for, and the echo says so"
+    )]
+    LoweredPageSize,
 }
 
 impl ReadingMode {
@@ -259,6 +265,7 @@ impl ReadingMode {
                 !api.iso_profile_fields().is_empty(),
                 "no item date-time field whose format is a reading",
             ),
+            ReadingMode::LoweredPageSize => crate::faults::lowers_size(api),
             ReadingMode::OtherFilterReadings => need(
                 api.query_filters().any(|f| f.otherwise().is_some()),
                 "no query filter whose bound or case is a reading",

@@ -43,6 +43,8 @@ pub(crate) struct Window {
     pub(crate) has_more: bool,
     /// Items matching the query, for totals.
     pub(crate) total: usize,
+    /// The page size the size echo says (the effective size, or the lowered one).
+    pub(crate) echo: u64,
 }
 
 /// A stable mix of two numbers, for orders keyed by a seed.
@@ -268,10 +270,11 @@ impl App {
         let ordered = visible.as_deref().unwrap_or(ordered);
         let len = ordered.len();
         let size_items = usize::try_from(size).unwrap_or(usize::MAX).max(1);
+        let served = self.served_size(size);
         let take = if self.fault == Some(Fault::DefaultSizeIgnored) && !size_sent {
             (size_items / 2).max(1)
         } else {
-            size_items
+            usize::try_from(served).unwrap_or(usize::MAX).max(1)
         };
         let continuation = !matches!(position, Position::First);
         let cached = self.fault == Some(Fault::CursorIgnoredByCache) && continuation;
@@ -358,7 +361,31 @@ impl App {
             next,
             has_more,
             total: len,
+            echo: self.echoed_size(size, served),
         })
+    }
+
+    /// The page size a page of `size` is served at: lowered to two thirds (at least the
+    /// minimum) under `lowered-page-size` and `lowered-size-unreported`.
+    fn served_size(&self, size: u64) -> u64 {
+        let lowered = self.mode == Some(ReadingMode::LoweredPageSize)
+            || self.fault == Some(Fault::LoweredSizeUnreported);
+        match lowered {
+            true => (size * 2)
+                .div_ceil(3)
+                .max(self.api.pagination.size_min)
+                .min(size),
+            false => size,
+        }
+    }
+
+    /// What the size echo says of a page asked for at `size` and served at `served`.
+    fn echoed_size(&self, size: u64, served: u64) -> u64 {
+        match self.fault {
+            Some(Fault::LoweredSizeUnreported) => size,
+            Some(Fault::EchoAboveRequest) => size + 1,
+            _ => served,
+        }
     }
 
     /// The fault that acts at a page boundary at `position`: the page-boundary faults act

@@ -21,7 +21,7 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// What the query selects: the active filters with their values, and the page size.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Selection<'a> {
     /// Each filter in force with its values (one, or several for a multi-value filter; the
     /// parameter's default when it was not sent).

@@ -24,6 +24,7 @@ use crate::data::{Data, Item};
 use crate::errors::{ApiError, Problems};
 use crate::faults::Fault;
 use crate::modes::ReadingMode;
+use crate::pagination::Window;
 use crate::params::{encode, Selection};
 use crate::query::{Query, Value};
 use crate::render::Facts;
@@ -205,13 +206,50 @@ impl App {
             selection.sort.as_ref(),
             selection.sort_sent,
         );
-        let ordered = self.order(sorted, selection.size);
-        let window = self.window(&items, &ordered, position, &selection, &bindings)?;
+        let window = match self.api.pagination.short_pages && !selection.active.is_empty() {
+            false => {
+                let ordered = self.order(sorted, selection.size);
+                self.window(&items, &ordered, position, &selection, &bindings)?
+            }
+            true => {
+                let unfiltered = Selection {
+                    active: Vec::new(),
+                    ..selection.clone()
+                };
+                let all = self.matching_cached(&items, &unfiltered, &path_values, &access, false);
+                let sorted = self.sorted(
+                    &items,
+                    all.as_ref().clone(),
+                    selection.sort.as_ref(),
+                    selection.sort_sent,
+                );
+                let ordered = self.order(sorted, selection.size);
+                let window = self.window(&items, &ordered, position, &selection, &bindings)?;
+                self.filter_window(window, &matched)
+            }
+        };
         let page_path = Carried {
             canonical: canonical.clone(),
             path_values,
         };
         Ok(self.page(&items, path, &page_path, &selection, &window, &bindings[0]))
+    }
+
+    /// A window of the whole list with the query's filters applied after it was taken, as a
+    /// vendor that says pages before the last may be short serves it: the page keeps the
+    /// matches among its items, and the walk goes on from the window's end. Under
+    /// `short-page-ends-walk`, a page the filters left short is the last.
+    fn filter_window(&self, mut window: Window, matched: &[usize]) -> Window {
+        let kept: std::collections::HashSet<usize> = matched.iter().copied().collect();
+        let taken = window.items.len() as u64;
+        window.items.retain(|i| kept.contains(i));
+        window.total = matched.len();
+        let short = (window.items.len() as u64) < taken.min(window.echo);
+        if self.fault == Some(Fault::ShortPageEndsWalk) && short {
+            window.next = None;
+            window.has_more = false;
+        }
+        window
     }
 
     /// Under drift, request `n` first creates an item when `n` is a multiple of the period:
@@ -417,7 +455,7 @@ impl App {
         };
         let facts = Facts {
             count: window.items.len(),
-            size: selection.size,
+            size: window.echo,
             next: body_next,
             has_more: window.has_more,
             total: window.total,

@@ -69,6 +69,9 @@ fn every_fault_has_a_test() {
             Fault::SortIgnored => "sort_ignored",
             Fault::SortDirectionIgnored => "sort_direction_ignored",
             Fault::SortDefaultReversed => "sort_default_reversed",
+            Fault::ShortPageEndsWalk => "short_page_ends_walk",
+            Fault::LoweredSizeUnreported => "lowered_size_unreported",
+            Fault::EchoAboveRequest => "echo_above_request",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }
@@ -519,6 +522,43 @@ async fn short_pages() {
     }
     let keys = keys(&m, &items(&m, &pages));
     assert_eq!((keys.len(), unique(&keys)), (130, 130), "nothing is lost");
+}
+
+/// The pages of a walk of `events-offset-flag` at `limit=30`: (items, echo) of each.
+async fn event_pages(m: &RunningMock) -> (Vec<(usize, u64)>, Vec<String>) {
+    let pages = walk(m, "limit=30").await;
+    let sizes = pages
+        .iter()
+        .map(|p| {
+            let n = p.body["events"].as_array().map_or(0, Vec::len);
+            (n, p.body["meta"]["limit"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    (sizes, keys(m, &items(m, &pages)))
+}
+
+#[tokio::test]
+async fn lowered_size_unreported() {
+    let m = start_fault(fixture("events-offset-flag"), Fault::LoweredSizeUnreported).await;
+    let r = start(fixture("events-offset-flag")).await;
+    let (sizes, keys) = event_pages(&m).await;
+    let (_, all) = event_pages(&r).await;
+    for (n, echo) in &sizes[..sizes.len() - 1] {
+        assert_eq!((*n, *echo), (20, 30), "lowered to 20, echoed as asked");
+    }
+    assert_eq!(keys, all, "nothing is lost");
+}
+
+#[tokio::test]
+async fn echo_above_request() {
+    let m = start_fault(fixture("events-offset-flag"), Fault::EchoAboveRequest).await;
+    let r = start(fixture("events-offset-flag")).await;
+    let (sizes, keys) = event_pages(&m).await;
+    let (_, all) = event_pages(&r).await;
+    for (n, echo) in &sizes[..sizes.len() - 1] {
+        assert_eq!((*n, *echo), (30, 31), "served as asked, echoed one above");
+    }
+    assert_eq!(keys, all, "nothing is lost");
 }
 
 #[tokio::test]

@@ -606,3 +606,75 @@ fn end_signals_replace_the_style_defaults() {
     assert_eq!(p.walk.ends, [walk::End::NullNext, walk::End::EmptyNext]);
     assert_eq!(*p.last_page, [walk::End::NullNext, walk::End::EmptyNext]);
 }
+
+#[test]
+fn short_pages_and_an_authoritative_echo_are_read_and_checked() {
+    let peeker = |edit: &str| {
+        with(
+            peeker_yaml(),
+            "size-param: per_page",
+            &format!("size-param: per_page\n        {edit}"),
+        )
+    };
+    let spec = Spec::parse("p.yaml", &peeker("size-echo-authoritative: true")).unwrap();
+    let p = spec
+        .paginated_operation()
+        .unwrap()
+        .pagination
+        .clone()
+        .unwrap();
+    assert!(p.size_echo_authoritative && !p.short_pages);
+    let body = serde_json::json!({"data": [], "meta": {"per_page": 7}, "links": {}});
+    let (_, observed) = p.observe(&body, &|_| None).unwrap();
+    assert_eq!(
+        observed.size,
+        Some(7),
+        "the echo is the size the page was served at"
+    );
+
+    let spec = Spec::parse("p.yaml", &peeker("short-pages: true")).unwrap();
+    assert!(
+        spec.paginated_operation()
+            .unwrap()
+            .pagination
+            .as_ref()
+            .unwrap()
+            .short_pages
+    );
+
+    // An echo it does not have; page numbers; a short page as the end where pages may be short.
+    let no_echo = with(
+        peeker_yaml(),
+        "size-echo: /meta/per_page",
+        "size-echo-authoritative: true",
+    );
+    let err = Spec::parse("p.yaml", &no_echo).unwrap_err();
+    assert!(
+        err.pointer
+            .ends_with("/x-pagination/size-echo-authoritative"),
+        "{err}"
+    );
+    assert!(err.problem.contains("needs `size-echo`"), "{err}");
+    let books = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/specs/books-page.yaml"),
+    )
+    .unwrap();
+    let paged = with(
+        &books,
+        "style: page",
+        "style: page\n        size-echo-authoritative: true",
+    );
+    let err = Spec::parse("b.yaml", &paged).unwrap_err();
+    assert!(err.problem.contains("page numbers"), "{err}");
+    let short = with(
+        &books,
+        "style: page",
+        "style: page\n        short-pages: true",
+    );
+    let err = Spec::parse("b.yaml", &short).unwrap_err();
+    assert!(err.pointer.ends_with("/x-pagination/short-pages"), "{err}");
+    assert!(
+        err.problem.contains("`short-page` cannot end a walk"),
+        "{err}"
+    );
+}

@@ -640,6 +640,7 @@ pub mod types {
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::Some(&self.meta.total_pages)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
+            let size = ::std::option::Option::None;
             let items = self.results;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -649,6 +650,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

@@ -712,6 +712,7 @@ pub mod types {
             let total = ::std::option::Option::Some(&self.total)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.cards;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -721,6 +722,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

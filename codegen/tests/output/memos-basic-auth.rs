@@ -514,6 +514,7 @@ pub mod types {
             let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.memos;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -523,6 +524,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

@@ -753,6 +753,7 @@ pub mod types {
             let total = ::std::option::Option::Some(&self.total)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.orders;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -762,6 +763,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

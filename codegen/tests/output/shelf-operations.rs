@@ -826,6 +826,7 @@ pub mod types {
             let flag = ::std::option::Option::Some(&self.more).copied();
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.data;
             let last_key = items
                 .last()
@@ -840,6 +841,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }
@@ -855,6 +857,7 @@ pub mod types {
             let total = ::std::option::Option::Some(&self.total)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.books;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -864,6 +867,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }
@@ -879,6 +883,7 @@ pub mod types {
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::Some(&self.pages)
                 .and_then(|v| ::std::convert::TryFrom::try_from(*v).ok());
+            let size = ::std::option::Option::None;
             let items = self.loans;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -888,6 +893,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

@@ -750,6 +750,7 @@ pub mod types {
             let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.tickets;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -759,6 +760,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

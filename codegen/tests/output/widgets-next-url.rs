@@ -373,6 +373,7 @@ pub mod types {
             let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.items;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -382,6 +383,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

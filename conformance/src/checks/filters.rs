@@ -655,7 +655,12 @@ async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, Sent)]) 
         if n.div_ceil(small) >= 3 {
             let spanning = request.at_size(Some(small));
             let spanning = match first.complete() {
-                true => walk(ctx, &spanning, page_cap(n, small)).await,
+                // Where a window is filtered after it is taken, the walk takes the pages of
+                // the whole list.
+                true => {
+                    let spans = if p.short_pages { total.max(n) } else { n };
+                    walk(ctx, &spanning, page_cap(spans, small)).await
+                }
                 false => walk_within(ctx, &spanning, Reach::window(3 * small as usize)).await,
             };
             f.merge(judge_filtered(ctx, scene, chosen, &spanning));

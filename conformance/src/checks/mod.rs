@@ -206,7 +206,13 @@ pub fn out_of_range(
     }
     if let (Some(pointer), Some(body)) = (&p.size_echo, response.body()) {
         if let Some(echo) = body.pointer(pointer) {
-            if echo.as_u64() != Some(nearest) {
+            // An authoritative echo may say the server lowered the size further.
+            let agrees = match (echo.as_u64(), p.size_echo_authoritative) {
+                (Some(e), true) => e <= nearest,
+                (e, false) => e == Some(nearest),
+                (None, true) => false,
+            };
+            if !agrees {
                 return breach(
                     Basis::Documented,
                     format!("{what} was served with {pointer} = {echo}: a clamped page echoes {nearest}"),

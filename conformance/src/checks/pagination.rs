@@ -629,26 +629,33 @@ impl Deferred for Repeats {
 }
 
 /// Every page but the last holds exactly the effective size; none holds more. A walk without
-/// the size parameter is judged by `default-size`, one with it by `page-size`.
+/// the size parameter is judged by `default-size`, one with it by `page-size`. Where the spec
+/// makes the size echo authoritative, a page is judged against the size it says it used (the
+/// echo's own bounds are `count-fields`' concern); where pages before the last may be short,
+/// only "none holds more" is left.
 pub fn judge_page_sizes(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     let p = ctx.pagination;
     let check = match w.request.size {
         Some(_) => CheckId::PageSize,
         None => CheckId::DefaultSize,
     };
-    let effective = w.request.effective_size(p);
+    let asked = w.request.effective_size(p);
     let ending = ending_page(w);
     for (i, page) in w.pages.iter().enumerate() {
         let n = page.keys.len() as u64;
+        let (effective, of) = match page.observed.size {
+            Some(echo) if echo <= asked => (echo, "the size the page echoes"),
+            _ => (asked, "the page size"),
+        };
         let not_last = i < ending;
         let breach = if n > effective {
             Some(format!(
-                "page {} holds {n} items, more than {effective}",
+                "page {} holds {n} items, more than {effective} ({of})",
                 i + 1
             ))
-        } else if not_last && n != effective {
+        } else if not_last && n != effective && !p.short_pages {
             Some(format!(
-                "page {} holds {n} items but is not the last page: every page before the last holds {effective}",
+                "page {} holds {n} items but is not the last page: every page before the last holds {effective} ({of})",
                 i + 1
             ))
         } else {
@@ -687,32 +694,53 @@ fn judge_counts(ctx: &Ctx, f: &mut Findings, w: &Walk, label: &str) {
     for (i, page) in w.pages.iter().enumerate() {
         let n = page.keys.len() as u64;
         // An absent field is the schema family's concern (its presence may be a reading).
-        for (pointer, got, want, what) in [
-            (&p.count, &page.count, n, "the items on the page"),
-            (
-                &p.size_echo,
-                &page.echo,
-                effective,
-                "the effective page size",
-            ),
-        ] {
+        let judged = [
+            (&p.count, &page.count, judge_count(page, n)),
+            (&p.size_echo, &page.echo, judge_echo(p, page, effective)),
+        ];
+        for (pointer, got, verdict) in judged {
             let (Some(pointer), Some(got)) = (pointer, got) else {
                 continue;
             };
-            if got.as_u64() == Some(want) {
-                f.held(CheckId::CountFields);
-            } else {
-                f.breach(
+            match verdict {
+                None => f.held(CheckId::CountFields),
+                Some(what) => f.breach(
                     CheckId::CountFields,
                     Basis::Documented,
-                    format!(
-                        "{label}: page {} has {pointer} = {got} but {what} is {want}",
-                        i + 1
-                    ),
+                    format!("{label}: page {} has {pointer} = {got} but {what}", i + 1),
                     Some(page.curl()),
-                );
+                ),
             }
         }
+    }
+}
+
+/// The item count equals the items on the page; `Some` says what it should have been.
+fn judge_count(page: &Page, n: u64) -> Option<String> {
+    let got = page.count.as_ref()?;
+    (got.as_u64() != Some(n)).then(|| format!("the items on the page are {n}"))
+}
+
+/// The size echo equals the effective page size; an authoritative echo may be lower (the
+/// server lowered the size), but never above the size asked for or `size-max`, never below
+/// the items it served, and never 0.
+fn judge_echo(p: &specs::Pagination, page: &Page, effective: u64) -> Option<String> {
+    let got = page.echo.as_ref()?;
+    if !p.size_echo_authoritative {
+        return (got.as_u64() != Some(effective))
+            .then(|| format!("the effective page size is {effective}"));
+    }
+    let n = page.keys.len() as u64;
+    match got.as_u64() {
+        Some(echo) if echo > effective => Some(format!(
+            "the size asked for is {effective}: a server may lower the size, never raise it"
+        )),
+        Some(echo) if echo > p.size_max => Some(format!("size-max is {}", p.size_max)),
+        Some(echo) if echo < n.max(1) => Some(format!(
+            "the page holds {n} item(s): the size it was served at is at least that, and at least 1"
+        )),
+        Some(_) => None,
+        None => Some("the echo is not a whole number".to_string()),
     }
 }
 

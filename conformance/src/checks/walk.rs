@@ -490,7 +490,9 @@ pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &
         if !seen_next.insert(token.clone()) {
             return done(pages, endless(format!("page {n} points to a next page already followed ({token:?}): the walk would cycle")));
         }
-        if empty_in_a_row >= EMPTY_PAGES_IN_A_ROW {
+        // Where the vendor says pages before the last may be empty (a window filtered after it
+        // is taken), a run of them is a sparse filter, and the page cap bounds the walk.
+        if empty_in_a_row >= EMPTY_PAGES_IN_A_ROW && !ctx.pagination.short_pages {
             return done(
                 pages,
                 endless(format!(
@@ -506,11 +508,7 @@ pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &
         if reach.pages.is_some_and(|most| n >= most) {
             return done(pages, WalkEnd::Stopped(Stopped::Budget));
         }
-        let cap = grown_cap(
-            page_cap,
-            distinct.len(),
-            request.effective_size(ctx.pagination),
-        );
+        let cap = grown_cap(page_cap, distinct.len(), served_size(ctx, request, &pages));
         if n >= cap {
             return done(
                 pages,
@@ -529,6 +527,17 @@ pub use client_runtime::with_param;
 /// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
 pub fn page_cap(total: u64, size: u64) -> usize {
     (2 * total.div_ceil(size.max(1)) + 3) as usize
+}
+
+/// The page size a walk's pages are served at, for its cap: the effective size, or the
+/// smallest an authoritative echo said the server lowered it to.
+fn served_size(ctx: &Ctx, request: &PageRequest, pages: &[Page]) -> u64 {
+    let effective = request.effective_size(ctx.pagination);
+    pages
+        .iter()
+        .filter_map(|p| p.observed.size)
+        .filter(|&echo| echo > 0)
+        .fold(effective, u64::min)
 }
 
 /// A hash of `value`, to tell values apart without keeping them.

@@ -543,6 +543,7 @@ listed here (`additionalProperties: false`).
             let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.data.data;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -552,6 +553,7 @@ listed here (`additionalProperties: false`).
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

@@ -17049,6 +17049,7 @@ pub mod builder {
                 flag: ::std::option::Option::None,
                 total: ::std::option::Option::None,
                 total_pages: ::std::option::Option::None,
+                size: ::std::option::Option::None,
             };
             (items, observed)
         }
@@ -17173,6 +17174,7 @@ pub mod builder {
                 flag: ::std::option::Option::None,
                 total: ::std::option::Option::None,
                 total_pages: ::std::option::Option::None,
+                size: ::std::option::Option::None,
             };
             (items, observed)
         }
@@ -17297,6 +17299,7 @@ pub mod builder {
                 flag: ::std::option::Option::None,
                 total: ::std::option::Option::None,
                 total_pages: ::std::option::Option::None,
+                size: ::std::option::Option::None,
             };
             (items, observed)
         }

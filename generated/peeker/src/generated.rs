@@ -843,6 +843,7 @@ pub mod types {
             let flag = ::std::option::Option::None;
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.data;
             let last_key = ::std::option::Option::None;
             let observed = ::client_runtime::Observed {
@@ -852,6 +853,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

@@ -1188,6 +1188,7 @@ pub mod types {
             let flag = ::std::option::Option::Some(&self.has_more).copied();
             let total = ::std::option::Option::None;
             let total_pages = ::std::option::Option::None;
+            let size = ::std::option::Option::None;
             let items = self.data;
             let last_key = items
                 .last()
@@ -1202,6 +1203,7 @@ pub mod types {
                 flag,
                 total,
                 total_pages,
+                size,
             };
             (items, observed)
         }

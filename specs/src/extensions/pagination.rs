@@ -59,6 +59,13 @@ pub struct Pagination {
     pub count: Option<Pointer>,
     /// A field that equals the effective page size.
     pub size_echo: Option<Pointer>,
+    /// Whether the server may lower the page size below the one asked for and says so in
+    /// `size-echo` (`size-echo-authoritative`): pages are then judged against the echo, which
+    /// never exceeds the size asked for or `size-max`.
+    pub size_echo_authoritative: bool,
+    /// Whether pages before the last may hold fewer items than the page size, even none
+    /// (`short-pages`: a vendor that filters a page's window after taking it).
+    pub short_pages: bool,
 }
 
 impl Pagination {
@@ -111,6 +118,10 @@ impl Pagination {
             flag,
             total: count_at(body, self.total.as_ref())?,
             total_pages: count_at(body, self.total_pages.as_ref())?,
+            size: match self.size_echo_authoritative {
+                true => count_at(body, self.size_echo.as_ref())?,
+                false => None,
+            },
         };
         Ok((items, observed))
     }
@@ -332,6 +343,8 @@ struct Raw {
     under_min: Option<Vec<Bound>>,
     count: Option<Pointer>,
     size_echo: Option<Pointer>,
+    size_echo_authoritative: Option<bool>,
+    short_pages: Option<bool>,
     next: Option<Pointer>,
     next_header: Option<String>,
     token_param: Option<String>,
@@ -461,6 +474,8 @@ pub(crate) fn read_pagination(
         Style::Page => page_param,
     };
     let sizes = sizes(&raw, &ext, parameters)?;
+    let size_echo_authoritative = authoritative_echo(&raw, &ext)?;
+    let short_pages = short_pages(&raw, &ext, &ends)?;
     Ok(Some(Pagination {
         pointer: ext.at.clone(),
         style: raw.style.name().to_string(),
@@ -482,7 +497,52 @@ pub(crate) fn read_pagination(
         under_min: bounds(&ext, "under-min", raw.under_min)?,
         count: raw.count,
         size_echo: raw.size_echo,
+        size_echo_authoritative,
+        short_pages,
     }))
+}
+
+/// `size-echo-authoritative`: only with a `size-echo` to believe, and not where pages are
+/// numbered (a page number counts pages of the size asked for, which a lowered size breaks).
+fn authoritative_echo(raw: &Raw, ext: &Ext) -> Result<bool, SpecError> {
+    let key = "size-echo-authoritative";
+    if raw.size_echo_authoritative != Some(true) {
+        return Ok(false);
+    }
+    if raw.size_echo.is_none() {
+        return Err(ext.error(
+            key,
+            "an authoritative echo needs `size-echo`, the field it is in",
+        ));
+    }
+    if raw.style == Style::Page {
+        return Err(ext.error(
+            key,
+            "page numbers count pages of the size asked for: a server that lowers it cannot keep \
+             them (use offsets, a cursor or a next link)",
+        ));
+    }
+    Ok(true)
+}
+
+/// `short-pages`: a page before the last may be short, so a short or an empty page cannot
+/// end the walk, and something the page states must.
+fn short_pages(raw: &Raw, ext: &Ext, ends: &[End]) -> Result<bool, SpecError> {
+    let key = "short-pages";
+    if raw.short_pages != Some(true) {
+        return Ok(false);
+    }
+    if let Some(counted) = ends.iter().find(|e| !e.is_stated()) {
+        return Err(ext.error(
+            key,
+            format!(
+                "where pages before the last may be short, `{}` cannot end a walk: name the \
+                 signals the page states in `end`",
+                counted.name()
+            ),
+        ));
+    }
+    Ok(true)
 }
 
 fn is_query_param(parameters: &[Parameter], name: &str) -> bool {
