@@ -26,10 +26,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 pub use client_runtime::walk;
+pub use client_runtime::{InBody, RateLimitHeaders, Reset, ResetFormat};
 pub use extensions::{
-    compare, compare_values, param_text, Access, Bound, Cache, Direction, ErrorRules, Fact, Filter,
-    Match, Nulls, Order, Pagination, Restricted, Scope, SearchHow, Sentinel, Several, Sort,
-    SortChoice, AUTH_STATUSES,
+    compare, compare_values, param_text, Access, Bound, Cache, Direction, ErrorKind, ErrorRules,
+    Fact, Filter, InBodyError, Match, Nulls, Order, Pagination, Restricted, Scope, SearchHow,
+    Sentinel, Several, Sort, SortChoice, AUTH_STATUSES, TOO_MANY_REQUESTS,
 };
 pub use model::{
     HeaderSpec, Location, Method, Operation, Parameter, ResponseSpec, Security, SecurityKind,

@@ -433,6 +433,13 @@ impl Operation {
             .min_by_key(|r| r.key.specificity())
     }
 
+    /// The response that describes an error body whatever its status: `default`, else the
+    /// first error response (a 4XX or 5XX status or range) with a JSON schema. An error
+    /// carried in a 200 body (`x-errors.in-body`) is one of these.
+    pub fn error_body(&self) -> Option<&ResponseSpec> {
+        error_body_of(&self.responses)
+    }
+
     /// The documented status keys, in spec order, for messages.
     pub fn status_list(&self) -> String {
         self.responses
@@ -441,6 +448,20 @@ impl Operation {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// [`Operation::error_body`] among `responses`.
+pub(crate) fn error_body_of(responses: &[ResponseSpec]) -> Option<&ResponseSpec> {
+    let with_schema = || responses.iter().filter(|r| r.json_schema.is_some());
+    with_schema()
+        .find(|r| r.key == StatusKey::Default)
+        .or_else(|| {
+            with_schema().find(|r| match r.key {
+                StatusKey::Code(code) => code >= 400,
+                StatusKey::Range(class) => class >= 4,
+                StatusKey::Default => false,
+            })
+        })
 }
 
 pub(crate) fn read_operations(
@@ -538,7 +559,7 @@ fn read_operation(
     let responses = read_responses(cx)?;
     let filters = extensions::read_filters(cx, &parameters)?;
     let pagination = extensions::read_pagination(cx, &parameters)?;
-    let errors = extensions::read_errors(cx)?;
+    let errors = extensions::read_errors(cx, &responses)?;
     let access = extensions::read_access(cx, &parameters)?;
     let restricted =
         extensions::read_restricted(cx, security.as_ref(), &responses, pagination.as_ref())?;

@@ -8,7 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::readings::{covering, Reading};
-use crate::{resolve_at, Operation};
+use crate::{resolve_at, Operation, ResponseSpec};
 
 /// The spec's component schemas converted to JSON Schema, ready to hand to a validator.
 #[derive(Debug, Clone)]
@@ -134,7 +134,13 @@ impl JsonSchemas {
     /// The JSON body schema of the response `op` documents for `status` (the most specific of
     /// code, range and `default`), if it has an `application/json` body.
     pub fn response(&self, op: &Operation, status: u16) -> Option<ResponseSchema> {
-        let root = op.response(status)?.json_schema.clone()?;
+        self.of_response(op.response(status)?)
+    }
+
+    /// The schema of `response`'s JSON body (an error carried in a 200 body is judged by
+    /// `Operation::error_body`'s).
+    pub fn of_response(&self, response: &ResponseSpec) -> Option<ResponseSchema> {
+        let root = response.json_schema.clone()?;
         let node = self.raw.pointer(&root)?;
         Some(ResponseSchema {
             schema: self.standalone(node),

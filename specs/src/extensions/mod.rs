@@ -24,7 +24,7 @@ use crate::readings::{covering, Reading};
 use crate::SpecError;
 
 pub use access::{Access, Cache, Restricted, Scope};
-pub use errors::{ErrorRules, AUTH_STATUSES};
+pub use errors::{ErrorKind, ErrorRules, InBodyError, AUTH_STATUSES, TOO_MANY_REQUESTS};
 pub use filters::{compare, Filter, Match, SearchHow, Sentinel, Several};
 pub use pagination::{param_text, Pagination};
 pub use sort::{compare_values, Direction, Nulls, Order, Sort, SortChoice};
