@@ -244,6 +244,10 @@ impl Api {
                 .unwrap_or(Value::Null)
         });
         json::set(&mut template, &self.pagination.items, json!([]));
+        // A page says it is no error, whatever the example shows.
+        if let Some(in_body) = &self.op.errors.in_body {
+            json::set(&mut template, &in_body.flag, json!(true));
+        }
         template
     }
 
@@ -725,6 +729,24 @@ impl Api {
     pub(crate) fn retry_after_reading(&self) -> Option<&specs::Reading> {
         let header = self.op.response(429)?.header("retry-after")?;
         self.spec.reading(&header.pointer, None)
+    }
+
+    /// The template of an error carried in a 200 body: the operation's error body response
+    /// (`default`, else the first error response with a schema; `Operation::error_body`), its
+    /// first example, else a skeleton of its schema (strings filled with `message`).
+    pub(crate) fn error_body_template(&self, message: &str) -> Value {
+        let Some(response) = self.op.error_body() else {
+            return json!({});
+        };
+        if let Some(example) = self.spec.response_example(response) {
+            return example.clone();
+        }
+        response
+            .json_schema
+            .as_deref()
+            .and_then(|p| self.spec.raw.pointer(p))
+            .map(|s| skeleton(&self.spec, s, message, false, 0))
+            .unwrap_or_else(|| json!({}))
     }
 
     /// The error body template for `status`: the response's first example, else a skeleton of

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use axum::http::{header, HeaderMap};
 use base64::Engine as _;
-use specs::SecurityKind;
+use specs::{ErrorKind, SecurityKind};
 
 use crate::data::{Key, Reach};
 use crate::errors::ApiError;
@@ -128,7 +128,7 @@ impl App {
             }
             Presented::Missing if unchecked => return Ok(None),
             Presented::Missing => {
-                return Err(self.auth_error(self.api.op.errors.missing_key[0], "Unauthenticated."))
+                return Err(self.auth_error(ErrorKind::MissingKey, "Unauthenticated."))
             }
             Presented::Malformed(why) => (None, why),
         };
@@ -139,17 +139,18 @@ impl App {
             }
             None if unchecked => Ok(None),
             None if self.fault == Some(Fault::WrongErrorStatus) => Err(ApiError::new(400, why)),
-            None => Err(self.auth_error(self.api.op.errors.invalid_key[0], why)),
+            None => Err(self.auth_error(ErrorKind::InvalidKey, why)),
         }
     }
 
-    fn auth_error(&self, status: u16, message: &str) -> ApiError {
+    fn auth_error(&self, kind: ErrorKind, message: &str) -> ApiError {
+        let status = self.api.op.errors.statuses(kind)[0];
         let status = if self.mode == Some(ReadingMode::AuthOtherStatus) {
             other_auth_status(status)
         } else {
             status
         };
-        ApiError::new(status, message)
+        ApiError::new(status, message).with_kind(kind)
     }
 
     /// Existence and access for the `x-access` path parameter, whose canonical value is

@@ -109,9 +109,21 @@ pub enum Fault {
     /// A page's JSON body is sent as `text/plain`.
     #[strum(message = "pages are JSON sent as text/plain")]
     WrongContentType,
-    /// Every request to the endpoint answers 429 with `Retry-After`.
-    #[strum(message = "every request answers 429 with Retry-After")]
+    /// Every request to the endpoint is rate limited, as `x-errors` says (429 with
+    /// `Retry-After` by default).
+    #[strum(message = "every request is rate limited (429 with Retry-After, or as x-errors says)")]
     RateLimitStorm,
+    /// A rate limit told by headers lacks the one that says when the window resets.
+    #[strum(
+        message = "every fifth request is rate limited without the header that says when the window resets"
+    )]
+    RateLimitResetMissing,
+    /// A refusal the spec answers in a 200 body is served as a page without items.
+    #[strum(message = "a refusal the spec answers in a 200 body is an empty page instead")]
+    InBodyErrorAsPage,
+    /// A refusal answered in a 200 body names the code of another kind.
+    #[strum(message = "a refusal answered in a 200 body carries the code of another kind")]
+    InBodyWrongCode,
     /// Every page but the last holds one item fewer than the effective size.
     #[strum(message = "every page but the last holds one item fewer than the size")]
     ShortPages,
@@ -409,6 +421,21 @@ impl Fault {
             Fault::SortIgnored | Fault::SortDirectionIgnored | Fault::SortDefaultReversed => {
                 crate::sort::sort_fault_applies(self, api)
             }
+            Fault::RateLimitResetMissing => {
+                let errors = &api.op.errors;
+                need(
+                    errors
+                        .rate_limit
+                        .as_ref()
+                        .is_some_and(|r| r.reset.is_some()),
+                    "x-errors names no rate-limit header that says when the window resets",
+                )?;
+                need(
+                    errors.codes(specs::ErrorKind::RateLimited).is_empty(),
+                    "rate limits are answered in a 200 body, without their headers",
+                )
+            }
+            Fault::InBodyErrorAsPage | Fault::InBodyWrongCode => in_body_fault_applies(self, api),
             Fault::EpochTimestamps => need(
                 !api.epoch_fields().is_empty(),
                 "no item date-time field whose format (or pattern) is documented",
@@ -453,6 +480,32 @@ pub(crate) fn lowers_size(api: &Api) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The in-body faults break the answer to a request without credentials, which
+/// `errors/missing-key` judges: they need that answer to be in a 200 body (and, to name
+/// another kind's code, a second kind with codes).
+fn in_body_fault_applies(fault: Fault, api: &Api) -> Result<(), String> {
+    let errors = &api.op.errors;
+    let security = api
+        .op
+        .security
+        .as_ref()
+        .ok_or("the operation needs no credential")?;
+    if security.optional {
+        return Err("the operation may be called without credentials".into());
+    }
+    if errors.in_body.is_none() || errors.codes(specs::ErrorKind::MissingKey).is_empty() {
+        return Err("x-errors answers no missing credential in a 200 body (in-body, codes)".into());
+    }
+    let kinds = specs::ErrorKind::ALL
+        .iter()
+        .filter(|k| !errors.codes(**k).is_empty())
+        .count();
+    match (fault, kinds) {
+        (Fault::InBodyWrongCode, 1) => Err("only one kind has in-body codes".into()),
+        _ => Ok(()),
+    }
 }
 
 impl Fault {

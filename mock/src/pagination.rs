@@ -200,7 +200,8 @@ impl App {
             self.api.op.errors.invalid_token[0],
             param,
             format!("The {param} is invalid or expired; start again from the first page."),
-        ))
+        )
+        .with_kind(specs::ErrorKind::InvalidToken))
     }
 
     /// The start of the page a token stands for.

@@ -204,6 +204,7 @@ impl App {
     /// The refusal of invalid parameters.
     pub(crate) fn invalid_params(&self, problems: Problems) -> ApiError {
         ApiError::invalid(self.api.op.errors.invalid_param[0], problems)
+            .with_kind(specs::ErrorKind::InvalidParam)
     }
 
     /// The filters and page size of the query; problems are collected.

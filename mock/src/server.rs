@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use specs::walk::{Advance, Carrier};
-use specs::Location;
+use specs::{ErrorKind, Location};
 use tokio::sync::watch;
 
 use crate::api::Api;
@@ -95,20 +95,58 @@ pub(crate) struct Page<'a> {
     pub(crate) headers: Vec<(String, String)>,
 }
 
+/// Under `rate-limit-reset-missing` without `--rate-limit-every`, every this many requests
+/// are rate limited.
+const RESET_MISSING_EVERY: u32 = 5;
+
 impl App {
+    /// The response to a refusal; under `in-body-error-as-page`, a refusal of a kind the spec
+    /// answers in a 200 body is a page instead.
     pub(crate) fn render(&self, e: ApiError) -> Response {
+        if self.fault == Some(Fault::InBodyErrorAsPage) && e.in_body_code(&self.api, None).is_some()
+        {
+            return self.empty_page();
+        }
         e.render(&self.api, self.fault, self.mode)
     }
 
-    /// 429 for request `n` when rate limiting says so (every request under
-    /// `rate-limit-storm`).
+    /// A page without items that says it is the last, what a server that lets a refusal fall
+    /// through to an empty list serves.
+    fn empty_page(&self) -> Response {
+        let size = self.api.pagination.size_default;
+        let facts = Facts {
+            count: 0,
+            size,
+            next: None,
+            has_more: false,
+            total: 0,
+            first_url: &self.origin,
+            endpoint_url: &self.origin,
+        };
+        let (prefix, suffix) = self.envelope(&facts);
+        self.success(Page {
+            prefix,
+            items: Vec::new(),
+            suffix,
+            headers: Vec::new(),
+        })
+    }
+
+    /// The rate limit's answer to request `n` when rate limiting says so: every request under
+    /// `rate-limit-storm`, every `--rate-limit-every` requests, and every
+    /// [`RESET_MISSING_EVERY`] under `rate-limit-reset-missing` without it. Its status, body
+    /// and headers are the spec's (`x-errors`: `rate-limited`, `codes`, `rate-limit`).
     fn rate_limited(&self, n: u64) -> Option<Response> {
         let storm = self.fault == Some(Fault::RateLimitStorm);
-        let every = self
-            .rate_limit_every
-            .is_some_and(|every| n.is_multiple_of(u64::from(every)));
-        (storm || every).then(|| {
-            let mut e = ApiError::new(self.api.op.errors.rate_limited[0], "Too Many Attempts.");
+        let every = match (self.rate_limit_every, self.fault) {
+            (Some(every), _) => Some(every),
+            (None, Some(Fault::RateLimitResetMissing)) => Some(RESET_MISSING_EVERY),
+            _ => None,
+        };
+        let due = every.is_some_and(|every| n.is_multiple_of(u64::from(every)));
+        (storm || due).then(|| {
+            let rules = &self.api.op.errors;
+            let mut e = ApiError::of(ErrorKind::RateLimited, rules, "Too Many Attempts.");
             e.retry_after = Some(self.retry_after_secs);
             self.render(e)
         })

@@ -72,6 +72,9 @@ fn every_fault_has_a_test() {
             Fault::ShortPageEndsWalk => "short_page_ends_walk",
             Fault::LoweredSizeUnreported => "lowered_size_unreported",
             Fault::EchoAboveRequest => "echo_above_request",
+            Fault::RateLimitResetMissing => "rate_limit_reset_missing",
+            Fault::InBodyErrorAsPage => "in_body_error_as_page",
+            Fault::InBodyWrongCode => "in_body_wrong_code",
         };
         assert_eq!(test, f.name().replace('-', "_"));
     }
@@ -845,4 +848,73 @@ async fn viewer_superset() {
         (0, 0),
         "nobody narrower sees restricted items"
     );
+}
+
+/// The notes fixture, whose refusals are answered in 200 bodies.
+fn notes() -> specs::Spec {
+    fixture("notes-in-body-errors")
+}
+
+/// A refusal the spec answers in a 200 body is a page instead: no items, `ok` true, the last.
+#[tokio::test]
+async fn in_body_error_as_page() {
+    let m = start_fault(notes(), Fault::InBodyErrorAsPage).await;
+    for reply in [
+        get(&endpoint(&m, &[]), None).await,
+        get(
+            &endpoint(&m, &[]),
+            Some(("authorization", "Bearer xoxb-nope")),
+        )
+        .await,
+        query(&m, "limit=0").await,
+    ] {
+        assert_eq!(reply.status, 200);
+        let body = reply.json();
+        assert_eq!(body["ok"], true, "{body}");
+        assert_eq!(body["notes"], serde_json::json!([]), "{body}");
+        assert_eq!(body["response_metadata"]["next_cursor"], "", "{body}");
+    }
+    assert_eq!(
+        walk_keys(&m, "limit=50").await.len(),
+        130,
+        "pages are unchanged"
+    );
+}
+
+/// A refusal answered in a 200 body names the first code of the next kind that has codes.
+#[tokio::test]
+async fn in_body_wrong_code() {
+    let m = start_fault(notes(), Fault::InBodyWrongCode).await;
+    let missing = get(&endpoint(&m, &[]), None).await.json();
+    assert_eq!(
+        (&missing["ok"], &missing["error"]),
+        (&Value::Bool(false), &Value::from("invalid_auth"))
+    );
+    let invalid = query(&m, "limit=0").await.json();
+    assert_eq!(invalid["error"], "invalid_cursor", "{invalid}");
+    assert_eq!(
+        walk_keys(&m, "limit=50").await.len(),
+        130,
+        "pages are unchanged"
+    );
+}
+
+/// Every fifth request is rate limited as `x-errors.rate-limit` says, without its reset.
+#[tokio::test]
+async fn rate_limit_reset_missing() {
+    let m = start_fault(spec("github"), Fault::RateLimitResetMissing).await;
+    let mut limited = Vec::new();
+    for _ in 0..10 {
+        let reply = query(&m, "per_page=1").await;
+        if reply.status != 200 {
+            limited.push(reply);
+        }
+    }
+    assert_eq!(limited.len(), 2, "requests 5 and 10");
+    for reply in limited {
+        assert_eq!(reply.status, 403);
+        assert_eq!(reply.header("x-ratelimit-remaining"), Some("0"));
+        assert_eq!(reply.header("x-ratelimit-reset"), None);
+        assert!(reply.is_json());
+    }
 }

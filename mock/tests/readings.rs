@@ -52,6 +52,7 @@ const ALL: &[&str] = &[
     "events-offset-flag",
     "gadgets-cursor",
     "memos-basic-auth",
+    "notes-in-body-errors",
     "orders-offset",
     "shelf-operations",
     "tickets-link-header",
@@ -69,11 +70,20 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "twilio",
             "gadgets-cursor",
             "memos-basic-auth",
+            "notes-in-body-errors",
             "tickets-link-header",
             "widgets-next-url",
         ],
-        Fault::FilterIgnored => except(&["devpayr", "gadgets-cursor", "stripe", "twilio"]),
-        Fault::ContinuationDropsQuery => except(&["devpayr", "gadgets-cursor"]),
+        Fault::FilterIgnored => except(&[
+            "devpayr",
+            "gadgets-cursor",
+            "notes-in-body-errors",
+            "stripe",
+            "twilio",
+        ]),
+        Fault::ContinuationDropsQuery => {
+            except(&["devpayr", "gadgets-cursor", "notes-in-body-errors"])
+        }
         Fault::FilterOr => vec![
             "peeker",
             "github",
@@ -97,7 +107,12 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "events-offset-flag",
             "orders-offset",
         ]),
-        Fault::OutOfEnum => except(&["devpayr", "gadgets-cursor", "widgets-next-url"]),
+        Fault::OutOfEnum => except(&[
+            "devpayr",
+            "gadgets-cursor",
+            "notes-in-body-errors",
+            "widgets-next-url",
+        ]),
         Fault::MissingField => vec![
             "devpayr",
             "github",
@@ -105,6 +120,7 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "books-page",
             "events-offset-flag",
             "memos-basic-auth",
+            "notes-in-body-errors",
             "orders-offset",
             "shelf-operations",
             "tickets-link-header",
@@ -180,6 +196,10 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         }
         Fault::ShortPageEndsWalk => vec![],
         Fault::LoweredSizeUnreported | Fault::EchoAboveRequest => vec!["events-offset-flag"],
+        Fault::RateLimitResetMissing => vec!["github"],
+        Fault::InBodyErrorAsPage | Fault::InBodyWrongCode => {
+            vec!["slack", "notes-in-body-errors"]
+        }
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder
@@ -219,6 +239,7 @@ fn mode_specs(m: ReadingMode) -> Vec<&'static str> {
             "twilio",
             "gadgets-cursor",
             "memos-basic-auth",
+            "notes-in-body-errors",
             "tickets-link-header",
             "widgets-next-url",
         ],

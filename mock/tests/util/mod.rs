@@ -315,11 +315,15 @@ pub fn unique(keys: &[String]) -> usize {
     keys.iter().collect::<std::collections::BTreeSet<_>>().len()
 }
 
-/// Problems of a body against the spec's schema for `status`, formats asserted; `None` when
-/// the status is not documented.
+/// Problems of a body against the spec's schema for `status` (the error body's, for an error
+/// carried in a 200 body), formats asserted; `None` when the status is not documented.
 pub fn schema_problems(spec: &Spec, status: u16, body: &Value) -> Option<Vec<String>> {
     let op = spec.paginated_operation().expect("operation");
-    let schema = spec.json_schemas().response(op, status)?;
+    let response = match op.errors.in_body_error(status, Some(body)) {
+        Some(_) => op.error_body()?,
+        None => op.response(status)?,
+    };
+    let schema = spec.json_schemas().of_response(response)?;
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema.schema)
@@ -330,6 +334,15 @@ pub fn schema_problems(spec: &Spec, status: u16, body: &Value) -> Option<Vec<Str
             .map(|e| format!("{e} at {}", e.instance_path()))
             .collect(),
     )
+}
+
+/// The status the reference mock answers a refusal of `kind` with: 200 where the spec answers
+/// it in the body (`x-errors.in-body` and codes for the kind), else the kind's first status.
+pub fn refusal_status(op: &specs::Operation, kind: specs::ErrorKind) -> u16 {
+    match (&op.errors.in_body, op.errors.codes(kind)) {
+        (Some(_), [_, ..]) => 200,
+        _ => op.errors.statuses(kind)[0],
+    }
 }
 
 /// Asserts that a body conforms when its status is documented.
