@@ -81,8 +81,9 @@ pub struct ErrorRules {
     /// that names them (Slack's `{"ok": false, "error": "invalid_auth"}`).
     pub in_body: Option<InBody>,
     /// `codes`: for each kind, the codes of an error in a 200 body that say it (only with
-    /// `in_body`); a kind without codes is refused by its statuses only.
-    pub codes: BTreeMap<ErrorKind, Vec<String>>,
+    /// `in_body`); a kind without codes is refused by its statuses only. A reading marked on
+    /// `codes` covers every list.
+    pub codes: Fact<BTreeMap<ErrorKind, Vec<String>>>,
     /// `rate-limit`: the headers that tell a rate limit (the requests left, and when the
     /// window resets), and the statuses of `rate-limited` they apply to.
     pub rate_limit: Option<Fact<RateLimitHeaders>>,
@@ -118,7 +119,7 @@ impl Default for ErrorRules {
             message: None,
             details: None,
             in_body: None,
-            codes: BTreeMap::new(),
+            codes: Fact::documented(BTreeMap::new()),
             rate_limit: None,
         }
     }
@@ -272,7 +273,7 @@ pub(crate) fn read_errors(
         .map(|r| read_in_body(cx, &ext, r, responses))
         .transpose()?;
     let codes = match raw.codes {
-        None => BTreeMap::new(),
+        None => ext.fact("codes", BTreeMap::new()),
         Some(_) if in_body.is_none() => {
             return Err(ext.error(
                 "codes",
@@ -280,7 +281,7 @@ pub(crate) fn read_errors(
                  (`{flag: /ok, code: /error}`)",
             ))
         }
-        Some(codes) => read_codes(&ext, codes)?,
+        Some(codes) => ext.fact("codes", read_codes(&ext, codes)?),
     };
     let rate_limit = read_rate_limit(&ext, raw.rate_limit, &rate_limited)?;
     Ok(ErrorRules {
@@ -548,6 +549,14 @@ mod tests {
             Some(StatusKey::Default),
             "the error body is the default response"
         );
+        assert!(errors.codes.reading.is_none(), "documented");
+        let read = with(
+            NOTES,
+            "          rate-limited: [ratelimited]\n",
+            "          rate-limited: [ratelimited]\n        x-reading:\n          codes: Which values get which code is a reading.\n",
+        );
+        let read = Spec::parse("n.yaml", &read).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read.operations[0].errors.codes.reading.is_some());
     }
 
     #[test]
