@@ -2,7 +2,9 @@
 //! everything that does not depend on the spec lives in the `client-runtime` crate.
 //!
 //! - The client's hooks (`impl ClientHooks<Inner> for Client`): `pre` drops progenitor's
-//!   `api-version` header and adds a query credential, `exec` sends with the retry policy.
+//!   `api-version` header and adds a query credential, `exec` sends with the retry policy
+//!   (and, where `x-errors.rate-limit` tells a rate limit by headers, with those headers of
+//!   the operation, from `rate_limit_headers`).
 //! - Credential constructors chosen from the spec's security scheme (`with_bearer_token`,
 //!   `with_api_key`), and `with_retry_policy`.
 //! - For every operation with `x-pagination`: `impl Page` for its envelope type (the items and
@@ -13,7 +15,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 use specs::walk::{Advance, Carrier, End, Walk};
-use specs::{Location, Operation, Pagination, SecurityKind, Spec};
+use specs::{Location, Operation, Pagination, RateLimitHeaders, ResetFormat, SecurityKind, Spec};
 
 use crate::output::{self, builder_names, struct_name, vec_of, walk_fields, BuilderNames, Field};
 use crate::CodegenError;
@@ -121,7 +123,27 @@ fn client_items(spec: &Spec) -> Result<TokenStream, CodegenError> {
         None => TokenStream::new(),
         Some(security) => constructor(&security.scheme, &security.kind)?,
     };
+    let (limits, execute) = match rate_limit_headers(spec) {
+        None => (
+            TokenStream::new(),
+            quote!(::client_runtime::execute(&self.client, &self.inner, request).await),
+        ),
+        Some(limits) => (
+            limits,
+            quote! {
+                let limits = rate_limit_headers(info.operation_id);
+                ::client_runtime::execute_limited(&self.client, &self.inner, request, limits.as_ref())
+                    .await
+            },
+        ),
+    };
+    let info = match limits.is_empty() {
+        true => quote!(_info),
+        false => quote!(info),
+    };
     Ok(quote! {
+        #limits
+
         impl ClientHooks<::client_runtime::Inner> for Client {
             async fn pre<E>(
                 &self,
@@ -135,9 +157,9 @@ fn client_items(spec: &Spec) -> Result<TokenStream, CodegenError> {
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                _info: &OperationInfo,
+                #info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                ::client_runtime::execute(&self.client, &self.inner, request).await
+                #execute
             }
         }
 
@@ -167,6 +189,71 @@ fn client_items(spec: &Spec) -> Result<TokenStream, CodegenError> {
             }
         }
     })
+}
+
+/// `fn rate_limit_headers(operation_id)`: the headers that tell each operation's rate limit
+/// (`x-errors.rate-limit`), for the `exec` hook, by the operation id progenitor's hooks see;
+/// `None` when no operation declares any.
+fn rate_limit_headers(spec: &Spec) -> Option<TokenStream> {
+    let mut groups: Vec<(&RateLimitHeaders, Vec<String>)> = Vec::new();
+    for op in &spec.operations {
+        let Some(limits) = &op.errors.rate_limit else {
+            continue;
+        };
+        let id = output::snake(op.operation_id.as_str());
+        match groups.iter_mut().find(|(l, _)| *l == &limits.value) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((&limits.value, vec![id])),
+        }
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    let arms = groups.iter().map(|(limits, ids)| {
+        let value = rate_limit_tokens(limits);
+        quote!(#(#ids)|* => ::std::option::Option::Some(#value),)
+    });
+    Some(quote! {
+        /// The headers that tell a rate limit of the operation `operation_id`
+        /// (`x-errors.rate-limit`): the `exec` hook retries such an answer once its window resets.
+        fn rate_limit_headers(
+            operation_id: &str,
+        ) -> ::std::option::Option<::client_runtime::RateLimitHeaders> {
+            match operation_id {
+                #(#arms)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    })
+}
+
+/// A `RateLimitHeaders` as a Rust expression.
+fn rate_limit_tokens(limits: &RateLimitHeaders) -> TokenStream {
+    let statuses = &limits.statuses;
+    let remaining = &limits.remaining;
+    let reset = match &limits.reset {
+        None => quote!(::std::option::Option::None),
+        Some(reset) => {
+            let header = &reset.header;
+            let format = match reset.format {
+                ResetFormat::EpochSeconds => quote!(::client_runtime::ResetFormat::EpochSeconds),
+                ResetFormat::DeltaSeconds => quote!(::client_runtime::ResetFormat::DeltaSeconds),
+            };
+            quote! {
+                ::std::option::Option::Some(::client_runtime::Reset {
+                    header: ::std::string::String::from(#header),
+                    format: #format,
+                })
+            }
+        }
+    };
+    quote! {
+        ::client_runtime::RateLimitHeaders {
+            statuses: ::std::vec![#(#statuses),*],
+            remaining: ::std::string::String::from(#remaining),
+            reset: #reset,
+        }
+    }
 }
 
 fn constructor(scheme: &str, kind: &SecurityKind) -> Result<TokenStream, CodegenError> {
@@ -561,14 +648,17 @@ fn next_page_fn_name(names: &BuilderNames) -> syn::Ident {
 
 fn next_page_fn(op: &Operation, names: &BuilderNames) -> TokenStream {
     let fn_name = next_page_fn_name(names);
-    let operation_id = op.operation_id.as_str();
+    // The id progenitor's own `send()` gives the hooks, so that they see one per operation
+    // (`rate_limit_headers` is looked up by it).
+    let hooks_id = names.method.to_string();
     let method = format_ident!("{}", op.method.as_str());
     let page = &names.page;
     let error = &names.error;
     let dispatch = &names.dispatch;
     let doc = format!(
-        " Fetches a page of `{operation_id}` by the URL a previous page linked to, with the hooks\n \
-         and status handling of `send()`."
+        " Fetches a page of `{}` by the URL a previous page linked to, with the hooks\n \
+         and status handling of `send()`.",
+        op.operation_id.as_str()
     );
     quote! {
         #[doc = #doc]
@@ -586,7 +676,7 @@ fn next_page_fn(op: &Operation, names: &BuilderNames) -> TokenStream {
                 )
                 .build()?;
             let info = OperationInfo {
-                operation_id: #operation_id,
+                operation_id: #hooks_id,
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

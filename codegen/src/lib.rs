@@ -174,6 +174,7 @@ pub fn generate_files(
         )
     })?;
     rewrite::error_bodies(spec, &mut file)?;
+    rewrite::in_body_errors(spec, &mut file)?;
     rewrite::install_provider_in_new(spec, &mut file)?;
     operators::restore_wire_names(spec, &mut file)?;
     rewrite::comma_separated_queries(spec, &mut file)?;

@@ -33,6 +33,7 @@ pub(crate) fn render(spec: &Spec, krate: &str, spec_path: &str, facts: &Facts) -
          shape. Anything else is `Error::UnexpectedResponse`. Unknown fields in a response are\n\
          ignored, so the vendor can add fields without breaking the client."
     );
+    in_body_errors(&mut out, spec);
     let _ = writeln!(
         out,
         "\n## Retries\n\n\
@@ -45,8 +46,60 @@ pub(crate) fn render(spec: &Spec, krate: &str, spec_path: &str, facts: &Facts) -
          has to refuse a request: requests, retries and pages are spaced out, across every clone\n\
          of the client."
     );
+    rate_limit_headers(&mut out, spec);
     enums(&mut out, facts);
     out
+}
+
+/// The operations whose `x-errors` says errors come in 200 bodies, and how.
+fn in_body_errors(out: &mut String, spec: &Spec) {
+    for op in &spec.operations {
+        let Some(in_body) = &op.errors.in_body else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "\n`{method}()` also answers errors in a 200 body, with `{flag}` false and the error's\n\
+             code at `{code}`: such an answer is `Error::ErrorResponse` too, with status 200 and\n\
+             the body typed as the error body, in `send()` and in every page of `stream()`, never\n\
+             a page.",
+            method = crate::output::snake(op.operation_id.as_str()),
+            flag = in_body.flag,
+            code = in_body.code
+        );
+    }
+}
+
+/// The rate limits that operations tell with headers (`x-errors.rate-limit`), and how the
+/// client waits for them.
+fn rate_limit_headers(out: &mut String, spec: &Spec) {
+    let mut told = Vec::new();
+    for op in &spec.operations {
+        let Some(limits) = &op.errors.rate_limit else {
+            continue;
+        };
+        let statuses: Vec<String> = limits.statuses.iter().map(u16::to_string).collect();
+        let reset = match &limits.reset {
+            Some(reset) => format!(
+                " once the window resets (`{}`, {}), when that is within the longest wait; a later \
+                 reset reaches the caller at once",
+                reset.header,
+                reset.format.name()
+            ),
+            None => ", with the back-off".to_string(),
+        };
+        let line = format!(
+            "A {} with `{}: 0` is a rate limit too: it is retried{reset}.",
+            statuses.join(" or "),
+            limits.remaining
+        );
+        if !told.contains(&line) {
+            told.push(line);
+        }
+    }
+    for line in told {
+        let _ = writeln!(out, "\n{line}");
+    }
 }
 
 fn example(out: &mut String, spec: &Spec, krate: &str, facts: &Facts) {

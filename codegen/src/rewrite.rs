@@ -14,11 +14,18 @@
 //!    statement of `new` installs ring unless the application installed a provider.
 //! 3. Array query parameters declared `explode: false` travel as one comma-separated value
 //!    ([`comma_separated_queries`]); progenitor writes every array as repeated pairs.
+//! 4. Errors carried in 200 bodies (`x-errors.in-body`): the 200 arm of such an operation's
+//!    `send()` decodes with `client_runtime::page_or_error`, which makes a body whose flag is
+//!    `false` an `Error::ErrorResponse` ([`in_body_errors`]). progenitor decodes every 200 as
+//!    the page, and a refusal would read as a page (an empty one, where its members are
+//!    optional).
 
 use quote::quote;
-use specs::Spec;
+use specs::{Operation, Spec};
 
-use crate::output::{dispatch_of, generic_args, is_path_named, missing, module_mut};
+use crate::output::{
+    builder_names, dispatch_of, generic_args, is_path_named, missing, module_mut, send_types,
+};
 use crate::CodegenError;
 
 /// Rewrites the error arms of every `send()` in `mod builder`, and the error type of those
@@ -143,6 +150,108 @@ fn wrap_error_type(send: &mut syn::ImplItemFn) -> Option<()> {
     };
     **ty = wrapped;
     Some(())
+}
+
+/// Rewrites the 200 arm of `send()` of every operation that declares errors in 200 bodies, to
+/// decode with `client_runtime::page_or_error`: the operation's error body
+/// (`client_runtime::ErrorBody`, see [`error_bodies`], which runs first) is where such an error
+/// reaches the caller, so an operation without one is refused, located at `in-body`.
+pub(crate) fn in_body_errors(spec: &Spec, file: &mut syn::File) -> Result<(), CodegenError> {
+    for op in &spec.operations {
+        let Some(in_body) = &op.errors.in_body else {
+            continue;
+        };
+        let at = format!("{}/x-errors/in-body", op.pointer);
+        let builder = builder_names(spec, file, op)?.builder;
+        let send = send_of(file, &builder)
+            .ok_or_else(|| missing(spec, &op.pointer, &format!("`builder::{builder}::send`")))?;
+        let typed = send_types(&send.sig.output)
+            .is_some_and(|(_, error)| generic_args(&error, "ErrorBody").is_some());
+        if !typed {
+            return Err(CodegenError::new(
+                &spec.file,
+                &at,
+                "an error in a 200 body reaches the caller in the operation's error body: \
+                 document an error response with a JSON schema (`default`, a 4XX or an error \
+                 status)",
+            ));
+        }
+        let (flag, code) = (in_body.flag.as_str(), in_body.code.as_str());
+        let decode: syn::Expr = syn::parse_quote! {
+            ::client_runtime::page_or_error(
+                response,
+                &::client_runtime::InBody {
+                    flag: ::std::string::String::from(#flag),
+                    code: ::std::string::String::from(#code),
+                },
+            )
+            .await
+        };
+        rewrite_page_arm(spec, op, send, decode)?;
+    }
+    Ok(())
+}
+
+/// `send()` of the builder `builder` in `mod builder`.
+fn send_of<'a>(file: &'a mut syn::File, builder: &syn::Ident) -> Option<&'a mut syn::ImplItemFn> {
+    let name = builder.to_string();
+    module_mut(file, "builder")?
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() && is_path_named(&imp.self_ty, &name) => {
+                Some(imp)
+            }
+            _ => None,
+        })
+        .flat_map(|imp| imp.items.iter_mut())
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        })
+}
+
+/// Replaces the body of the 200 arm of `send`'s dispatch, progenitor's
+/// `ResponseValue::from_response(response).await`, by `decode`.
+fn rewrite_page_arm(
+    spec: &Spec,
+    op: &Operation,
+    send: &mut syn::ImplItemFn,
+    decode: syn::Expr,
+) -> Result<(), CodegenError> {
+    let unexpected = || {
+        CodegenError::new(
+            &spec.file,
+            &op.pointer,
+            "progenitor's `send()` does not decode its 200 with \
+             `ResponseValue::from_response(response).await`; the in-body rewrite needs updating \
+             for this progenitor version",
+        )
+    };
+    let Some(syn::Stmt::Expr(syn::Expr::Match(dispatch), None)) = send.block.stmts.last_mut()
+    else {
+        return Err(unexpected());
+    };
+    let arm = dispatch
+        .arms
+        .iter_mut()
+        .find(|arm| {
+            let pat = &arm.pat;
+            quote!(#pat).to_string() == "200u16"
+        })
+        .ok_or_else(unexpected)?;
+    let body = match arm.body.as_mut() {
+        syn::Expr::Block(b) => match b.block.stmts.as_mut_slice() {
+            [syn::Stmt::Expr(e, None)] => e,
+            _ => return Err(unexpected()),
+        },
+        other => other,
+    };
+    let text = quote!(#body).to_string().replace(' ', "");
+    if text != "ResponseValue::from_response(response).await" {
+        return Err(unexpected());
+    }
+    *body = decode;
+    Ok(())
 }
 
 /// Inserts `client_runtime::install_crypto_provider();` as the first statement of

@@ -49,6 +49,11 @@ mod memos;
 
 #[allow(dead_code, unused_imports, missing_docs, clippy::all)]
 #[rustfmt::skip]
+#[path = "output/notes-in-body-errors.rs"]
+mod notes;
+
+#[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+#[rustfmt::skip]
 #[path = "output/events-offset-flag.rs"]
 mod events;
 
@@ -295,6 +300,39 @@ async fn basic_auth_client_streams_the_mock_and_an_anonymous_one_sees_less() {
             );
         }
         other => panic!("a wrong password: {other:?}"),
+    }
+    m.shutdown().await;
+}
+
+/// Errors in 200 bodies: the client streams the mock's pages (`ok: true`), and a refusal the
+/// mock answers 200 with `ok: false` reaches the caller as `Error::ErrorResponse` with its
+/// status and the typed error body: the stream's only item, never an empty page.
+#[tokio::test]
+async fn in_body_errors_reach_the_caller_as_errors() {
+    let m = start("notes-in-body-errors").await;
+    let client = notes::Client::with_bearer_token(&m.base_url, secret(&m)).unwrap();
+    for size in SIZES.map(|s| capped(&m, s)) {
+        let items = all(client.list_notes().limit(size).stream()).await;
+        assert_same_walk(&m, size, items).await;
+    }
+    let wrong = notes::Client::with_bearer_token(&m.base_url, "xoxb-not-a-token").unwrap();
+    let got: Vec<_> = wrong.list_notes().stream().collect().await;
+    match got.as_slice() {
+        [Err(notes::Error::ErrorResponse(r))] => {
+            assert_eq!(r.status().as_u16(), 200);
+            let typed = r.typed().expect("the error body, typed");
+            assert!(!typed.ok);
+            assert_eq!(typed.error, "invalid_auth");
+        }
+        other => panic!("a refused stream: {other:?}"),
+    }
+    // `send()` too: a cursor the server did not issue.
+    match client.list_notes().cursor("bm90LWlzc3VlZA").send().await {
+        Err(notes::Error::ErrorResponse(r)) => {
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(r.typed().map(|t| t.error.as_str()), Some("invalid_cursor"));
+        }
+        other => panic!("a forged cursor: {other:?}"),
     }
     m.shutdown().await;
 }

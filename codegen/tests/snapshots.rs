@@ -196,3 +196,27 @@ fn string_enums_get_an_unknown_variant() {
     assert!(readme.contains("`Unknown(String)`"), "{readme}");
     assert!(readme.contains("`types::ListWidgetsColor`"), "{readme}");
 }
+
+/// Errors in 200 bodies decode through `page_or_error` in the operation's `send()` (which its
+/// `stream()` calls); a rate limit told by headers reaches the `exec` hook by operation id.
+#[test]
+fn in_body_errors_and_rate_limit_headers_reach_the_generated_code() {
+    let (notes, readme) = generated("notes-in-body-errors");
+    assert_eq!(notes.matches("::client_runtime::page_or_error(").count(), 1);
+    assert!(notes.contains(r#"flag: ::std::string::String::from("/ok")"#));
+    assert!(readme.contains("with `/ok` false"), "{readme}");
+    assert!(notes.contains("::client_runtime::execute(&self.client"));
+    assert!(!notes.contains("fn rate_limit_headers"));
+    let (gadgets, _) = generated("gadgets-cursor");
+    assert!(!gadgets.contains("page_or_error"));
+    let github = specs::load("github").unwrap().unwrap();
+    let krate = codegen::generate(&github).unwrap();
+    let rust = krate.file("src/generated.rs").unwrap();
+    assert!(rust.contains("::client_runtime::execute_limited("));
+    assert!(rust.contains(r#""repos_list_for_org" | "issues_list_for_repo" | "pulls_list" =>"#));
+    assert!(rust.contains("statuses: ::std::vec![403u16, 429u16]"));
+    assert!(krate
+        .file("README.md")
+        .unwrap()
+        .contains("A 403 or 429 with `x-ratelimit-remaining: 0` is a rate limit too"));
+}

@@ -607,7 +607,7 @@ pub mod builder {
             )
             .build()?;
         let info = OperationInfo {
-            operation_id: "listWidgets",
+            operation_id: "list_widgets",
         };
         client.pre(&mut request, &info).await?;
         let result = client.exec(request, &info).await;

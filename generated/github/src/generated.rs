@@ -16438,6 +16438,13 @@ pub mod builder {
                         ),
                     )
                 }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -16446,6 +16453,13 @@ pub mod builder {
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ::client_runtime::error_response(response).await,
@@ -16783,6 +16797,13 @@ pub mod builder {
                         ),
                     )
                 }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -16791,6 +16812,13 @@ pub mod builder {
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ::client_runtime::error_response(response).await,
@@ -17014,6 +17042,13 @@ pub mod builder {
                         ),
                     )
                 }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -17022,6 +17057,13 @@ pub mod builder {
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ::client_runtime::error_response(response).await,
+                        ),
+                    )
+                }
+                429u16 => {
                     Err(
                         Error::ErrorResponse(
                             ::client_runtime::error_response(response).await,
@@ -17073,7 +17115,7 @@ pub mod builder {
             )
             .build()?;
         let info = OperationInfo {
-            operation_id: "repos/list-for-org",
+            operation_id: "repos_list_for_org",
         };
         client.pre(&mut request, &info).await?;
         let result = client.exec(request, &info).await;
@@ -17088,6 +17130,13 @@ pub mod builder {
                     ),
                 )
             }
+            403u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
             404u16 => {
                 Err(
                     Error::ErrorResponse(
@@ -17096,6 +17145,13 @@ pub mod builder {
                 )
             }
             422u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
+            429u16 => {
                 Err(
                     Error::ErrorResponse(
                         ::client_runtime::error_response(response).await,
@@ -17198,7 +17254,7 @@ pub mod builder {
             )
             .build()?;
         let info = OperationInfo {
-            operation_id: "issues/list-for-repo",
+            operation_id: "issues_list_for_repo",
         };
         client.pre(&mut request, &info).await?;
         let result = client.exec(request, &info).await;
@@ -17213,6 +17269,13 @@ pub mod builder {
                     ),
                 )
             }
+            403u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
             404u16 => {
                 Err(
                     Error::ErrorResponse(
@@ -17221,6 +17284,13 @@ pub mod builder {
                 )
             }
             422u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
+            429u16 => {
                 Err(
                     Error::ErrorResponse(
                         ::client_runtime::error_response(response).await,
@@ -17323,7 +17393,7 @@ pub mod builder {
             )
             .build()?;
         let info = OperationInfo {
-            operation_id: "pulls/list",
+            operation_id: "pulls_list",
         };
         client.pre(&mut request, &info).await?;
         let result = client.exec(request, &info).await;
@@ -17338,6 +17408,13 @@ pub mod builder {
                     ),
                 )
             }
+            403u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
             404u16 => {
                 Err(
                     Error::ErrorResponse(
@@ -17346,6 +17423,13 @@ pub mod builder {
                 )
             }
             422u16 => {
+                Err(
+                    Error::ErrorResponse(
+                        ::client_runtime::error_response(response).await,
+                    ),
+                )
+            }
+            429u16 => {
                 Err(
                     Error::ErrorResponse(
                         ::client_runtime::error_response(response).await,
@@ -17412,6 +17496,25 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// The headers that tell a rate limit of the operation `operation_id`
+/// (`x-errors.rate-limit`): the `exec` hook retries such an answer once its window resets.
+fn rate_limit_headers(
+    operation_id: &str,
+) -> ::std::option::Option<::client_runtime::RateLimitHeaders> {
+    match operation_id {
+        "repos_list_for_org" | "issues_list_for_repo" | "pulls_list" => {
+            ::std::option::Option::Some(::client_runtime::RateLimitHeaders {
+                statuses: ::std::vec![403u16, 429u16],
+                remaining: ::std::string::String::from("x-ratelimit-remaining"),
+                reset: ::std::option::Option::Some(::client_runtime::Reset {
+                    header: ::std::string::String::from("x-ratelimit-reset"),
+                    format: ::client_runtime::ResetFormat::EpochSeconds,
+                }),
+            })
+        }
+        _ => ::std::option::Option::None,
+    }
+}
 impl ClientHooks<::client_runtime::Inner> for Client {
     async fn pre<E>(
         &self,
@@ -17424,9 +17527,16 @@ impl ClientHooks<::client_runtime::Inner> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        ::client_runtime::execute(&self.client, &self.inner, request).await
+        let limits = rate_limit_headers(info.operation_id);
+        ::client_runtime::execute_limited(
+                &self.client,
+                &self.inner,
+                request,
+                limits.as_ref(),
+            )
+            .await
     }
 }
 impl Client {

@@ -160,3 +160,67 @@ async fn labels_and_orders_reach_the_server() {
     assert_ne!(sorted, ids(&every), "the order changed the list");
     m.shutdown().await;
 }
+
+/// GitHub's primary rate limit (403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`,
+/// as `x-errors.rate-limit` says): the client waits until the window resets and goes on; a
+/// window that resets after the client's longest wait is the caller's answer at once.
+#[tokio::test]
+async fn the_primary_rate_limit_is_waited_for_until_the_window_resets() {
+    let spec = || {
+        specs::load("github")
+            .expect("the github spec")
+            .expect("it parses")
+    };
+    let limited = |every: u32, reset_in: u64| mock::MockConfig {
+        rate_limit_every: Some(every),
+        retry_after_secs: reset_in,
+        ..mock::MockConfig::new(spec())
+    };
+    let m = mock::start(limited(3, 1)).await.unwrap();
+    let org = path_value(&m, "org");
+    let started = std::time::Instant::now();
+    let got: Vec<i64> = client(&m)
+        .repos_list_for_org()
+        .org(org.as_str())
+        .per_page(std::num::NonZeroU64::new(30).unwrap())
+        .stream()
+        .map(|r| r.unwrap().id)
+        .collect()
+        .await;
+    let requests = m.arrivals().len();
+    assert!(requests >= 3, "{requests} requests: one was rate limited");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "waited for the reset, a second after the 403"
+    );
+    m.shutdown().await;
+    let reference = start().await;
+    assert_eq!(
+        got,
+        ids(&raw(&reference, "repos/list-for-org", "per_page=30").await)
+    );
+    reference.shutdown().await;
+
+    let m = mock::start(limited(1, 3600)).await.unwrap();
+    let started = std::time::Instant::now();
+    match client(&m)
+        .repos_list_for_org()
+        .org(org.as_str())
+        .send()
+        .await
+    {
+        Err(github_client::Error::ErrorResponse(r)) => {
+            assert_eq!(r.status().as_u16(), 403);
+            assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+            assert!(r.headers().contains_key("x-ratelimit-reset"));
+        }
+        other => panic!("a window that resets in an hour: {other:?}"),
+    }
+    assert_eq!(
+        m.arrivals().len(),
+        1,
+        "sent once: the reset is past the longest wait"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    m.shutdown().await;
+}
