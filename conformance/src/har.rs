@@ -329,9 +329,9 @@ fn headers(list: &[(String, String)]) -> Vec<v1_2::Headers> {
         .collect()
 }
 
-fn outcome_word(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Response(r) if r.status == 429 => "rate-limited".into(),
+fn outcome_word(e: &Exchange) -> String {
+    match &e.outcome {
+        Outcome::Response(_) if e.rate_limited => "rate-limited".into(),
         Outcome::Response(_) => "response".into(),
         Outcome::Failed(ProbeError::Timeout(d)) => format!("timeout: {}", d.as_millis()),
         Outcome::Failed(ProbeError::BodyTooLarge(cap)) => format!("body-too-large: {cap}"),
@@ -435,7 +435,7 @@ fn entry(run: usize, e: &Exchange) -> anyhow::Result<v1_2::Entries> {
         comment: Some(serde_json::to_string(&EntryComment {
             run,
             auth: e.request.auth.clone(),
-            outcome: outcome_word(&e.outcome),
+            outcome: outcome_word(e),
         })?),
     })
 }
@@ -657,6 +657,7 @@ fn replayed(m: RunMeta, answers: HashMap<String, VecDeque<Answer>>) -> anyhow::R
         progress: false,
         // The recorded run kept to the vendor's pace; a replay answers from the file.
         rate_limit: None,
+        replayed: true,
     };
     Ok(Replayed {
         target,

@@ -154,7 +154,7 @@ checks! {
     ViewerScope: Errors, "viewer-scope",
         "a walk with the viewer credential (--viewer-…) lists a subset of the main credential's walk and no item x-restricted marks";
     RateLimit: Errors, "rate-limit",
-        "every 429 has the documented headers and body";
+        "every rate limit (429, or as x-errors says) has a rate-limited status or in-body code, the documented headers, the rate-limit headers x-errors names (none left, a reset of its format within a day) and the documented body";
     DocumentedStatus: Schema, "documented-status",
         "every status the server sent is documented for the operation";
     ContentType: Schema, "content-type",

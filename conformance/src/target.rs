@@ -323,7 +323,8 @@ pub struct Options {
     pub body_cap: usize,
     /// Requests in flight at once; independent walks and probes run concurrently up to it.
     pub concurrency: usize,
-    /// Longest wait honoured for one `Retry-After`.
+    /// Longest wait honoured for one `Retry-After`, or for a rate-limit window to reset (a
+    /// later reset ends the run).
     pub retry_after_cap: Duration,
     /// 429 responses in a row after which a request is given up.
     pub max_retries: u32,
@@ -341,6 +342,10 @@ pub struct Options {
     /// Keep to this rate: requests (429 retries included) are spaced out across every walk
     /// and probe of the run, before the vendor has to refuse them.
     pub rate_limit: Option<client_runtime::RateLimit>,
+    /// The answers come from a recording: the server's waits were waited for when it was
+    /// made, so a rate-limit window that resets later than `retry_after_cap` does not end
+    /// the replay.
+    pub replayed: bool,
 }
 
 impl Default for Options {
@@ -361,6 +366,7 @@ impl Default for Options {
             operations: Vec::new(),
             progress: false,
             rate_limit: None,
+            replayed: false,
         }
     }
 }

@@ -69,6 +69,9 @@ pub const FAULT_CHECKS: &[(Fault, CheckId)] = &[
     (Fault::ShortPageEndsWalk, CheckId::ExactSubset),
     (Fault::LoweredSizeUnreported, CheckId::PageSize),
     (Fault::EchoAboveRequest, CheckId::CountFields),
+    (Fault::RateLimitResetMissing, CheckId::RateLimit),
+    (Fault::InBodyErrorAsPage, CheckId::MissingKey),
+    (Fault::InBodyWrongCode, CheckId::MissingKey),
 ];
 
 fn expected(fault: Fault) -> CheckId {
@@ -138,9 +141,13 @@ async fn caught(fault: Fault) {
         }
         let name = spec.name.clone();
         applied.push(name.clone());
-        let m = mock::start(faulty(spec.clone(), fault))
-            .await
-            .expect("the mock starts");
+        let mut config = faulty(spec.clone(), fault);
+        if matches!(fault, Fault::RateLimitStorm | Fault::RateLimitResetMissing) {
+            // The window resets at once: the suite's short waits (50 ms) see what the server
+            // does after the reset, not a window the run would refuse to wait for.
+            config.retry_after_secs = 0;
+        }
+        let m = mock::start(config).await.expect("the mock starts");
         let mut options = options();
         if fault == Fault::SlowBody {
             // Every body stalls, so the verdict is the same for any timeout; a short one keeps
@@ -249,8 +256,19 @@ fn faults_apply_where_their_preconditions_hold() {
             fault,
             Fault::ShortPageEndsWalk | Fault::LoweredSizeUnreported | Fault::EchoAboveRequest
         );
+        // Faults of refusals the two seed vendors tell by their status alone: errors in 200
+        // bodies, and rate limits told by headers.
+        let refusal_fault = matches!(
+            fault,
+            Fault::RateLimitResetMissing | Fault::InBodyErrorAsPage | Fault::InBodyWrongCode
+        );
         assert!(
-            vendors || style_fault || vocabulary_fault || credential_fault || page_fault,
+            vendors
+                || style_fault
+                || vocabulary_fault
+                || credential_fault
+                || page_fault
+                || refusal_fault,
             "{} applies to neither vendor",
             fault.name()
         );
@@ -342,4 +360,7 @@ fault_tests! {
     short_page_ends_walk: ShortPageEndsWalk,
     lowered_size_unreported: LoweredSizeUnreported,
     echo_above_request: EchoAboveRequest,
+    rate_limit_reset_missing: RateLimitResetMissing,
+    in_body_error_as_page: InBodyErrorAsPage,
+    in_body_wrong_code: InBodyWrongCode,
 }

@@ -126,6 +126,7 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     // The fixtures carry no reading marks: only the modes the pages leave open apply.
     ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
     ("memos-basic-auth", ReadingMode::TrailingEmptyPage, &[]),
+    ("notes-in-body-errors", ReadingMode::TrailingEmptyPage, &[]),
     ("tickets-link-header", ReadingMode::TrailingEmptyPage, &[]),
     ("widgets-next-url", ReadingMode::TrailingEmptyPage, &[]),
     ("widgets-next-url", ReadingMode::FormatOverflowRefused, &[]),

@@ -504,6 +504,12 @@ fn in_body_fault_applies(fault: Fault, api: &Api) -> Result<(), String> {
         .count();
     match (fault, kinds) {
         (Fault::InBodyWrongCode, 1) => Err("only one kind has in-body codes".into()),
+        // Where the codes are a reading, another kind's code is that reading, not a fault.
+        (Fault::InBodyWrongCode, _)
+            if errors.codes_reading(specs::ErrorKind::MissingKey).is_some() =>
+        {
+            Err("the missing-key codes are a reading".into())
+        }
         _ => Ok(()),
     }
 }

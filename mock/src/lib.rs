@@ -715,10 +715,10 @@ pub fn describe(m: &RunningMock) -> String {
     }
     if let Some(every) = first.rate_limit_every {
         lines.push(format!(
-            "rate limit: requests {every}, {}, {}, ... answer 429 (Retry-After: {})",
+            "rate limit: requests {every}, {}, {}, ... answer {}",
             2 * u64::from(every),
             3 * u64::from(every),
-            first.retry_after_secs
+            rate_limit_answer(&first.api.op.errors, first.retry_after_secs)
         ));
     }
     if let Some(drift) = first.drift {
@@ -732,6 +732,28 @@ pub fn describe(m: &RunningMock) -> String {
         lines.push(format!("latency: {:?} before every answer", first.latency));
     }
     lines.join("\n")
+}
+
+/// How the mock answers a rate-limited request, as `x-errors` says (of the first operation).
+fn rate_limit_answer(errors: &specs::ErrorRules, secs: u64) -> String {
+    let kind = specs::ErrorKind::RateLimited;
+    if let (Some(in_body), [code, ..]) = (&errors.in_body, errors.codes(kind)) {
+        return format!(
+            "200 with {} false and {} {code:?} (Retry-After: {secs})",
+            in_body.flag, in_body.code
+        );
+    }
+    let status = errors.rate_limited[0];
+    match &errors.rate_limit {
+        Some(limits) => {
+            let reset = match &limits.reset {
+                Some(reset) => format!(", {} {secs} s after the answer", reset.header),
+                None => String::new(),
+            };
+            format!("{status} ({}: 0{reset})", limits.remaining)
+        }
+        None => format!("{status} (Retry-After: {secs})"),
+    }
 }
 
 /// The URL of the primary credential's first page of the first operation served: the base

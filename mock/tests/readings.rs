@@ -197,9 +197,8 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
         Fault::ShortPageEndsWalk => vec![],
         Fault::LoweredSizeUnreported | Fault::EchoAboveRequest => vec!["events-offset-flag"],
         Fault::RateLimitResetMissing => vec!["github"],
-        Fault::InBodyErrorAsPage | Fault::InBodyWrongCode => {
-            vec!["slack", "notes-in-body-errors"]
-        }
+        Fault::InBodyErrorAsPage => vec!["slack", "notes-in-body-errors"],
+        Fault::InBodyWrongCode => vec!["notes-in-body-errors"],
         Fault::PageGap
         | Fault::PageDuplicate
         | Fault::UnstableOrder

@@ -68,6 +68,12 @@ async fn a_rate_limit_with_codes_is_answered_in_a_200_body() {
         (json!(false), json!("ratelimited"))
     );
     assert_eq!(limited.header("retry-after"), Some("3"));
+    let described = mock::describe(&m);
+    assert!(
+        described
+            .contains(r#"answer 200 with /ok false and /error "ratelimited" (Retry-After: 3)"#),
+        "{described}"
+    );
 }
 
 /// GitHub's primary rate limit: 403 (its first rate-limited status), no request left, the
@@ -102,4 +108,11 @@ async fn a_rate_limit_told_by_headers_carries_them() {
     let body: Value = limited.json();
     assert!(body["message"].is_string(), "{body}");
     assert_conforms(&spec("github"), 403, &body);
+    let described = mock::describe(&m);
+    assert!(
+        described.contains(
+            "answer 403 (x-ratelimit-remaining: 0, x-ratelimit-reset 30 s after the answer)"
+        ),
+        "{described}"
+    );
 }

@@ -1,6 +1,11 @@
 //! Errors: credentials (first pages and continuations), access, what narrower callers are
 //! listed ([`views`]), invalid parameters, the bounds of documented ranges, tampered page
-//! tokens, and the shape of every 429.
+//! tokens, and the shape of every rate limit (429, the statuses and headers of
+//! `x-errors.rate-limit`, the in-body codes of `rate-limited`).
+//!
+//! Where the spec declares errors in 200 bodies (`x-errors.in-body`), a 200 whose flag is false
+//! is the refusal it says: accepted for a kind whose `codes` list its code, a failure for any
+//! other kind, and never read as a page.
 //!
 //! Each refusal must carry one of the statuses `x-errors` / `x-access` accept for it. A 5xx is
 //! never accepted, and neither is a page where the spec states a refusal: a server that
@@ -8,17 +13,20 @@
 //! the spec only reads a refusal (the page is silent), another behaviour is a warning.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
 use specs::walk::Advance;
-use specs::{Filter, Location, Match, Parameter};
+use specs::{
+    ErrorKind, Filter, Location, Match, Operation, Parameter, RateLimitHeaders, ResetFormat,
+};
 use url::Url;
 
 use super::filters::value_counts;
 use super::walk::{read_page, step, walker, with_param, Step, Walk};
-use super::{out_of_range, refusal, Refusal};
+use super::{out_of_range, refusal, Expected, Refusal};
 use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::{cases, Ctx, Findings};
 use crate::probe::{Auth, Response};
@@ -42,7 +50,7 @@ pub const CHECKS: &[CheckId] = &[
     CheckId::RateLimit,
 ];
 
-/// Runs the family (the 429-shape check runs later, over every 429 of the run: see
+/// Runs the family (the rate-limit check runs later, over every rate limit of the run: see
 /// [`rate_limit_shape`]).
 pub async fn run(ctx: &Ctx<'_>, reference: &Walk) -> Findings {
     let mut f = Findings::new();
@@ -100,12 +108,12 @@ async fn refused(
     what: String,
     url: Url,
     auth: Auth,
-    rule: &specs::Fact<Vec<u16>>,
+    expected: Expected<'_>,
     kind: Refusal,
 ) -> Findings {
     let mut f = Findings::new();
     if let Some(r) = ctx.get(&url, &auth).await {
-        f.judge(check, refusal(&what, &r, rule, kind));
+        f.judge(check, refusal(&what, &r, expected, kind));
     }
     f
 }
@@ -117,13 +125,19 @@ fn anonymous_allowed(
     ctx: &Ctx<'_>,
     what: &str,
     r: &Response,
-    rule: &specs::Fact<Vec<u16>>,
     continuation: bool,
 ) -> Option<Breach> {
-    if r.status == 200 || (continuation && ctx.op.errors.invalid_token.contains(&r.status)) {
+    let errors = &ctx.op.errors;
+    let served = r.status == 200 && errors.in_body_error(r.status, r.body()).is_none();
+    if served || (continuation && errors.refuses_as(ErrorKind::InvalidToken, r.status, r.body())) {
         return None;
     }
-    refusal(what, r, rule, Refusal::Credentials)
+    refusal(
+        what,
+        r,
+        Expected::of(ctx.op, ErrorKind::MissingKey),
+        Refusal::Credentials,
+    )
 }
 
 /// Missing and invalid credentials, on the first page and on a continuation request built
@@ -135,7 +149,6 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
         f.skip(CheckId::InvalidKey, "the operation requires no credential");
         return f;
     };
-    let errors = &ctx.op.errors;
     let seed = ctx.options.seed;
     let forged = Secret::new(format!("conformance-invalid-key-{seed:x}"));
     // A well-formed key that does not exist: the real key's prefix (`pk_test_`), then made-up
@@ -181,7 +194,7 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
                 format!("no credential on {where_}"),
                 url.clone(),
                 Auth::None,
-                errors.missing_key.clone(),
+                ErrorKind::MissingKey,
             ));
         }
         if ctx.selected(CheckId::InvalidKey) {
@@ -190,7 +203,7 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
                 format!("a forged credential on {where_}"),
                 url.clone(),
                 Auth::Other(forged.clone()),
-                errors.invalid_key.clone(),
+                ErrorKind::InvalidKey,
             ));
             if let Some(key) = &made_up {
                 probes.push((
@@ -198,7 +211,7 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
                     format!("a well-formed key that does not exist on {where_}"),
                     url.clone(),
                     Auth::Other(key.clone()),
-                    errors.invalid_key.clone(),
+                    ErrorKind::InvalidKey,
                 ));
             }
         }
@@ -206,20 +219,20 @@ async fn credentials(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
     let optional = security.optional;
     let first_page = &urls[0].1;
     f.merge(
-        cases::each(ctx, probes, |(check, what, url, auth, rule)| async move {
+        cases::each(ctx, probes, |(check, what, url, auth, kind)| async move {
             let continuation = url != *first_page;
             match (check, optional) {
                 (CheckId::MissingKey, true) => {
                     let mut f = Findings::new();
                     if let Some(r) = ctx.get(&url, &auth).await {
-                        f.judge(
-                            check,
-                            anonymous_allowed(ctx, &what, &r, &rule, continuation),
-                        );
+                        f.judge(check, anonymous_allowed(ctx, &what, &r, continuation));
                     }
                     f
                 }
-                _ => refused(ctx, check, what, url, auth, &rule, Refusal::Credentials).await,
+                _ => {
+                    let expected = Expected::of(ctx.op, kind);
+                    refused(ctx, check, what, url, auth, expected, Refusal::Credentials).await
+                }
             }
         })
         .await,
@@ -246,7 +259,7 @@ async fn access(ctx: &Ctx<'_>) -> Findings {
             Some(v) => {
                 let url = ctx.url(&[(param, v.clone())], &[]);
                 f.merge(
-                    refused(ctx, CheckId::Forbidden, format!("{param}={v}"), url, Auth::Target, &access.forbidden, Refusal::Access)
+                    refused(ctx, CheckId::Forbidden, format!("{param}={v}"), url, Auth::Target, Expected::statuses(ctx.op, &access.forbidden), Refusal::Access)
                         .await,
                 );
             }
@@ -261,7 +274,7 @@ async fn access(ctx: &Ctx<'_>) -> Findings {
         if let Some(r) = ctx.get(&url, &Auth::Target).await {
             f.judge(
                 CheckId::NotFound,
-                not_found(access, &format!("{param}={value}"), &r),
+                not_found(ctx.op, access, &format!("{param}={value}"), &r),
             );
         }
         if made_up {
@@ -278,7 +291,7 @@ async fn access(ctx: &Ctx<'_>) -> Findings {
 
 /// The verdict on a request for a resource that does not exist: `not-found`, or `forbidden`
 /// when the server may check access before existence.
-fn not_found(access: &specs::Access, what: &str, r: &Response) -> Option<Breach> {
+fn not_found(op: &Operation, access: &specs::Access, what: &str, r: &Response) -> Option<Breach> {
     if access.not_found.contains(&r.status) {
         return None;
     }
@@ -295,7 +308,12 @@ fn not_found(access: &specs::Access, what: &str, r: &Response) -> Option<Breach>
             request: Some(r.request.curl()),
         });
     }
-    refusal(what, r, &access.not_found, Refusal::Access)
+    refusal(
+        what,
+        r,
+        Expected::statuses(op, &access.not_found),
+        Refusal::Access,
+    )
 }
 
 /// A value of `param` that cannot exist, from its type: the largest integer (its `maximum`,
@@ -375,7 +393,7 @@ async fn judge_bad(ctx: &Ctx<'_>, bad: Bad) -> Findings {
         _ => refusal(
             &what,
             &response,
-            &ctx.op.errors.invalid_param,
+            Expected::of(ctx.op, ErrorKind::InvalidParam),
             Refusal::Input,
         ),
     };
@@ -564,7 +582,7 @@ async fn judge_edge(ctx: &Ctx<'_>, name: String, value: i64, edge: Edge) -> Find
         Edge::BelowMin(_) | Edge::AboveMax(_) => refusal(
             &what,
             &response,
-            &ctx.op.errors.invalid_param,
+            Expected::of(ctx.op, ErrorKind::InvalidParam),
             Refusal::Input,
         ),
     };
@@ -756,7 +774,12 @@ async fn tampered_tokens(ctx: &Ctx<'_>, first: Option<&FirstPage>) -> Findings {
                 let what = format!("{param}={value} ({})", tamper_tag(&how));
                 f.judge(
                     CheckId::TamperedToken,
-                    refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input),
+                    refusal(
+                        &what,
+                        &r,
+                        Expected::of(ctx.op, ErrorKind::InvalidToken),
+                        Refusal::Input,
+                    ),
                 );
             }
             f
@@ -917,10 +940,16 @@ async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
         "a page token issued for {name}={} sent with {name}={}",
         c.issued, c.sent
     );
-    if !(200..300).contains(&r.status) {
+    let in_body = ctx.op.errors.in_body_error(r.status, r.body()).is_some();
+    if !(200..300).contains(&r.status) || in_body {
         f.judge(
             CheckId::TokenScope,
-            refusal(&what, &r, &ctx.op.errors.invalid_token, Refusal::Input),
+            refusal(
+                &what,
+                &r,
+                Expected::of(ctx.op, ErrorKind::InvalidToken),
+                Refusal::Input,
+            ),
         );
         return f;
     }
@@ -963,7 +992,8 @@ async fn judge_crossing(ctx: &Ctx<'_>, c: Crossing<'_>) -> Findings {
     f
 }
 
-/// Whether any 429 was judged: the check is skipped when the server limited no request.
+/// Whether any rate limit was judged: the check is skipped when the server limited no
+/// request.
 pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
     let mut f = Findings::new();
     if ctx.received().limited == 0 {
@@ -975,98 +1005,306 @@ pub fn rate_limit_shape(ctx: &Ctx) -> Findings {
     f
 }
 
-/// 429 responses: their status, the documented headers, and the body against the spec.
+/// How far behind the answer's clock a window's reset may be: clocks of one server's machines
+/// differ by a little.
+const RESET_SKEW: Duration = Duration::from_secs(60);
+
+/// How far ahead a window's reset may be: vendors' windows are minutes to an hour; a day is
+/// no window (it is a reset in milliseconds, or in another unit than the spec says).
+const RESET_HORIZON: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Rate-limited responses (429, and those `x-errors` says are rate limits): their status or
+/// in-body code, the documented headers, the rate-limit headers `x-errors.rate-limit` names,
+/// and the body against the spec.
 pub fn judge_rate_limited(ctx: &Ctx, limited: &[std::sync::Arc<Response>]) -> Findings {
     let mut f = Findings::new();
-    if limited.is_empty() {
-        return f;
-    }
-    let rule = &ctx.op.errors.rate_limited;
-    let documented = ctx.op.response(429);
-    let schema = ctx.schemas.response(ctx.op, 429);
-    let validator = schema.as_ref().and_then(|s| {
-        jsonschema::options()
-            .should_validate_formats(true)
-            .build(&s.schema)
-            .ok()
-    });
     for r in limited {
-        let curl = Some(r.request.curl());
-        if rule.contains(&r.status) {
-            f.held(CheckId::RateLimit);
-        } else {
-            f.breach(
-                CheckId::RateLimit,
-                Basis::of(&rule.reading),
-                format!(
-                    "429 is not among the rate-limited statuses {:?}",
-                    rule.value
-                ),
-                curl.clone(),
-            );
-        }
-        for header in documented.map(|d| d.headers.as_slice()).unwrap_or_default() {
-            let basis = Basis::of(&ctx.spec.reading(&header.pointer, None).cloned());
-            match r.header(&header.name) {
-                None if header.required => f.breach(
-                    CheckId::RateLimit,
-                    basis,
-                    format!("429 without the required {} header", header.name),
-                    curl.clone(),
-                ),
-                None => f.held(CheckId::RateLimit),
-                Some(v) if header.schema.get("type").and_then(Value::as_str) == Some("integer") => {
-                    let min = header
-                        .schema
-                        .get("minimum")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(i64::MIN);
-                    if v.trim().parse::<i64>().is_ok_and(|n| n >= min) {
-                        f.held(CheckId::RateLimit);
-                    } else {
-                        f.breach(
-                            CheckId::RateLimit,
-                            basis,
-                            format!("429 with {}: {v:?}, not an integer ≥ {min}", header.name),
-                            curl.clone(),
-                        );
-                    }
-                }
-                Some(_) => f.held(CheckId::RateLimit),
+        let in_body = ctx.op.errors.in_body_error(r.status, r.body()).is_some();
+        judge_limit_status(ctx, r, &mut f);
+        if !in_body {
+            judge_documented_headers(ctx, r, &mut f);
+            if let Some(rule) = &ctx.op.errors.rate_limit {
+                judge_limit_headers(r, rule, &mut f);
             }
         }
-        let (Some(validator), Some(schema)) = (&validator, &schema) else {
-            continue;
-        };
-        // An empty body is judged as a body without members (see `schema::is_empty_error`).
-        let body = match super::schema::is_empty_error(r) {
-            true => Ok(Value::Object(serde_json::Map::new())),
-            false => r.json.clone(),
-        };
-        match &body {
-            Ok(body) => match super::schema::first_violation(ctx, validator, &schema.root, body) {
-                None => f.held(CheckId::RateLimit),
-                Some((basis, message)) => f.breach(
-                    CheckId::RateLimit,
-                    basis,
-                    format!("429 body does not match the spec: {message}"),
-                    curl.clone(),
-                ),
-            },
-            Err(e) => f.breach(
-                CheckId::RateLimit,
-                Basis::Convention(conventions::JSON),
-                format!("429 body is {e}"),
-                curl.clone(),
-            ),
-        }
+        judge_limit_body(ctx, r, in_body, &mut f);
     }
     f
+}
+
+/// The status is a `rate-limited` one, or the in-body code a `rate-limited` code.
+fn judge_limit_status(ctx: &Ctx, r: &Response, f: &mut Findings) {
+    let rule = &ctx.op.errors.rate_limited;
+    if Expected::of(ctx.op, ErrorKind::RateLimited).holds(r) {
+        f.held(CheckId::RateLimit);
+        return;
+    }
+    f.breach(
+        CheckId::RateLimit,
+        Basis::of(&rule.reading),
+        format!(
+            "{} is not among the rate-limited statuses {:?}",
+            r.status, rule.value
+        ),
+        Some(r.request.curl()),
+    );
+}
+
+/// The headers the response of the status documents: present where required, integers where
+/// their schema says so.
+fn judge_documented_headers(ctx: &Ctx, r: &Response, f: &mut Findings) {
+    let curl = Some(r.request.curl());
+    let documented = ctx.op.response(r.status);
+    for header in documented.map(|d| d.headers.as_slice()).unwrap_or_default() {
+        let basis = Basis::of(&ctx.spec.reading(&header.pointer, None).cloned());
+        match r.header(&header.name) {
+            None if header.required => f.breach(
+                CheckId::RateLimit,
+                basis,
+                format!("{} without the required {} header", r.status, header.name),
+                curl.clone(),
+            ),
+            None => f.held(CheckId::RateLimit),
+            Some(v) if header.schema.get("type").and_then(Value::as_str) == Some("integer") => {
+                let min = header
+                    .schema
+                    .get("minimum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(i64::MIN);
+                if v.trim().parse::<i64>().is_ok_and(|n| n >= min) {
+                    f.held(CheckId::RateLimit);
+                } else {
+                    f.breach(
+                        CheckId::RateLimit,
+                        basis,
+                        format!(
+                            "{} with {}: {v:?}, not an integer ≥ {min}",
+                            r.status, header.name
+                        ),
+                        curl.clone(),
+                    );
+                }
+            }
+            Some(_) => f.held(CheckId::RateLimit),
+        }
+    }
+}
+
+/// The headers of `x-errors.rate-limit` on a rate-limited answer, judged by [`limit_headers`].
+fn judge_limit_headers(r: &Response, rule: &specs::Fact<RateLimitHeaders>, f: &mut Findings) {
+    match limit_headers(r.status, |n| r.header(n), rule, SystemTime::now()) {
+        LimitHeaders::NotTold => {}
+        LimitHeaders::Held => f.held(CheckId::RateLimit),
+        LimitHeaders::Broken(message) => f.breach(
+            CheckId::RateLimit,
+            Basis::of(&rule.reading),
+            message,
+            Some(r.request.curl()),
+        ),
+    }
+}
+
+/// What the rate-limit headers of a rate-limited answer show.
+#[derive(Debug, PartialEq, Eq)]
+enum LimitHeaders {
+    /// A limit these headers do not tell: no remaining header, or requests left (a 429 may be
+    /// another limit, GitHub's secondary ones): nothing to judge.
+    NotTold,
+    /// No request left, and the reset (where the spec names one) well formed.
+    Held,
+    /// What is wrong.
+    Broken(String),
+}
+
+/// The headers of `x-errors.rate-limit` on an answer with `status` (`header` looks them up):
+/// the remaining count an integer; where it is 0, the reset an integer of the declared
+/// format, not in the past by more than [`RESET_SKEW`] on the answer's clock (its `Date`, else
+/// `now`) nor more than [`RESET_HORIZON`] ahead.
+fn limit_headers<'h>(
+    status: u16,
+    header: impl Fn(&str) -> Option<&'h str>,
+    rule: &RateLimitHeaders,
+    now: SystemTime,
+) -> LimitHeaders {
+    let broken = LimitHeaders::Broken;
+    match header(&rule.remaining).map(|v| (v, v.trim().parse::<u64>())) {
+        None | Some((_, Ok(1..))) => return LimitHeaders::NotTold,
+        Some((v, Err(_))) => {
+            return broken(format!(
+                "{status} with {}: {v:?}, not a count of requests",
+                rule.remaining
+            ))
+        }
+        Some((_, Ok(0))) => {}
+    }
+    let Some(reset) = &rule.reset else {
+        return LimitHeaders::Held;
+    };
+    let format = reset.format.name();
+    let Some(value) = header(&reset.header) else {
+        return broken(format!(
+            "{status} with {}: 0 but no {} header, which says when the window resets",
+            rule.remaining, reset.header
+        ));
+    };
+    let Some(secs) = rule.reset_value(&header) else {
+        return broken(format!(
+            "{status} with {}: {value:?}, not an integer ({format})",
+            reset.header
+        ));
+    };
+    let answered = client_runtime::answered_at(&header, now);
+    let (behind, ahead) = match reset.format {
+        ResetFormat::DeltaSeconds => (Duration::ZERO, Duration::from_secs(secs)),
+        ResetFormat::EpochSeconds => {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+            (
+                answered.duration_since(at).unwrap_or_default(),
+                at.duration_since(answered).unwrap_or_default(),
+            )
+        }
+    };
+    if behind > RESET_SKEW {
+        broken(format!(
+            "{status} with {}: {secs}, {} s before the answer: the window it names is over",
+            reset.header,
+            behind.as_secs()
+        ))
+    } else if ahead > RESET_HORIZON {
+        broken(format!(
+            "{status} with {}: {secs}, {} s after the answer, more than a day: not {format}",
+            reset.header,
+            ahead.as_secs()
+        ))
+    } else {
+        LimitHeaders::Held
+    }
+}
+
+/// The body against the spec: the response's schema for its status, or the error body's for
+/// an error carried in a 200 body. An empty body is judged as a body without members (see
+/// `schema::is_empty_error`).
+fn judge_limit_body(ctx: &Ctx, r: &Response, in_body: bool, f: &mut Findings) {
+    let documented = match in_body {
+        true => ctx.op.error_body(),
+        false => ctx.op.response(r.status),
+    };
+    let Some(schema) = documented.and_then(|d| ctx.schemas.of_response(d)) else {
+        return;
+    };
+    let Ok(validator) = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema.schema)
+    else {
+        return;
+    };
+    let curl = Some(r.request.curl());
+    let body = match super::schema::is_empty_error(r) {
+        true => Ok(Value::Object(serde_json::Map::new())),
+        false => r.json.clone(),
+    };
+    match &body {
+        Ok(body) => match super::schema::first_violation(ctx, &validator, &schema.root, body) {
+            None => f.held(CheckId::RateLimit),
+            Some((basis, message)) => f.breach(
+                CheckId::RateLimit,
+                basis,
+                format!("{} body does not match the spec: {message}", r.status),
+                curl,
+            ),
+        },
+        Err(e) => f.breach(
+            CheckId::RateLimit,
+            Basis::Convention(conventions::JSON),
+            format!("{} body is {e}", r.status),
+            curl,
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_limit_headers_are_judged_by_their_shape() {
+        let rule = RateLimitHeaders {
+            statuses: vec![403, 429],
+            remaining: "x-ratelimit-remaining".into(),
+            reset: Some(specs::Reset {
+                header: "x-ratelimit-reset".into(),
+                format: ResetFormat::EpochSeconds,
+            }),
+        };
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let judge = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            let header = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str())
+            };
+            limit_headers(403, header, &rule, now)
+        };
+        let broken = |v: LimitHeaders, says: &str| match v {
+            LimitHeaders::Broken(m) => assert!(m.contains(says), "{m}"),
+            other => panic!("{other:?}, expected a breach saying {says:?}"),
+        };
+        let left = "x-ratelimit-remaining";
+        assert_eq!(
+            judge(&[(left, "0"), ("x-ratelimit-reset", "1700000600")]),
+            LimitHeaders::Held
+        );
+        // An hour behind our clock but not the answer's `Date` (an hour behind too): the
+        // server's clock decides.
+        let date = "Tue, 14 Nov 2023 21:13:20 GMT";
+        assert_eq!(
+            judge(&[
+                (left, "0"),
+                ("x-ratelimit-reset", "1699996500"),
+                ("date", date)
+            ]),
+            LimitHeaders::Held
+        );
+        broken(
+            judge(&[(left, "0"), ("x-ratelimit-reset", "1699996500")]),
+            "the window it names is over",
+        );
+        assert_eq!(judge(&[]), LimitHeaders::NotTold);
+        assert_eq!(judge(&[(left, "12")]), LimitHeaders::NotTold);
+        broken(judge(&[(left, "none")]), "not a count of requests");
+        broken(judge(&[(left, "0")]), "no x-ratelimit-reset header");
+        broken(
+            judge(&[(left, "0"), ("x-ratelimit-reset", "soon")]),
+            "not an integer (epoch-seconds)",
+        );
+        broken(
+            judge(&[(left, "0"), ("x-ratelimit-reset", "1699990000")]),
+            "the window it names is over",
+        );
+        // Milliseconds where the spec says seconds.
+        broken(
+            judge(&[(left, "0"), ("x-ratelimit-reset", "1700000600000")]),
+            "more than a day: not epoch-seconds",
+        );
+        let delta = RateLimitHeaders {
+            reset: Some(specs::Reset {
+                header: "ratelimit-reset".into(),
+                format: ResetFormat::DeltaSeconds,
+            }),
+            ..rule.clone()
+        };
+        let header = |name: &str| match name {
+            "x-ratelimit-remaining" => Some("0"),
+            "ratelimit-reset" => Some("30"),
+            _ => None,
+        };
+        assert_eq!(limit_headers(429, header, &delta, now), LimitHeaders::Held);
+    }
 
     #[test]
     fn tampering_always_changes_the_token() {

@@ -15,7 +15,7 @@ pub mod sort;
 pub mod transport;
 pub mod walk;
 
-use specs::{Bound, Fact, AUTH_STATUSES};
+use specs::{Bound, ErrorKind, ErrorRules, Fact, Operation, AUTH_STATUSES};
 
 use crate::engine::findings::{conventions, Basis, Breach};
 use crate::engine::Ctx;
@@ -52,18 +52,114 @@ pub enum Refusal {
     Access,
 }
 
-/// Judges a response that must be a refusal with one of `rule`'s statuses.
+/// What a refusal must show: one of a rule's statuses or, for a kind `x-errors` gives in-body
+/// codes, a 200 whose body says it is an error with one of those codes.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The statuses accepted, with their provenance.
+    pub statuses: &'a Fact<Vec<u16>>,
+    errors: &'a ErrorRules,
+    kind: Option<ErrorKind>,
+}
+
+impl<'a> Expected<'a> {
+    /// A refusal of `kind`, as the operation's `x-errors` says: its statuses, or its codes in a
+    /// 200 body.
+    pub fn of(op: &'a Operation, kind: ErrorKind) -> Expected<'a> {
+        Expected {
+            statuses: op.errors.statuses(kind),
+            errors: &op.errors,
+            kind: Some(kind),
+        }
+    }
+
+    /// A refusal with one of `statuses` (an `x-access` rule), which has no in-body codes.
+    pub fn statuses(op: &'a Operation, statuses: &'a Fact<Vec<u16>>) -> Expected<'a> {
+        Expected {
+            statuses,
+            errors: &op.errors,
+            kind: None,
+        }
+    }
+
+    /// Whether `response` refuses as expected.
+    pub fn holds(&self, response: &Response) -> bool {
+        self.statuses.contains(&response.status)
+            || self.kind.is_some_and(|kind| {
+                self.errors
+                    .in_body_error(response.status, response.body())
+                    .is_some_and(|e| e.kind == Some(kind))
+            })
+    }
+
+    /// The in-body codes accepted.
+    fn codes(&self) -> &'a [String] {
+        self.kind.map_or(&[], |kind| self.errors.codes(kind))
+    }
+
+    /// In words, for messages.
+    fn describe(&self) -> String {
+        let statuses = format!("one of {:?}", self.statuses.value);
+        match (self.codes(), &self.errors.in_body) {
+            ([], _) | (_, None) => statuses,
+            (codes, Some(in_body)) => format!(
+                "{statuses}, or a 200 whose {} is false and {} one of {codes:?}",
+                in_body.flag, in_body.code
+            ),
+        }
+    }
+
+    /// The breach of a refusal carried in a 200 body that is not the expected one: a code of
+    /// another kind, one no kind lists, or none; a kind that is refused by its statuses only.
+    fn in_body_breach(&self, what: &str, response: &Response) -> Option<(Basis, String)> {
+        let error = self
+            .errors
+            .in_body_error(response.status, response.body())?;
+        let code = match (error.code, error.kind) {
+            (Some(code), Some(kind)) => format!("code {code:?}, which says {kind}"),
+            (Some(code), None) => format!("code {code:?}, which no kind of x-errors lists"),
+            (None, _) => "no code".to_string(),
+        };
+        // A kind with codes is judged by them (documented, or a reading marked on them); for
+        // one without, a refusal in the body is another status than the rule's, judged as the
+        // rule is.
+        let basis = match self.codes() {
+            [] => Basis::of(&self.statuses.reading),
+            _ => Basis::of(
+                &self
+                    .kind
+                    .and_then(|k| self.errors.codes_reading(k))
+                    .cloned(),
+            ),
+        };
+        let message = format!(
+            "{what}: refused in a 200 body ({code}); expected {}",
+            self.describe()
+        );
+        Some((basis, message))
+    }
+}
+
+/// Judges a response that must be a refusal as `expected` says.
 pub fn refusal(
     what: &str,
     response: &Response,
-    rule: &Fact<Vec<u16>>,
+    expected: Expected<'_>,
     kind: Refusal,
 ) -> Option<Breach> {
     let status = response.status;
-    if rule.contains(&status) {
+    if expected.holds(response) {
         return None;
     }
-    let expected = format!("expected one of {:?}", rule.value);
+    if let Some((basis, message)) = expected.in_body_breach(what, response) {
+        return Some(Breach {
+            basis,
+            message,
+            request: Some(response.request.curl()),
+        });
+    }
+    let rule = expected.statuses;
+    let expected = format!("expected {}", expected.describe());
     let served = (200..300).contains(&status);
     let (basis, message) = if status >= 500 {
         (
@@ -113,7 +209,8 @@ pub fn out_of_range(
 ) -> Option<Breach> {
     let p = ctx.pagination;
     let what = format!("{}={sent}", p.size_param);
-    let invalid = &ctx.op.errors.invalid_param;
+    let refused = Expected::of(ctx.op, ErrorKind::InvalidParam);
+    let invalid = refused.statuses;
     let of_its_type = ctx
         .op
         .parameter(&p.size_param, specs::Location::Query)
@@ -127,7 +224,7 @@ pub fn out_of_range(
         })
     };
     let status = response.status;
-    if invalid.contains(&status) {
+    if refused.holds(response) {
         return match bounds.contains(&Bound::Reject) || !of_its_type {
             true => None,
             false => breach(
@@ -141,6 +238,9 @@ pub fn out_of_range(
             Basis::Convention(conventions::NO_5XX),
             format!("{what}: server error {status}"),
         );
+    }
+    if refused.in_body_breach(&what, response).is_some() {
+        return refusal(&what, response, refused, Refusal::Input);
     }
     if status != 200 {
         let basis = match bounds.contains(&Bound::Reject) {

@@ -2,6 +2,10 @@
 //! documented status, a documented content type, a JSON body, and validates against the
 //! spec's schema for that status (JSON Schema 2020-12, formats asserted).
 //!
+//! An error carried in a 200 body (`x-errors.in-body`) is an error body: `schema/error-body`
+//! judges it against the operation's error body response (`default`, else its first error
+//! response), never as a page.
+//!
 //! A failing keyword that lies under a node marked `x-reading` breaks only a reading (a
 //! warning); every other one breaks what the page documents (a failure). No check here names a
 //! field: DevPayr's "exactly the documented fields" is `additionalProperties: false` in its
@@ -77,13 +81,18 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
                 }
             }
         };
-        let Some(documented) = ctx.op.response(r.status) else {
+        let in_body = ctx.op.errors.in_body_error(r.status, Some(body)).is_some();
+        let documented = match in_body {
+            true => ctx.op.error_body(),
+            false => ctx.op.response(r.status),
+        };
+        let Some(documented) = documented else {
             continue;
         };
         let validator = validators
             .entry(documented.pointer.clone())
             .or_insert_with(|| {
-                let schema = ctx.schemas.response(ctx.op, r.status)?;
+                let schema = ctx.schemas.of_response(documented)?;
                 let v = jsonschema::options()
                     .should_validate_formats(true)
                     .build(&schema.schema)
@@ -93,7 +102,7 @@ pub fn judge(ctx: &Ctx, responses: &[std::sync::Arc<Response>]) -> Findings {
         let Some((validator, root)) = validator else {
             continue;
         };
-        let check = if r.status == 200 {
+        let check = if r.status == 200 && !in_body {
             CheckId::PageBody
         } else {
             CheckId::ErrorBody

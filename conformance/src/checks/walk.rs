@@ -319,6 +319,14 @@ pub fn read_page(ctx: &Ctx, response: Arc<Response>) -> Result<Page, String> {
         .json
         .as_ref()
         .map_err(|e| format!("a 200 whose body is {e}"))?;
+    if let Some(error) = ctx.op.errors.in_body_error(response.status, Some(body)) {
+        let code = error
+            .code
+            .map_or("no code".to_string(), |c| format!("code {c:?}"));
+        return Err(format!(
+            "a 200 whose body says it is an error ({code}), not a page"
+        ));
+    }
     let (items, observed) = p.observe(body, &|name| response.header_values(name))?;
     let member = |pointer: &Option<specs::Pointer>| {
         pointer.as_deref().and_then(|at| body.pointer(at)).cloned()

@@ -59,19 +59,19 @@ fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
     pointers
 }
 
-/// Most 429 responses of one operation whose shape is judged: they are alike.
+/// Most rate-limited responses of one operation whose shape is judged: they are alike.
 const RATE_LIMITED_JUDGED: u64 = 50;
 
 /// What the responses of one operation showed, judged as they arrived.
 #[derive(Debug, Clone, Default)]
 pub struct Received {
-    /// The schema and 429-shape observations.
+    /// The schema and rate-limit-shape observations.
     pub findings: Findings,
-    /// 200 responses.
+    /// 200 responses that are pages (not errors carried in their bodies).
     pub pages: u64,
-    /// Error (4xx, 5xx) responses other than 429.
+    /// Error responses (4xx, 5xx, and errors carried in 200 bodies) other than rate limits.
     pub errors: u64,
-    /// 429 responses.
+    /// Rate-limited responses (429, and the others `x-errors` says are rate limits).
     pub limited: u64,
 }
 
@@ -251,15 +251,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// Judges the responses of this operation received since the last call (their schema,
-    /// and the shape of 429s), so that no body is kept past its judgement. The findings add
-    /// up whatever the order responses arrive in.
+    /// and the shape of rate limits), so that no body is kept past its judgement. The findings
+    /// add up whatever the order responses arrive in.
     pub fn absorb(&self) {
         let responses = self.probe.take_unjudged(&self.op.operation_id);
         if responses.is_empty() {
             return;
         }
-        let (limited, finals): (Vec<_>, Vec<_>) =
-            responses.into_iter().partition(|r| r.status == 429);
+        let errors = &self.op.errors;
+        let (limited, finals): (Vec<_>, Vec<_>) = responses
+            .into_iter()
+            .partition(|r| errors.rate_limits(r.status, |n| r.header(n), r.body()));
         let mut found = Findings::new();
         if self.any_selected(crate::checks::schema::CHECKS) {
             found.merge(crate::checks::schema::judge(self, &finals));
@@ -271,9 +273,16 @@ impl<'a> Ctx<'a> {
             let judged = &limited[..limited.len().min(room)];
             found.merge(crate::checks::errors::judge_rate_limited(self, judged));
         }
+        let in_body = |r: &Response| errors.in_body_error(r.status, r.body()).is_some();
         received.limited += limited.len() as u64;
-        received.pages += finals.iter().filter(|r| r.status == 200).count() as u64;
-        received.errors += finals.iter().filter(|r| r.status >= 400).count() as u64;
+        received.pages += finals
+            .iter()
+            .filter(|r| r.status == 200 && !in_body(r))
+            .count() as u64;
+        received.errors += finals
+            .iter()
+            .filter(|r| r.status >= 400 || in_body(r))
+            .count() as u64;
         received.findings.merge(found);
     }
 

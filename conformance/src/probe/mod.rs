@@ -4,10 +4,15 @@
 //!   the credential never travels to wherever `Location` points.
 //! - Same-origin guard: a URL whose scheme, host or port differs from the base URL's is not
 //!   requested at all; the refusal is an incident (a named violation in the report).
-//! - 429: `Retry-After` is honoured up to a cap (seconds or an HTTP date), with exponential
-//!   backoff when it is absent (see [`retry_wait`]), and the wait holds back *every* request of
-//!   the run, not only the limited one: one 429 slows everyone. Every 429 is kept for the
-//!   429-shape check, and a request still limited after a few retries is given up.
+//! - Rate limits: a 429, and what the operation's `x-errors` says is one (a 403 whose remaining
+//!   header says 0, an error in a 200 body with a `rate-limited` code). `Retry-After` is
+//!   honoured up to a cap (seconds or an HTTP date), else the reset of the window
+//!   `x-errors.rate-limit` names, with exponential backoff when neither is there (see
+//!   [`retry_wait`]); the wait holds back *every* request of the run, not only the limited one:
+//!   one rate limit slows everyone. A window that resets later than the cap ends the run, with
+//!   the reset in the reason: every request before it would be refused again. Every rate limit
+//!   is kept for the rate-limit check, and a request still limited after a few retries is given
+//!   up.
 //! - Request budget, per-request timeout (headers and whole body), total deadline, body size
 //!   cap, and at most `concurrency` requests in flight. A request cut short by the run's
 //!   deadline is not the server's fault: it ends the run without a timeout incident.
@@ -29,7 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use specs::{OperationId, Security, SecurityKind};
+use specs::{ErrorRules, OperationId, Security, SecurityKind};
 use url::Url;
 
 use crate::target::{mask_all, Options, Secret, Target, MASK};
@@ -203,6 +208,21 @@ pub enum ProbeError {
     /// Still 429 after the allowed retries.
     #[error("still rate limited (429) after {0} retries")]
     RateLimited(u32),
+    /// Rate limited until a window resets later than the run waits for one.
+    #[error(
+        "rate limited until the window resets in {} s ({header}), longer than the {} s a run \
+         waits for a rate limit; run again after the reset",
+        wait.as_secs(),
+        cap.as_secs_f64()
+    )]
+    RateLimitWindow {
+        /// The header that says when the window resets.
+        header: String,
+        /// How long until it does.
+        wait: Duration,
+        /// The longest wait of the run.
+        cap: Duration,
+    },
     /// Connection or protocol failure.
     #[error("transport error: {0}")]
     Transport(String),
@@ -222,7 +242,10 @@ impl ProbeError {
     pub fn ends_run(&self) -> bool {
         matches!(
             self,
-            ProbeError::Budget { .. } | ProbeError::Deadline(_) | ProbeError::Unusable(_)
+            ProbeError::Budget { .. }
+                | ProbeError::Deadline(_)
+                | ProbeError::Unusable(_)
+                | ProbeError::RateLimitWindow { .. }
         )
     }
 }
@@ -301,6 +324,9 @@ pub struct Exchange {
     pub elapsed: Duration,
     /// What came of it.
     pub outcome: Outcome,
+    /// Whether the response refused the request for the rate limit, as its operation's
+    /// `x-errors` says (a 429, a 403 with no request left, a code in a 200 body).
+    pub rate_limited: bool,
 }
 
 /// Requests in a row that may end in a transport problem before the probe gives up.
@@ -315,6 +341,10 @@ pub struct Probe {
     /// or a transport error says.
     masks: Vec<String>,
     security: Option<Security>,
+    /// Each operation's `x-errors`, which says what a rate limit looks like.
+    errors: std::collections::BTreeMap<OperationId, ErrorRules>,
+    /// The conventions, for requests of no operation.
+    no_errors: ErrorRules,
     base: Url,
     options: Options,
     started: Instant,
@@ -328,6 +358,9 @@ pub struct Probe {
     in_flight: gate::Gate,
     /// Requests wait until this instant (a 429's `Retry-After` holds everyone back).
     paused_until: Mutex<Option<Instant>>,
+    /// Set once a rate-limit window resets later than the run waits: every later request
+    /// fails with it, unsent (the server said when to come back).
+    closed: Mutex<Option<ProbeError>>,
     /// First attempts share this lane; a retry after a 429 takes it alone, once the requests
     /// in flight are done and before any new one starts, so that a server limiting every Nth
     /// request cannot keep hitting the same request while the others fill the gaps.
@@ -376,6 +409,13 @@ impl Probe {
             viewer: target.viewer.clone(),
             masks: target.masked_forms(),
             security: target.spec.security().cloned(),
+            errors: target
+                .spec
+                .operations
+                .iter()
+                .map(|op| (op.operation_id.clone(), op.errors.clone()))
+                .collect(),
+            no_errors: ErrorRules::default(),
             base: target.base_url.clone(),
             options: options.clone(),
             started: Instant::now(),
@@ -386,6 +426,7 @@ impl Probe {
             failures_in_a_row: AtomicU32::new(0),
             in_flight: gate::Gate::new(options.concurrency.max(1)),
             paused_until: Mutex::new(None),
+            closed: Mutex::new(None),
             lane: tokio::sync::RwLock::new(()),
             busy: Mutex::new((0, Duration::ZERO)),
             sent: Mutex::new(Vec::new()),
@@ -414,7 +455,7 @@ impl Probe {
         lock(&self.used_by).get(operation).copied().unwrap_or(0)
     }
 
-    /// Responses with status 429 so far.
+    /// Rate-limited responses so far (429, and what `x-errors` says is a rate limit).
     pub fn rate_limited(&self) -> u64 {
         self.rate_limited.load(Ordering::SeqCst)
     }
@@ -435,7 +476,7 @@ impl Probe {
         lock(&self.unjudged).remove(operation).unwrap_or_default()
     }
 
-    /// 429 responses of `operation` so far.
+    /// Rate-limited responses of `operation` so far.
     pub fn rate_limited_for(&self, operation: &OperationId) -> u64 {
         lock(&self.limited_by).get(operation).copied().unwrap_or(0)
     }
@@ -482,6 +523,21 @@ impl Probe {
         }
     }
 
+    /// The `x-errors` of `operation` (the conventions for a request of no operation).
+    fn errors_of(&self, operation: &OperationId) -> &ErrorRules {
+        self.errors.get(operation).unwrap_or(&self.no_errors)
+    }
+
+    /// Whether `response` refuses its request for the rate limit, as its operation's
+    /// `x-errors` says.
+    fn is_rate_limited(&self, response: &Response) -> bool {
+        self.errors_of(&response.request.operation).rate_limits(
+            response.status,
+            |n| response.header(n),
+            response.body(),
+        )
+    }
+
     fn incident(&self, kind: IncidentKind, message: String, request: &RequestInfo) {
         lock(&self.incidents).push(Incident {
             kind,
@@ -513,8 +569,9 @@ impl Probe {
             status,
             error,
         });
+        let rate_limited = matches!(&outcome, Outcome::Response(r) if self.is_rate_limited(r));
         if let Outcome::Response(r) = &outcome {
-            if r.status == 429 {
+            if rate_limited {
                 *lock(&self.limited_by)
                     .entry(request.operation.clone())
                     .or_default() += 1;
@@ -531,11 +588,12 @@ impl Probe {
                 started,
                 elapsed,
                 outcome,
+                rate_limited,
             });
         }
     }
 
-    /// Sends `GET url`, retrying on 429.
+    /// Sends `GET url`, retrying a rate limit (429, or what `x-errors` says is one).
     ///
     /// After [`FAILURES_IN_A_ROW`] requests in a row end in a transport problem, every later
     /// request fails at once with [`ProbeError::Unusable`]: a server that times out or streams
@@ -571,6 +629,9 @@ impl Probe {
         let failures = self.failures_in_a_row.load(Ordering::SeqCst);
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));
+        }
+        if let Some(closed) = lock(&self.closed).clone() {
+            return Err(closed);
         }
         let result = self.get_retrying(url, auth, turn, operation).await;
         match &result {
@@ -638,7 +699,7 @@ impl Probe {
                 Ok(r) => r,
                 Err(e) => break Err(e),
             };
-            if response.status != 429 {
+            if !self.is_rate_limited(&response) {
                 if (300..400).contains(&response.status) {
                     self.incident(
                         IncidentKind::Redirect,
@@ -657,19 +718,21 @@ impl Probe {
                 self.incident(
                     IncidentKind::RateLimitStorm,
                     format!(
-                        "still 429 after {attempt} retries that honoured Retry-After (capped at {:?})",
+                        "still rate limited ({}) after {attempt} retries that honoured Retry-After or the window's reset (capped at {:?})",
+                        response.status,
                         self.options.retry_after_cap
                     ),
                     &info,
                 );
                 break Err(ProbeError::RateLimited(attempt));
             }
-            let wait = retry_wait(
-                response.header("retry-after"),
-                attempt,
-                self.options.retry_after_cap,
-                SystemTime::now(),
-            );
+            let wait = match self.limit_wait(&response, attempt) {
+                Ok(wait) => wait,
+                Err(e) => {
+                    lock(&self.closed).get_or_insert_with(|| e.clone());
+                    break Err(e);
+                }
+            };
             let left = self.options.deadline.saturating_sub(self.started.elapsed());
             if wait >= left {
                 break Err(ProbeError::Deadline(self.options.deadline));
@@ -679,6 +742,36 @@ impl Probe {
         };
         drop(alone);
         result
+    }
+
+    /// How long to wait before sending a rate-limited request again: as `Retry-After` says,
+    /// else until the window resets (`x-errors.rate-limit`, on the answer's clock), else the
+    /// back-off ([`retry_wait`]). A window that resets later than the cap is an error that
+    /// ends the run (unless the run is a replay, which waits for nothing).
+    fn limit_wait(&self, response: &Response, attempt: u32) -> Result<Duration, ProbeError> {
+        let now = SystemTime::now();
+        let cap = self.options.retry_after_cap;
+        let asked = response.header("retry-after");
+        let usable = asked.and_then(|v| client_runtime::retry_after_value(v, now));
+        let limits = self
+            .errors_of(&response.request.operation)
+            .rate_limit
+            .as_ref();
+        let reset = limits.and_then(|l| Some((l, l.reset_wait(|n| response.header(n), now)?)));
+        match (usable, reset) {
+            (None, Some((limits, wait))) if !wait.is_zero() => {
+                if wait > cap && !self.options.replayed {
+                    let header = limits.reset.as_ref().map(|r| r.header.clone());
+                    return Err(ProbeError::RateLimitWindow {
+                        header: header.unwrap_or_default(),
+                        wait,
+                        cap,
+                    });
+                }
+                Ok(wait.min(cap))
+            }
+            _ => Ok(retry_wait(asked, attempt, cap, now)),
+        }
     }
 
     /// Holds back every request of the run for `wait`.

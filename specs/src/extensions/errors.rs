@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::{read, Ext, Fact};
 use crate::model::{error_body_of, OpContext, ResponseSpec, StatusKey};
 use crate::pointer::Pointer;
+use crate::readings::{covering, Reading};
 use crate::SpecError;
 
 /// A kind of refusal `x-errors` describes.
@@ -81,9 +82,10 @@ pub struct ErrorRules {
     /// that names them (Slack's `{"ok": false, "error": "invalid_auth"}`).
     pub in_body: Option<InBody>,
     /// `codes`: for each kind, the codes of an error in a 200 body that say it (only with
-    /// `in_body`); a kind without codes is refused by its statuses only. A reading marked on
-    /// `codes` covers every list.
-    pub codes: Fact<BTreeMap<ErrorKind, Vec<String>>>,
+    /// `in_body`); a kind without codes is refused by its statuses only. A list is a reading
+    /// where `codes` marks its kind (`codes: {x-reading: {invalid-param: ...}}`), or where
+    /// `x-errors` marks `codes` as a whole.
+    pub codes: BTreeMap<ErrorKind, Fact<Vec<String>>>,
     /// `rate-limit`: the headers that tell a rate limit (the requests left, and when the
     /// window resets), and the statuses of `rate-limited` they apply to.
     pub rate_limit: Option<Fact<RateLimitHeaders>>,
@@ -119,7 +121,7 @@ impl Default for ErrorRules {
             message: None,
             details: None,
             in_body: None,
-            codes: Fact::documented(BTreeMap::new()),
+            codes: BTreeMap::new(),
             rate_limit: None,
         }
     }
@@ -139,7 +141,12 @@ impl ErrorRules {
 
     /// The codes of an error in a 200 body that say `kind` (none: its statuses only).
     pub fn codes(&self, kind: ErrorKind) -> &[String] {
-        self.codes.get(&kind).map_or(&[], Vec::as_slice)
+        self.codes.get(&kind).map_or(&[], |f| f.value.as_slice())
+    }
+
+    /// The reading the codes of `kind` rest on, if the page does not state them.
+    pub fn codes_reading(&self, kind: ErrorKind) -> Option<&Reading> {
+        self.codes.get(&kind)?.reading.as_ref()
     }
 
     /// The error an answer carries in its body: a 200 whose flag is `false`, where the spec
@@ -226,6 +233,8 @@ struct RawCodes {
     invalid_param: Option<Vec<String>>,
     invalid_token: Option<Vec<String>>,
     rate_limited: Option<Vec<String>>,
+    #[serde(rename = "x-reading")]
+    _reading: Option<IgnoredAny>,
 }
 
 impl RawCodes {
@@ -273,7 +282,7 @@ pub(crate) fn read_errors(
         .map(|r| read_in_body(cx, &ext, r, responses))
         .transpose()?;
     let codes = match raw.codes {
-        None => ext.fact("codes", BTreeMap::new()),
+        None => BTreeMap::new(),
         Some(_) if in_body.is_none() => {
             return Err(ext.error(
                 "codes",
@@ -281,7 +290,7 @@ pub(crate) fn read_errors(
                  (`{flag: /ok, code: /error}`)",
             ))
         }
-        Some(codes) => ext.fact("codes", read_codes(&ext, codes)?),
+        Some(codes) => read_codes(&ext, codes)?,
     };
     let rate_limit = read_rate_limit(&ext, raw.rate_limit, &rate_limited)?;
     Ok(ErrorRules {
@@ -392,9 +401,13 @@ fn read_in_body(
 }
 
 /// `codes`: each list not empty, no empty code, and no code said by two kinds (a code names
-/// one kind of refusal).
-fn read_codes(ext: &Ext, raw: RawCodes) -> Result<BTreeMap<ErrorKind, Vec<String>>, SpecError> {
-    let mut out: BTreeMap<ErrorKind, Vec<String>> = BTreeMap::new();
+/// one kind of refusal); each with the reading marked on its kind, or on `codes` as a whole.
+fn read_codes(
+    ext: &Ext,
+    raw: RawCodes,
+) -> Result<BTreeMap<ErrorKind, Fact<Vec<String>>>, SpecError> {
+    let mut out: BTreeMap<ErrorKind, Fact<Vec<String>>> = BTreeMap::new();
+    let whole = ext.fact("codes", ()).reading;
     for (kind, codes) in raw.into_kinds() {
         let at = format!("{}/{}", ext.key_at("codes"), kind.name());
         if codes.is_empty() {
@@ -414,7 +427,16 @@ fn read_codes(ext: &Ext, raw: RawCodes) -> Result<BTreeMap<ErrorKind, Vec<String
                 ));
             }
         }
-        out.insert(kind, codes);
+        let reading = covering(ext.cx.readings, &ext.key_at("codes"), Some(kind.name()))
+            .cloned()
+            .or_else(|| whole.clone());
+        out.insert(
+            kind,
+            Fact {
+                value: codes,
+                reading,
+            },
+        );
     }
     Ok(out)
 }
@@ -549,14 +571,30 @@ mod tests {
             Some(StatusKey::Default),
             "the error body is the default response"
         );
-        assert!(errors.codes.reading.is_none(), "documented");
-        let read = with(
+        assert!(ErrorKind::ALL
+            .iter()
+            .all(|k| errors.codes_reading(*k).is_none()));
+        // A mark keyed by a kind on `codes` covers that kind's list; one keyed `codes` on
+        // `x-errors`, every list.
+        let per_kind = with(
+            NOTES,
+            "          rate-limited: [ratelimited]\n",
+            "          rate-limited: [ratelimited]\n          x-reading:\n            invalid-param: Which values get which code is a reading.\n",
+        );
+        let per_kind = Spec::parse("n.yaml", &per_kind).unwrap_or_else(|e| panic!("{e}"));
+        let read = &per_kind.operations[0].errors;
+        assert!(read.codes_reading(ErrorKind::InvalidParam).is_some());
+        assert!(read.codes_reading(ErrorKind::MissingKey).is_none());
+        let whole = with(
             NOTES,
             "          rate-limited: [ratelimited]\n",
             "          rate-limited: [ratelimited]\n        x-reading:\n          codes: Which values get which code is a reading.\n",
         );
-        let read = Spec::parse("n.yaml", &read).unwrap_or_else(|e| panic!("{e}"));
-        assert!(read.operations[0].errors.codes.reading.is_some());
+        let whole = Spec::parse("n.yaml", &whole).unwrap_or_else(|e| panic!("{e}"));
+        let read = &whole.operations[0].errors;
+        assert!(ErrorKind::ALL
+            .iter()
+            .all(|k| read.codes_reading(*k).is_some()));
     }
 
     #[test]
