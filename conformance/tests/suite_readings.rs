@@ -123,6 +123,13 @@ const EXPECTED: &[(&str, ReadingMode, &[CheckId])] = &[
     ),
     ("twilio", ReadingMode::OtherFilterReadings, &[ExactSubset]),
     ("events-offset-flag", ReadingMode::LoweredPageSize, &[]),
+    (
+        "slack",
+        ReadingMode::ClampOutOfRange,
+        &[OverMax, InvalidParam, RangeBounds],
+    ),
+    ("slack", ReadingMode::SparseItems, &[PageBody]),
+    ("slack", ReadingMode::TrailingEmptyPage, &[]),
     // The fixtures carry no reading marks: only the modes the pages leave open apply.
     ("gadgets-cursor", ReadingMode::TrailingEmptyPage, &[]),
     ("memos-basic-auth", ReadingMode::TrailingEmptyPage, &[]),

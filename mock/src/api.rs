@@ -364,7 +364,8 @@ impl Api {
         let mut schema = schema.clone();
         let Some(values) = self
             .query_filters()
-            .filter(|f| f.field == path && f.matching != Match::Owner)
+            // Values that stand for conditions (`means`) are the parameter's, not the field's.
+            .filter(|f| f.field == path && f.matching != Match::Owner && f.means.is_empty())
             .find_map(|f| {
                 // A sentinel (`all`, `none`) is a value of the parameter, never of the field.
                 let values = f.values.as_ref()?;
@@ -472,10 +473,16 @@ impl Api {
             .unwrap_or_default()
     }
 
-    /// Item fields the data must keep intact: the key and every filter's field.
+    /// Item fields the data must keep intact: the key and every field a filter reads.
     fn protected_fields(&self) -> Vec<String> {
         let mut out = vec![Api::top_level(&self.pagination.item_key)];
-        out.extend(self.op.filters.iter().map(|f| Api::top_level(&f.field)));
+        out.extend(
+            self.op
+                .filters
+                .iter()
+                .flat_map(|f| f.reads())
+                .map(|p| Api::top_level(p)),
+        );
         out
     }
 

@@ -542,12 +542,12 @@ impl Fault {
                     f.matching = f.matching.other_bound();
                     f
                 }),
-            Fault::DefaultIgnored => filters.find(|f| f.default.is_some()).map(|mut f| {
+            Fault::DefaultIgnored => filters.find(|f| f.narrows_by_default()).map(|mut f| {
                 f.default = None;
                 f
             }),
             Fault::LiftingValueIgnored => {
-                filters.find(|f| f.default.is_some() && f.any_value().is_some())
+                filters.find(|f| f.narrows_by_default() && f.any_value().is_some())
             }
             Fault::SentinelLiteral => filters
                 .find(|f| f.sentinels.values().any(|s| *s != Sentinel::Any))

@@ -540,6 +540,40 @@ async fn event_pages(m: &RunningMock) -> (Vec<(usize, u64)>, Vec<String>) {
     (sizes, keys(m, &items(m, &pages)))
 }
 
+/// Where pages before the last may be short (a window filtered after it is taken), the
+/// reference walks every window; under the fault the first page the filter left short is the
+/// last, and the matches after it are lost.
+#[tokio::test]
+async fn short_page_ends_walk() {
+    let m = start_fault(spec("slack"), Fault::ShortPageEndsWalk).await;
+    let r = start(spec("slack")).await;
+    let (faulty, reference) = (
+        walk(&m, "types=im&limit=5").await,
+        walk(&r, "types=im&limit=5").await,
+    );
+    let short = |pages: &[Page]| {
+        pages[..pages.len() - 1]
+            .iter()
+            .filter(|p| p.body["channels"].as_array().map_or(0, Vec::len) < 5)
+            .count()
+    };
+    assert!(
+        short(&reference) > 0,
+        "the reference serves short pages before the last"
+    );
+    assert_eq!(short(&faulty), 0, "a short page is the last");
+    let (got, all) = (
+        keys(&m, &items(&m, &faulty)),
+        keys(&r, &items(&r, &reference)),
+    );
+    assert!(got.len() < all.len(), "{} of {}", got.len(), all.len());
+    assert_eq!(
+        got,
+        all[..got.len()],
+        "what it lists is the reference's beginning"
+    );
+}
+
 #[tokio::test]
 async fn lowered_size_unreported() {
     let m = start_fault(fixture("events-offset-flag"), Fault::LoweredSizeUnreported).await;

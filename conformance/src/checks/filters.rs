@@ -25,7 +25,9 @@ use specs::{Filter, Location, Match};
 
 use super::pagination::{judge_has_more, judge_last_page, judge_page_sizes};
 use super::sample;
-use super::walk::{as_param, item_key, page_cap, walk, walk_within, Reach, Walk, WalkEnd};
+use super::walk::{
+    as_param, item_key, page_cap, walk, walk_within, PageRequest, Reach, Walk, WalkEnd,
+};
 use crate::engine::bracket::{Bracket, Deferred};
 use crate::engine::findings::{conventions, Basis};
 use crate::engine::{cases, Ctx, Findings};
@@ -287,6 +289,19 @@ fn scalar_values(ctx: &Ctx, filter: &Filter, items: &[&Value]) -> Scalars {
             let v = format!("conformance-{:x}@example.invalid", ctx.options.seed);
             unknown.insert(v.clone());
             values.push(v);
+        }
+        (Some(allowed), _, _) if !filter.means.is_empty() => {
+            // Values that stand for conditions: one that no listed item satisfies selects
+            // nothing.
+            for v in allowed
+                .iter()
+                .filter(|v| !filter.sentinels.contains_key(*v))
+            {
+                if !items.iter().any(|i| filter.matches(i, v) == Some(true)) {
+                    unknown.insert(v.clone());
+                }
+                values.push(v.clone());
+            }
         }
         (Some(allowed), _, _) => {
             // Values outside the enum are the errors family's concern; sentinels are special.
@@ -570,6 +585,12 @@ fn fixed_cases(scene: &Scene, items: &[&Value]) -> Vec<Vec<(usize, Sent)>> {
     let pick = |item: &Value, c: &Candidate| {
         let f = c.filter;
         match f.matching {
+            // A value that stands for conditions the item meets.
+            _ if !f.means.is_empty() => f
+                .means
+                .keys()
+                .find(|v| f.matches(item, v) == Some(true))
+                .cloned(),
             Match::Contains => f.elements(item).into_iter().find_map(as_param),
             Match::Search => item
                 .pointer(&f.field)
@@ -627,9 +648,62 @@ fn judge_path_scope(path_filters: &[(&Filter, String)], w: &Walk, label: &str) -
 /// completeness, so that the cost of a case does not grow with the list.
 const FILTERED_PAGES: usize = 4;
 
+/// Where pages before the last may be short, the pages a spanning walk takes: windows of the
+/// whole list, not of the results, so their number is set by the list's length.
+const SHORT_SPANNING_PAGES: u64 = 9;
+
 /// One filtered case: a walk at `size-max`, and one that spans at least three pages.
 async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, Sent)]) -> Findings {
     let p = ctx.pagination;
+    let request = case_request(ctx, scene, chosen);
+    let total = scene.reference.span(p);
+    let first = walk_within(ctx, &request, case_reach(ctx, scene)).await;
+    let mut f = judge_filtered(ctx, scene, chosen, &first);
+    f.merge(judge_several_as_singles(ctx, scene, chosen, &first).await);
+    let n = first.item_count() as u64;
+    if first.usable() && n >= 3 {
+        // Three pages of the results, or of their first part when the walk at size-max
+        // stopped before their end. Where a window is filtered after it is taken, the pages
+        // are windows of the whole list: about nine of them, whatever the results.
+        let small = match (p.short_pages, first.complete()) {
+            (true, _) => total
+                .div_ceil(SHORT_SPANNING_PAGES)
+                .clamp(p.size_min, p.size_max),
+            (false, true) => (n / 3).clamp(p.size_min, p.size_max),
+            (false, false) => (p.size_max / 3).max(p.size_min),
+        };
+        let spans = match p.short_pages {
+            true => total.div_ceil(small),
+            false => n.div_ceil(small),
+        };
+        if spans >= 3 {
+            let spanning = request.at_size(Some(small));
+            let spanning = match first.complete() {
+                // Where a window is filtered after it is taken, the walk takes the pages of
+                // the whole list.
+                true => {
+                    let items = if p.short_pages { total } else { n };
+                    walk(ctx, &spanning, page_cap(items, small)).await
+                }
+                false => {
+                    let reach = Reach {
+                        pages: p.short_pages.then_some(3),
+                        ..Reach::window(3 * small as usize)
+                    };
+                    walk_within(ctx, &spanning, reach).await
+                }
+            };
+            f.merge(judge_filtered(ctx, scene, chosen, &spanning));
+            if spanning.usable() {
+                judge_same_items(ctx, &mut f, &first, &spanning, chosen, scene);
+            }
+        }
+    }
+    f
+}
+
+/// The request of a case at `size-max`: each filter's values, or the parameter left out.
+fn case_request(ctx: &Ctx, scene: &Scene, chosen: &[(usize, Sent)]) -> PageRequest {
     let mut query: Vec<(String, String)> = Vec::new();
     let mut omitted: Vec<&str> = Vec::new();
     for (i, sent) in chosen {
@@ -639,36 +713,92 @@ async fn judge_case(ctx: &Ctx<'_>, scene: &Scene<'_>, chosen: &[(usize, Sent)]) 
             Sent::Omitted => omitted.push(&filter.param),
         }
     }
-    let request = ctx.filtered(Some(p.size_max), query, &omitted);
-    let total = scene.reference.item_count() as u64;
-    let reach = Reach::within(page_cap(total, p.size_max), FILTERED_PAGES);
-    let first = walk_within(ctx, &request, reach).await;
-    let mut f = judge_filtered(ctx, scene, chosen, &first);
-    let n = first.item_count() as u64;
-    if first.usable() && n >= 3 {
-        // Three pages of the results, or of their first part when the walk at size-max
-        // stopped before their end.
-        let small = match first.complete() {
-            true => (n / 3).clamp(p.size_min, p.size_max),
-            false => (p.size_max / 3).max(p.size_min),
-        };
-        if n.div_ceil(small) >= 3 {
-            let spanning = request.at_size(Some(small));
-            let spanning = match first.complete() {
-                // Where a window is filtered after it is taken, the walk takes the pages of
-                // the whole list.
-                true => {
-                    let spans = if p.short_pages { total.max(n) } else { n };
-                    walk(ctx, &spanning, page_cap(spans, small)).await
-                }
-                false => walk_within(ctx, &spanning, Reach::window(3 * small as usize)).await,
-            };
-            f.merge(judge_filtered(ctx, scene, chosen, &spanning));
-            if spanning.usable() {
-                judge_same_items(ctx, &mut f, &first, &spanning, chosen, scene);
-            }
-        }
+    ctx.filtered(Some(ctx.pagination.size_max), query, &omitted)
+}
+
+/// How far a case's walk at `size-max` goes.
+fn case_reach(ctx: &Ctx, scene: &Scene) -> Reach {
+    let total = scene.reference.span(ctx.pagination);
+    Reach::within(page_cap(total, ctx.pagination.size_max), FILTERED_PAGES)
+}
+
+/// `filters/exact-subset` of a case that gives one filter several values: the walk lists what
+/// the walks with each value alone list together, their union where any value selects an item
+/// and their intersection where every value must. This holds whatever the unfiltered walk
+/// shows (also where a default narrows it), so it is judged where the walks are complete, and
+/// only while the data did not change between them.
+async fn judge_several_as_singles(
+    ctx: &Ctx<'_>,
+    scene: &Scene<'_>,
+    chosen: &[(usize, Sent)],
+    several: &Walk,
+) -> Findings {
+    let mut f = Findings::new();
+    let multi = chosen.iter().enumerate().find_map(|(at, (i, sent))| {
+        let filter = scene.candidates[*i].filter;
+        let values = sent.effective(filter);
+        (filter.several.is_some() && values.len() >= 2).then_some((at, filter, values))
+    });
+    let Some((at, filter, values)) = multi else {
+        return f;
+    };
+    if !several.complete() {
+        return f;
     }
+    let mut singles: Vec<(String, BTreeSet<String>)> = Vec::new();
+    for value in &values {
+        let mut one = chosen.to_vec();
+        one[at].1 = Sent::one(value.clone());
+        let request = case_request(ctx, scene, &one);
+        let w = walk_within(ctx, &request, case_reach(ctx, scene)).await;
+        if !w.complete() {
+            return f;
+        }
+        singles.push((value.clone(), w.keys().into_iter().collect()));
+    }
+    let all = filter.several == Some(specs::Several::All);
+    let expected: BTreeSet<String> = singles
+        .iter()
+        .map(|(_, keys)| keys.clone())
+        .reduce(|a, b| match all {
+            true => a.intersection(&b).cloned().collect(),
+            false => a.union(&b).cloned().collect(),
+        })
+        .unwrap_or_default();
+    let got: BTreeSet<String> = several.keys().into_iter().collect();
+    if got == expected {
+        f.held(CheckId::ExactSubset);
+        return f;
+    }
+    let missing: Vec<String> = expected.difference(&got).cloned().collect();
+    let extra: Vec<String> = got.difference(&expected).cloned().collect();
+    let sent = filter.query(&values);
+    let each: Vec<String> = singles
+        .iter()
+        .map(|(v, keys)| format!("{}={v}: {}", filter.param, keys.len()))
+        .collect();
+    f.defer(crate::engine::bracket::WhileUnchanged {
+        opening: ctx.opening(),
+        check: CheckId::ExactSubset,
+        basis: Basis::of(&filter.reading),
+        message: format!(
+            "{} lists {} item(s), but the {} of the walks with each value alone ({}) has {}: \
+             {} missing ({}), {} extra ({})",
+            sent.iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            got.len(),
+            if all { "intersection" } else { "union" },
+            each.join("; "),
+            expected.len(),
+            missing.len(),
+            sample(&missing),
+            extra.len(),
+            sample(&extra),
+        ),
+        request: several.first_curl(),
+    });
     f
 }
 

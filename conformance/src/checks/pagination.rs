@@ -225,14 +225,20 @@ fn window_items(ctx: &Ctx, size: Option<u64>) -> u64 {
 /// showed the list is no longer than the window.
 async fn window(ctx: &Ctx<'_>, reference: &Walk, size: Option<u64>) -> Walk {
     let p = ctx.pagination;
-    let listed = reference.item_count() as u64;
+    let listed = reference.span(p);
     let items = window_items(ctx, size);
     let request = ctx.unfiltered(size);
     let effective = size.unwrap_or(p.size_default);
     if reference.complete() && items >= listed {
         walk(ctx, &request, page_cap(listed, effective)).await
     } else {
-        walk_within(ctx, &request, Reach::window(items as usize)).await
+        // Where pages may be short, a window is its pages, not the items they hold.
+        let pages = p.short_pages.then_some(PAGES_PER_WINDOW as usize);
+        let reach = Reach {
+            pages,
+            ..Reach::window(items as usize)
+        };
+        walk_within(ctx, &request, reach).await
     }
 }
 

@@ -60,7 +60,7 @@ async fn sorted_walk(
     reference: &Walk,
 ) -> Walk {
     let request = ctx.filtered(Some(size), sort.query(choice), &[]);
-    let total = reference.item_count() as u64;
+    let total = reference.span(ctx.pagination);
     let reach = match reference.complete() {
         true => Reach::within(page_cap(total, size), SORTED_PAGES),
         false => Reach::within(usize::MAX, SORTED_PAGES),
@@ -115,44 +115,6 @@ fn out_of_order<'w>(sort: &Sort, choice: &SortChoice, w: &'w Walk) -> Option<Out
     seam
 }
 
-/// A finding that holds only while the data did not change: a pair across pages, or the
-/// order at another page size. A page is a snapshot; a walk is not, and an item created or
-/// gone between two page requests moves the items after it.
-#[derive(Debug)]
-struct WhileUnchanged {
-    opening: std::sync::Arc<crate::engine::bracket::Bracket>,
-    check: CheckId,
-    basis: Basis,
-    message: String,
-    request: Option<String>,
-}
-
-impl crate::engine::bracket::Deferred for WhileUnchanged {
-    fn opening(&self) -> &crate::engine::bracket::Bracket {
-        &self.opening
-    }
-
-    fn settle(&self, bracket: &crate::engine::bracket::Bracket) -> Findings {
-        let mut f = Findings::new();
-        match bracket.changed() {
-            true => f.note(
-                self.check,
-                format!(
-                    "not judged, as the data changed during the run: {}",
-                    self.message
-                ),
-            ),
-            false => f.breach(
-                self.check,
-                self.basis.clone(),
-                self.message.clone(),
-                self.request.clone(),
-            ),
-        }
-        f
-    }
-}
-
 /// Whether a pair involves an item without a value of the sort field: its verdict rests on
 /// `nulls`, which may be a reading.
 fn involves_null(choice: &SortChoice, a: &Value, b: &Value) -> bool {
@@ -191,7 +153,7 @@ fn judge_in_order(
     );
     match bad.seam {
         false => f.breach(check, basis, message, Some(bad.curl)),
-        true => f.defer(WhileUnchanged {
+        true => f.defer(crate::engine::bracket::WhileUnchanged {
             opening: ctx.opening(),
             check,
             basis,
@@ -297,7 +259,7 @@ async fn judge_other_size(
     let n = a.len().min(b.len());
     match (0..n).find(|&i| a[i] != b[i]) {
         None => f.held(CheckId::SortOrder),
-        Some(i) => f.defer(WhileUnchanged {
+        Some(i) => f.defer(crate::engine::bracket::WhileUnchanged {
             opening: ctx.opening(),
             check: CheckId::SortOrder,
             basis: Basis::Documented,

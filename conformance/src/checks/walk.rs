@@ -271,6 +271,17 @@ impl Walk {
         self.pages.iter().map(|p| p.keys.len()).sum()
     }
 
+    /// The most items a walk of the same list, at any size, may page past: the items this one
+    /// listed; where pages before the last may be short (a window filtered after it is taken),
+    /// every window it took, as full (what a page cap derived from a walk counts).
+    pub fn span(&self, p: &specs::Pagination) -> u64 {
+        let listed = self.item_count() as u64;
+        match p.short_pages {
+            true => listed.max(self.pages.len() as u64 * self.request.effective_size(p)),
+            false => listed,
+        }
+    }
+
     /// Every item key, in order, duplicates kept.
     pub fn keys(&self) -> Vec<String> {
         self.pages.iter().flat_map(|p| p.keys.clone()).collect()

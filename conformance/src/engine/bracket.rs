@@ -29,8 +29,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::findings::Findings;
+use super::findings::{Basis, Findings};
 use crate::checks::Walk;
+use crate::registry::CheckId;
 
 /// What one walk of the unfiltered list saw: the whole list, or its first part when the walk
 /// stopped where its share of the budget ran out.
@@ -336,6 +337,51 @@ pub trait Deferred: Send + Sync + std::fmt::Debug {
 
 /// A deferred property, shared between merged findings.
 pub type Pending = Arc<dyn Deferred>;
+
+/// A breach that holds only while the data did not change during the run: one that compares
+/// two walks (a pair of neighbours across pages, the order at another page size, a walk with
+/// several values and the walks with each). A page is a snapshot; a walk is not, and an item
+/// created or gone between two requests moves or changes what the second one lists. Where the
+/// data changed, the breach is a note.
+#[derive(Debug)]
+pub struct WhileUnchanged {
+    /// The bracket of the first walk.
+    pub opening: Arc<Bracket>,
+    /// The check it breaks.
+    pub check: CheckId,
+    /// What the breach rests on.
+    pub basis: Basis,
+    /// What was seen.
+    pub message: String,
+    /// The request that shows it.
+    pub request: Option<String>,
+}
+
+impl Deferred for WhileUnchanged {
+    fn opening(&self) -> &Bracket {
+        &self.opening
+    }
+
+    fn settle(&self, bracket: &Bracket) -> Findings {
+        let mut f = Findings::new();
+        match bracket.changed() {
+            true => f.note(
+                self.check,
+                format!(
+                    "not judged, as the data changed during the run: {}",
+                    self.message
+                ),
+            ),
+            false => f.breach(
+                self.check,
+                self.basis.clone(),
+                self.message.clone(),
+                self.request.clone(),
+            ),
+        }
+        f
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -45,7 +45,7 @@ fn projection(op: &Operation, pagination: &Pagination) -> Vec<specs::Pointer> {
             .map(|o| &o.field)
             .chain(s.tie_breaker.as_ref())
     });
-    for field in op.filters.iter().flat_map(|f| &f.fields).chain(sorted) {
+    for field in op.filters.iter().flat_map(|f| f.reads()).chain(sorted) {
         if !pointers.contains(field) {
             pointers.push(field.clone());
         }

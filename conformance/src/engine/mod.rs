@@ -395,7 +395,7 @@ async fn settle(ctx: &Ctx<'_>, reference: &Walk, mut f: Findings) -> Findings {
                 false => Some(head.min(listed)).filter(|&n| n < listed),
             };
             let reach = walk::Reach {
-                page_cap: checks::walk::page_cap(listed as u64, p.size_max),
+                page_cap: checks::walk::page_cap(reference.span(p), p.size_max),
                 items,
                 pages: Some(left.min(reference.pages.len() + 3)),
                 keep_items: walk::ITEMS_KEPT,

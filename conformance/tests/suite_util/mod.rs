@@ -86,9 +86,17 @@ pub fn faulty(spec: specs::Spec, fault: Fault) -> MockConfig {
         .iter()
         .filter(|o| o.access.is_some())
         .count();
+    // More items than the largest page, so that a size above it served as asked shows.
+    let largest = spec
+        .operations
+        .iter()
+        .filter_map(|o| o.pagination.as_ref())
+        .map(|p| p.size_max as usize + 100)
+        .max()
+        .unwrap_or(0);
     MockConfig {
         fault: Some(fault),
-        items: if scoped > 1 { 800 } else { 400 },
+        items: if scoped > 1 { 800 } else { 400 }.max(largest),
         ..MockConfig::new(spec)
     }
 }

@@ -121,6 +121,10 @@ pub struct Filter {
     pub explode: bool,
     /// Values with a special meaning.
     pub sentinels: BTreeMap<String, Sentinel>,
+    /// Values that stand for conditions on the item (`means`): each member at a pointer equals
+    /// a JSON value (Slack's `types=im` selects `is_im: true`; `exclude_archived=true`
+    /// selects `is_archived: false`).
+    pub means: BTreeMap<String, Vec<(Pointer, Value)>>,
     /// The value applied when the parameter is absent (the parameter's schema `default`).
     pub default: Option<String>,
     /// The parameter's `enum` (its items' for an array parameter), if it has one.
@@ -150,6 +154,13 @@ impl Filter {
                 Sentinel::Present => !empty,
                 Sentinel::Absent => empty,
             });
+        }
+        if let Some(conditions) = self.means.get(value) {
+            return Some(
+                conditions
+                    .iter()
+                    .all(|(at, want)| item.pointer(at) == Some(want)),
+            );
         }
         let field = item.pointer(&self.field);
         let equal = |v: &Value| match self.ignore_case {
@@ -183,6 +194,18 @@ impl Filter {
                 ))
             }
         }
+    }
+
+    /// Every member of an item that [`Filter::matches`] reads: its fields, and the members
+    /// the conditions of `means` name.
+    pub fn reads(&self) -> Vec<&Pointer> {
+        let mut out: Vec<&Pointer> = self.fields.iter().collect();
+        for (at, _) in self.means.values().flatten() {
+            if !out.contains(&at) {
+                out.push(at);
+            }
+        }
+        out
     }
 
     /// For `contains`: the values the filter compares in `item`, one per element of its
@@ -261,6 +284,36 @@ impl Filter {
         utc_date(value.as_str()?).map(|d| d.format("%Y-%m-%d").to_string())
     }
 
+    /// Whether the parameter's default narrows the list when the parameter is absent: it has
+    /// one, and it is not a value that stands for "no filtering" (Slack's `exclude_archived`
+    /// defaults to `false`, which lists everything).
+    pub fn narrows_by_default(&self) -> bool {
+        self.default
+            .as_ref()
+            .is_some_and(|d| self.sentinels.get(d) != Some(&Sentinel::Any))
+    }
+
+    /// The values that lift the filter's default, so that a request lists every item: the
+    /// value that stands for "no filtering" (`state=all`), or, for a filter of several values
+    /// any of which selects an item, every value it takes (Slack's `types`, four of them,
+    /// whose default is one). `None` where nothing lifts it.
+    pub fn lifting(&self) -> Option<Vec<String>> {
+        if let Some(any) = self.any_value() {
+            return Some(vec![any.to_string()]);
+        }
+        if self.several != Some(Several::Any) {
+            return None;
+        }
+        let every: Vec<String> = self
+            .values
+            .as_ref()?
+            .iter()
+            .filter(|v| !self.sentinels.contains_key(*v))
+            .cloned()
+            .collect();
+        (!every.is_empty()).then_some(every)
+    }
+
     /// The sentinel that stands for "no filtering", if the filter has one.
     pub fn any_value(&self) -> Option<&str> {
         self.sentinels
@@ -282,15 +335,16 @@ impl Filter {
 }
 
 impl crate::Operation {
-    /// The query that lists every item: for each query filter with a default, the value that
-    /// stands for "any" (`state=all`), so that the default does not narrow the list. A
-    /// defaulted filter without such a value narrows every unfiltered request (see
+    /// The query that lists every item: for each query filter whose default narrows the list,
+    /// the values that lift it ([`Filter::lifting`]: `state=all`, or every type). A default
+    /// that nothing lifts narrows every unfiltered request (see
     /// [`Operation::narrowing_default`]).
     pub fn unfiltered_query(&self) -> Vec<(String, String)> {
         self.filters
             .iter()
-            .filter(|f| f.location == Location::Query && f.default.is_some())
-            .filter_map(|f| Some((f.param.clone(), f.any_value()?.to_string())))
+            .filter(|f| f.location == Location::Query && f.narrows_by_default())
+            .filter_map(|f| Some(f.query(&f.lifting()?)))
+            .flatten()
             .collect()
     }
 
@@ -298,7 +352,7 @@ impl crate::Operation {
     /// an "unfiltered" walk lists only the items of its default.
     pub fn narrowing_default(&self) -> Option<&Filter> {
         self.filters.iter().find(|f| {
-            f.location == Location::Query && f.default.is_some() && f.any_value().is_none()
+            f.location == Location::Query && f.narrows_by_default() && f.lifting().is_none()
         })
     }
 }
@@ -394,6 +448,8 @@ struct Raw {
     several: Option<Several>,
     #[serde(default)]
     sentinels: BTreeMap<String, Sentinel>,
+    #[serde(default)]
+    means: BTreeMap<String, BTreeMap<String, Value>>,
     #[serde(rename = "x-reading")]
     _reading: Option<IgnoredAny>,
 }
@@ -424,8 +480,14 @@ pub(crate) fn read_filters(
 
 /// One filter, its keys checked against each other and against the parameter.
 fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, SpecError> {
+    let means = means(cx, at, &raw)?;
+    let first_condition = means.values().flatten().next().map(|(p, _)| p.clone());
     let fields: Vec<Pointer> = match (raw.field, raw.matching) {
         (Some(f), _) if raw.fields.is_empty() => vec![f],
+        // Every value a condition: the field is the first one a value looks at.
+        (None, Match::Equals) if raw.fields.is_empty() && first_condition.is_some() => {
+            first_condition.into_iter().collect()
+        }
         (None, Match::Search) if !raw.fields.is_empty() => raw.fields,
         (Some(_), _) => {
             return Err(cx.error(
@@ -436,7 +498,8 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
         (None, _) => {
             return Err(cx.error(
                 at,
-                "`field` is required (`fields`, a list, only for `match: search`)",
+                "`field` is required (`fields`, a list, only for `match: search`; none where \
+                 `means` says what each value selects)",
             ))
         }
     };
@@ -502,16 +565,63 @@ fn filter(cx: &OpContext, p: &Parameter, at: &str, raw: Raw) -> Result<Filter, S
         search: raw.search,
         several,
         explode,
-        sentinels: raw.sentinels,
+        sentinels: raw.sentinels.clone(),
         default: p.default().and_then(|d| match d {
             Value::Array(a) => a.first().and_then(param_text),
             other => param_text(other),
         }),
-        values: schema.get("enum").and_then(texts),
+        // Where the values stand for conditions, they are the parameter's domain.
+        values: schema.get("enum").and_then(texts).or_else(|| {
+            (!means.is_empty()).then(|| means.keys().chain(raw.sentinels.keys()).cloned().collect())
+        }),
+        means,
         reading: covering(cx.readings, &p.pointer, None).cloned(),
         match_reading: covering(cx.readings, at, Some("match")).cloned(),
         case_reading: covering(cx.readings, at, Some("case")).cloned(),
     })
+}
+
+/// `means`: each value's conditions, pointers inside an item to the JSON values they must
+/// equal; only for `match: equals`, with at least one condition per value.
+fn means(
+    cx: &OpContext,
+    at: &str,
+    raw: &Raw,
+) -> Result<BTreeMap<String, Vec<(Pointer, Value)>>, SpecError> {
+    let mut means = BTreeMap::new();
+    if !raw.means.is_empty() && raw.matching != Match::Equals {
+        return Err(cx.error(
+            &format!("{at}/means"),
+            "`means` says what each value selects: only with `match: equals`",
+        ));
+    }
+    for (value, conditions) in &raw.means {
+        let here = format!("{at}/means/{}", crate::pointer::escape(value));
+        if conditions.is_empty() {
+            return Err(cx.error(
+                &here,
+                "at least one condition (a value that selects everything is a sentinel: `any`)",
+            ));
+        }
+        if raw.sentinels.contains_key(value) {
+            return Err(cx.error(&here, format!("`{value}` is a sentinel already")));
+        }
+        let mut list = Vec::new();
+        for (pointer, want) in conditions {
+            let parsed = Pointer::parse(pointer)
+                .ok()
+                .filter(|p| !p.is_root())
+                .ok_or_else(|| {
+                    cx.error(
+                        &here,
+                        format!("`{pointer}` must point inside an item, starting with `/`"),
+                    )
+                })?;
+            list.push((parsed, want.clone()));
+        }
+        means.insert(value.clone(), list);
+    }
+    Ok(means)
 }
 
 #[cfg(test)]
@@ -532,6 +642,7 @@ mod tests {
             several: None,
             explode: true,
             sentinels: BTreeMap::new(),
+            means: BTreeMap::new(),
             default: None,
             values: None,
             reading: None,
@@ -677,5 +788,34 @@ mod tests {
             assert_eq!(f.matches(&item, "*"), Some(present), "{item}");
             assert_eq!(f.matches(&item, "none"), Some(absent), "{item}");
         }
+    }
+
+    /// A value that stands for conditions selects the items that meet every one of them, and
+    /// combines with the others of a multi-value parameter as `several` says.
+    #[test]
+    fn values_that_mean_conditions_select_items_meeting_all_of_them() {
+        let p = |s: &str| Pointer::parse(s).unwrap();
+        let mut f = filter(Match::Equals);
+        f.several = Some(Several::Any);
+        f.means.insert(
+            "public".into(),
+            vec![(p("/private"), json!(false)), (p("/im"), json!(false))],
+        );
+        f.means.insert("im".into(), vec![(p("/im"), json!(true))]);
+        let public = json!({"private": false, "im": false});
+        let private = json!({"private": true, "im": false});
+        let im = json!({"private": false, "im": true});
+        assert_eq!(f.matches(&public, "public"), Some(true));
+        assert_eq!(f.matches(&private, "public"), Some(false));
+        assert_eq!(
+            f.matches(&im, "public"),
+            Some(false),
+            "every condition must hold"
+        );
+        assert_eq!(f.matches(&json!({"private": false}), "public"), Some(false));
+        let both = ["public".to_string(), "im".to_string()];
+        assert_eq!(f.matches_all(&im, &both), Some(true));
+        assert_eq!(f.matches_all(&private, &both), Some(false));
+        assert_eq!(f.reads(), [&p("/a"), &p("/im"), &p("/private")]);
     }
 }

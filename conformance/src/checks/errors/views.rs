@@ -119,7 +119,7 @@ async fn narrower(ctx: &Ctx<'_>, reference: &Walk, caller: Narrower) -> Findings
     let p = ctx.pagination;
     let listed = reference.item_count();
     let reach = Reach {
-        page_cap: page_cap(listed as u64, p.size_max),
+        page_cap: page_cap(reference.span(p), p.size_max),
         // As far as the first walk went: past it, nothing could be compared.
         items: (!reference.complete()).then_some(listed.max(1)),
         pages: Some(reference.pages.len() + 2),
