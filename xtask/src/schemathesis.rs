@@ -145,6 +145,31 @@ fn ensure_venv(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(st)
 }
 
+/// The checks of one API: [`CHECKS`], but `ignored_auth` where the spec answers a missing or
+/// an invalid credential with an error in a 200 body (`x-errors` `in-body` codes, Slack's
+/// `not_authed`): Schemathesis judges an unauthenticated request by its status alone, and the
+/// suite's `errors/missing-key` and `errors/invalid-key` judge the body.
+fn checks(mock: &RunningMock) -> anyhow::Result<String> {
+    let op = mock
+        .spec()
+        .paginated_operation()
+        .context("no paginated operation")?;
+    let in_body = [specs::ErrorKind::MissingKey, specs::ErrorKind::InvalidKey]
+        .iter()
+        .any(|k| !op.errors.codes(*k).is_empty());
+    Ok(CHECKS
+        .split(',')
+        .filter(|c| !(in_body && *c == "ignored_auth"))
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// Schemathesis' own expected statuses of `negative_data_rejection` (4.32.5), to which a spec
+/// whose invalid parameters are refused in a 200 body adds 200.
+const NEGATIVE_DATA_REJECTION: [&str; 12] = [
+    "400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx",
+];
+
 /// The Schemathesis configuration of one API.
 ///
 /// Positive data acceptance also accepts the statuses `x-errors.invalid-token` documents:
@@ -167,6 +192,19 @@ fn config(mock: &RunningMock) -> anyhow::Result<String> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Invalid data refused in a 200 body (`x-errors` `in-body` codes of invalid-param) is
+    // rejected as the spec says; the suite's `errors/invalid-param` judges the code.
+    if !op.errors.codes(specs::ErrorKind::InvalidParam).is_empty() {
+        let statuses: Vec<String> = NEGATIVE_DATA_REJECTION
+            .iter()
+            .chain(&["200"])
+            .map(|s| format!("\"{s}\""))
+            .collect();
+        text.push_str(&format!(
+            "\n[checks.negative_data_rejection]\nexpected-statuses = [{}]\n",
+            statuses.join(", ")
+        ));
+    }
     if !mock.credentials.path_values.is_empty() {
         text.push_str("\n[parameters]\n");
         for (name, value) in &mock.credentials.path_values {
@@ -215,7 +253,7 @@ fn run_one(
         command.args(["-H", header]);
     }
     let status = command
-        .args(["--checks", CHECKS])
+        .args(["--checks", &checks(mock)?])
         .args(["--max-examples", &args.max_examples.to_string()])
         .args(["--seed", &args.seed.to_string()])
         .args(["--workers", "1", "--no-color", "--output-sanitize", "true"])
