@@ -460,11 +460,6 @@ impl Api {
                 .all(|e| matches!(e, End::ShortPage | End::EmptyPage))
     }
 
-    /// The has-more flag (true while more items follow), when pages carry one.
-    pub(crate) fn has_more_flag(&self) -> bool {
-        matches!(self.pagination.flag, Some((_, false)))
-    }
-
     /// The top-level item property an item pointer names (`/owner/id` → `owner`).
     fn top_level(pointer: &str) -> String {
         json::segments(pointer)

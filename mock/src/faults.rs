@@ -154,8 +154,11 @@ pub enum Fault {
     /// A value of the access path parameter that does not exist is answered 400.
     #[strum(message = "a path value that does not exist answers 400")]
     MissingResourceWrongStatus,
-    /// `has-more` is true on the last page too.
-    #[strum(message = "has-more is true on the last page too")]
+    /// The last-page flag says more follow on the last page too (`has-more` true, `is-last`
+    /// false).
+    #[strum(
+        message = "the flag says more follow on the last page too (has-more true, is-last false)"
+    )]
     HasMoreStuck,
     /// The total (of items or pages) is one more than the truth.
     #[strum(message = "the total is one more than the truth")]
@@ -366,7 +369,10 @@ impl Fault {
                     "400 is a documented status for a value that does not exist",
                 )
             }
-            Fault::HasMoreStuck => walks(api.has_more_flag(), "has no has-more flag"),
+            Fault::HasMoreStuck => walks(
+                api.pagination.flag.is_some(),
+                "has no has-more or is-last flag",
+            ),
             Fault::TotalWrong => need(
                 api.total_pointer().is_some() || api.total_pages_pointer().is_some(),
                 "no total or total-pages pointer (offset or page style)",

@@ -703,6 +703,15 @@ async fn has_more_stuck() {
     assert!(pages[n - 1].body["data"].as_array().unwrap().is_empty());
     assert_eq!(pages[n - 1].body["has_more"], false);
     assert_eq!(unique(&keys(&a, &items(&a, &pages))), 130);
+    // An is-last flag says "not the last" on the last page with items: a short page that the
+    // flag says is not the end, then an empty one that is.
+    let e = start_fault(fixture("events-offset-flag"), Fault::HasMoreStuck).await;
+    let pages = walk(&e, "limit=50").await;
+    let n = pages.len();
+    assert_eq!(pages[n - 2].body["meta"]["is_last"], false);
+    assert!(pages[n - 2].body["events"].as_array().unwrap().len() < 50);
+    assert!(pages[n - 1].body["events"].as_array().unwrap().is_empty());
+    assert_eq!(pages[n - 1].body["meta"]["is_last"], true);
 }
 
 #[tokio::test]

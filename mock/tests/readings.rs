@@ -150,7 +150,12 @@ fn fault_specs(f: Fault) -> Vec<&'static str> {
             "tickets-link-header",
             "widgets-next-url",
         ],
-        Fault::HasMoreStuck => vec!["stripe", "accounts-item-cursor", "shelf-operations"],
+        Fault::HasMoreStuck => vec![
+            "stripe",
+            "accounts-item-cursor",
+            "events-offset-flag",
+            "shelf-operations",
+        ],
         Fault::TotalWrong => vec![
             "books-page",
             "cards-search",
