@@ -813,6 +813,10 @@ impl Probe {
         if failures >= FAILURES_IN_A_ROW {
             return Err(ProbeError::Unusable(failures));
         }
+        // Nor to a server that said, while this request waited, when to come back.
+        if let Some(closed) = lock(&self.closed).clone() {
+            return Err(closed);
+        }
         if let Some(pacer) = &self.pacer {
             let at = pacer.book();
             let deadline = tokio::time::Instant::from_std(self.started + self.options.deadline);
