@@ -104,17 +104,17 @@ checks! {
     StableOrder: Pagination, "stable-order",
         "walks at any page size, and repeated walks, list the items in one order";
     PageSize: Pagination, "page-size",
-        "every page but the last with items holds exactly the effective page size (one empty page may end a walk), and none holds more (filtered walks included)";
+        "every page but the last with items holds exactly the effective page size (one empty page may end a walk; pages may be short where x-pagination short-pages says so; an authoritative size echo is the size judged), and none holds more (filtered walks included)";
     DefaultSize: Pagination, "default-size",
         "a walk without the size parameter has pages of size-default";
     OverMax: Pagination, "over-max",
         "a page size above size-max is rejected or clamped, as x-pagination over-max accepts";
     CountFields: Pagination, "count-fields",
-        "the count field equals the items on the page and the size echo equals the effective page size";
+        "the count field equals the items on the page and the size echo equals the effective page size (an authoritative echo may be lower, never above the size asked for or size-max)";
     LastPage: Pagination, "last-page",
-        "the last page signals its end as x-pagination last-page accepts (absent or null next)";
+        "the last page signals its end as x-pagination last-page accepts (absent, null or empty next)";
     HasMore: Pagination, "has-more",
-        "the has-more flag is false on the last page and only there";
+        "the has-more flag is false (an is-last flag true) on the last page and only there";
     Total: Pagination, "total",
         "the total (and total pages) a page reports agree with the walk";
     PastEnd: Pagination, "past-end",
@@ -122,7 +122,7 @@ checks! {
     ItemsMatch: Filters, "items-match",
         "every item of every page of a filtered walk satisfies every filter of the request (combinations are AND)";
     ExactSubset: Filters, "exact-subset",
-        "a filtered walk returns exactly the items of the unfiltered walk that match";
+        "a filtered walk returns exactly the items of the unfiltered walk that match, and a walk with several values of one filter the union (any) or intersection (all) of the walks with each value";
     Owner: Filters, "owner",
         "an owner filter returns items of one non-null owner, a subset of the unfiltered walk; an unknown owner returns none";
     PathScope: Filters, "path-scope",
