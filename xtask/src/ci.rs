@@ -78,7 +78,7 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "conformance",
-            what: "the main command: both reference mocks pass the suite",
+            what: "the main command: every spec's reference mock passes the suite",
             program: "cargo",
             args: cargo(&["xtask", "conformance"]),
         },
