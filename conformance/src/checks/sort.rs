@@ -248,15 +248,13 @@ async fn judge_other_size(
         w.items().map(|i| item_key(i, key)).collect()
     };
     let (in_first, in_other) = (keys(first), keys(&other));
-    let values = |w: &Walk, both: &std::collections::HashSet<String>| -> Vec<String> {
-        w.items()
-            .filter(|i| both.contains(&item_key(i, key)))
-            // Null and absent are alike: no value.
-            .map(|i| super::show(i.pointer(&choice.order.field).filter(|v| !v.is_null())))
-            .collect()
+    let values = |w: &Walk, both: &std::collections::HashSet<String>| {
+        let listed = w.items().filter(|i| both.contains(&item_key(i, key)));
+        field_values(listed, &choice.order.field)
     };
     let (a, b) = (values(first, &in_other), values(&other, &in_first));
     let n = a.len().min(b.len());
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "absent".to_string());
     match (0..n).find(|&i| a[i] != b[i]) {
         None => f.held(CheckId::SortOrder),
         Some(i) => f.defer(crate::engine::bracket::WhileUnchanged {
@@ -268,14 +266,30 @@ async fn judge_other_size(
                 describe(choice),
                 i + 1,
                 choice.order.field,
-                b[i],
-                a[i],
+                shown(&b[i]),
+                shown(&a[i]),
                 p.size_max
             ),
             request: other.first_curl(),
         }),
     }
     f
+}
+
+/// The values of `field` along `items`, in order, as JSON text; `None` for an item without one
+/// (absent and null are alike: no value). What `sort/order` compares between page sizes and
+/// `sort/reverse` between directions.
+fn field_values<'v>(
+    items: impl Iterator<Item = &'v Value>,
+    field: &specs::Pointer,
+) -> Vec<Option<String>> {
+    items
+        .map(|i| {
+            i.pointer(field)
+                .filter(|v| !v.is_null())
+                .map(Value::to_string)
+        })
+        .collect()
 }
 
 /// `sort/reverse`: for each order walked to its end both ways, the descending values are the
@@ -310,22 +324,17 @@ fn judge_reverse(sort: &Sort, walks: &[(SortChoice, Walk)]) -> Findings {
             continue;
         }
         judged = true;
+        // Items without a value go where `nulls` puts them (or anywhere, where it is not
+        // stated) in both directions: the reversal is judged on the others.
         let values = |w: &Walk| -> Vec<String> {
-            w.items()
-                .map(|i| super::show(i.pointer(&order.field)))
+            field_values(w.items(), &order.field)
+                .into_iter()
+                .flatten()
                 .collect()
         };
         let up = values(asc);
         let mut down = values(desc);
         down.reverse();
-        // Items without a value go where `nulls` puts them (or anywhere, where it is not
-        // stated) in both directions: the reversal is judged on the others.
-        let keep = |v: Vec<String>| -> Vec<String> {
-            v.into_iter()
-                .filter(|s| s != "null" && s != "absent")
-                .collect()
-        };
-        let (up, down) = (keep(up), keep(down));
         if up == down {
             f.held(CheckId::SortReverse);
         } else {
