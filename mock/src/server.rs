@@ -238,33 +238,30 @@ impl App {
         // One view of the items for the whole request: an insertion waits until it is served.
         let items = crate::read(&self.items);
         let matched = self.matching_cached(&items, &selection, &path_values, &access, dropped);
-        let sorted = self.sorted(
-            &items,
-            matched.as_ref().clone(),
-            selection.sort.as_ref(),
-            selection.sort_sent,
-        );
-        let window = match self.api.pagination.short_pages && !selection.active.is_empty() {
-            false => {
-                let ordered = self.order(sorted, selection.size);
-                self.window(&items, &ordered, position, &selection, &bindings)?
-            }
+        // Where pages before the last may be short, the window is cut from the list without
+        // the query's filters, which then apply to it (`filter_window`).
+        let filtered_after = self.api.pagination.short_pages && !selection.active.is_empty();
+        let listed = match filtered_after {
+            false => matched.clone(),
             true => {
                 let unfiltered = Selection {
                     active: Vec::new(),
                     ..selection.clone()
                 };
-                let all = self.matching_cached(&items, &unfiltered, &path_values, &access, false);
-                let sorted = self.sorted(
-                    &items,
-                    all.as_ref().clone(),
-                    selection.sort.as_ref(),
-                    selection.sort_sent,
-                );
-                let ordered = self.order(sorted, selection.size);
-                let window = self.window(&items, &ordered, position, &selection, &bindings)?;
-                self.filter_window(window, &matched)
+                self.matching_cached(&items, &unfiltered, &path_values, &access, false)
             }
+        };
+        let sorted = self.sorted(
+            &items,
+            listed.as_ref().clone(),
+            selection.sort.as_ref(),
+            selection.sort_sent,
+        );
+        let ordered = self.order(sorted, selection.size);
+        let window = self.window(&items, &ordered, position, &selection, &bindings)?;
+        let window = match filtered_after {
+            true => self.filter_window(window, &matched),
+            false => window,
         };
         let page_path = Carried {
             canonical: canonical.clone(),
