@@ -737,35 +737,30 @@ impl Api {
     /// (`default`, else the first error response with a schema; `Operation::error_body`), its
     /// first example, else a skeleton of its schema (strings filled with `message`).
     pub(crate) fn error_body_template(&self, message: &str) -> Value {
-        let Some(response) = self.op.error_body() else {
-            return json!({});
-        };
-        if let Some(example) = self.spec.response_example(response) {
-            return example.clone();
-        }
-        response
-            .json_schema
-            .as_deref()
-            .and_then(|p| self.spec.raw.pointer(p))
-            .map(|s| skeleton(&self.spec, s, message, false, 0))
+        self.response_template(self.op.error_body(), message)
             .unwrap_or_else(|| json!({}))
     }
 
     /// The error body template for `status`: the response's first example, else a skeleton of
     /// its schema (strings filled with `message`).
     pub(crate) fn error_template(&self, status: u16, message: &str) -> Value {
-        let Some(response) = self.error_response(status) else {
-            return json!({ "message": message });
-        };
-        if let Some(example) = self.spec.response_example(response) {
-            return example.clone();
-        }
-        response
-            .json_schema
-            .as_deref()
-            .and_then(|p| self.spec.raw.pointer(p))
-            .map(|s| skeleton(&self.spec, s, message, false, 0))
+        self.response_template(self.error_response(status), message)
             .unwrap_or_else(|| json!({ "message": message }))
+    }
+
+    /// A response's first example, else a skeleton of its schema (strings filled with
+    /// `message`); `None` without a response or a schema.
+    fn response_template(
+        &self,
+        response: Option<&specs::ResponseSpec>,
+        message: &str,
+    ) -> Option<Value> {
+        let response = response?;
+        if let Some(example) = self.spec.response_example(response) {
+            return Some(example.clone());
+        }
+        let schema = self.spec.raw.pointer(response.json_schema.as_deref()?)?;
+        Some(skeleton(&self.spec, schema, message, false, 0))
     }
 }
 
