@@ -9,18 +9,10 @@
 #[path = "output/cards-search.rs"]
 mod cards;
 
-use futures::StreamExt as _;
+#[path = "support/stream.rs"]
+mod stream;
 
-/// Collects a stream, failing on the first error.
-async fn all<T, E: std::fmt::Debug>(
-    stream: impl futures::Stream<Item = Result<T, E>> + Unpin,
-) -> Vec<T> {
-    let items: Vec<Result<T, E>> = stream.collect().await;
-    items
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|e| panic!("{e:?}")))
-        .collect()
-}
+use stream::all;
 
 #[tokio::test]
 async fn comma_separated_arrays_carry_every_value() {

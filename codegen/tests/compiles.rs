@@ -58,7 +58,11 @@ mod notes;
 mod events;
 
 
+#[path = "support/stream.rs"]
+mod stream;
+
 use futures::StreamExt as _;
+use stream::all;
 
 /// The page sizes of every walk: a page of one, a size that does not divide the item count,
 /// and the largest page.
@@ -97,17 +101,6 @@ fn pagination(m: &mock::RunningMock) -> specs::Pagination {
 /// The page size the mock serves for `size`: at most the spec's maximum.
 fn capped(m: &mock::RunningMock, size: u64) -> u64 {
     size.min(pagination(m).size_max)
-}
-
-/// Collects a stream, failing on the first error.
-async fn all<T, E: std::fmt::Debug>(
-    stream: impl futures::Stream<Item = Result<T, E>> + Unpin,
-) -> Vec<T> {
-    let items: Vec<Result<T, E>> = stream.collect().await;
-    items
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|e| panic!("{e:?}")))
-        .collect()
 }
 
 async fn assert_same_walk<T: serde::Serialize>(m: &mock::RunningMock, size: u64, items: Vec<T>) {
