@@ -419,6 +419,9 @@ pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &
     let mut empty_in_a_row = 0;
     let mut repeated_in_a_row = 0;
     let mut distinct: HashSet<u64> = HashSet::new();
+    // The page size the pages are served at, for the cap: the effective size, or the smallest
+    // an authoritative echo said the server lowered it to.
+    let mut served = request.effective_size(p);
     let mut walker = walker(ctx, request);
     // One turn for every page: the walk's next page goes before requests that came later.
     let turn = ctx.probe.turn();
@@ -469,6 +472,11 @@ pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &
             0
         };
         let next = step(ctx, &mut walker, &first_url, &url, &page);
+        served = page
+            .observed
+            .size
+            .filter(|&echo| echo > 0)
+            .map_or(served, |echo| echo.min(served));
         pages.push(page);
         let n = pages.len();
         let endless = |message: String| WalkEnd::Endless {
@@ -527,7 +535,7 @@ pub async fn walk_as(ctx: &Ctx<'_>, request: &PageRequest, reach: Reach, auth: &
         if reach.pages.is_some_and(|most| n >= most) {
             return done(pages, WalkEnd::Stopped(Stopped::Budget));
         }
-        let cap = grown_cap(page_cap, distinct.len(), served_size(ctx, request, &pages));
+        let cap = grown_cap(page_cap, distinct.len(), served);
         if n >= cap {
             return done(
                 pages,
@@ -546,17 +554,6 @@ pub use client_runtime::with_param;
 /// The pages a walk at `size` may take at most: twice what `total` items need, plus a few.
 pub fn page_cap(total: u64, size: u64) -> usize {
     (2 * total.div_ceil(size.max(1)) + 3) as usize
-}
-
-/// The page size a walk's pages are served at, for its cap: the effective size, or the
-/// smallest an authoritative echo said the server lowered it to.
-fn served_size(ctx: &Ctx, request: &PageRequest, pages: &[Page]) -> u64 {
-    let effective = request.effective_size(ctx.pagination);
-    pages
-        .iter()
-        .filter_map(|p| p.observed.size)
-        .filter(|&echo| echo > 0)
-        .fold(effective, u64::min)
 }
 
 /// A hash of `value`, to tell values apart without keeping them.
